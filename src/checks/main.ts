@@ -1,0 +1,7 @@
+import { runPlugin } from '../runtime/plugin';
+import { CheckName, loadCheck } from './registry';
+
+/** Entry point of bin/check_lvs_NAME. */
+export function main(name: CheckName, argv: string[] = process.argv.slice(2)): void {
+  void runPlugin(loadCheck(name), argv);
+}

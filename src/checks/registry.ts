@@ -1,0 +1,23 @@
+import type { CheckDef } from '../runtime/plugin';
+
+/** Every check, loaded on demand so a plugin start-up only loads its own file. */
+export const CHECK_NAMES = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loaders: Record<CheckName, () => CheckDef<never>> = {
+  vip: () => require('./vip').vipCheck,
+  heartbeat: () => require('./heartbeat').heartbeatCheck,
+  ipvs: () => require('./ipvs').ipvsCheck,
+  sync: () => require('./sync').syncCheck,
+  arp: () => require('./arp').arpCheck,
+  sorry: () => require('./sorry').sorryCheck,
+};
+
+export function isCheckName(n: string): n is CheckName {
+  return (CHECK_NAMES as readonly string[]).includes(n);
+}
+
+export function loadCheck(name: CheckName): CheckDef<never> {
+  return loaders[name]();
+}

@@ -1,0 +1,115 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { UsageError } from '../runtime/errors';
+import { deploymentFromNative, NativeFiles } from './native';
+import { referenceDeployment } from './reference';
+import { Deployment } from './types';
+import { assertValid, Problem } from './validate';
+
+export interface LoadedDeployment {
+  deployment: Deployment;
+  /** Where it came from: `embedded reference`, a file, or a native directory. */
+  origin: string;
+  warnings: Problem[];
+}
+
+function readOpt(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a director's native files from a directory laid out like /etc/ha.d. */
+export function readNativeDir(dir: string): Deployment {
+  const files: NativeFiles = {
+    haCf: readFileSync(join(dir, 'ha.cf'), 'utf8'),
+    haresources: readFileSync(join(dir, 'haresources'), 'utf8'),
+    authkeys: readOpt(join(dir, 'authkeys')),
+    ldirectord: {},
+    hosts: readOpt(join(dirname(dir), 'hosts')),
+    lvsstate: readOpt(join(dirname(dir), 'init.d', 'lvsstate')) ?? readOpt(join(dirname(dir), 'systemd', 'system', 'lvsstate.service')),
+    localNode: hostname().split('.')[0],
+  };
+  const confDir = join(dir, 'conf');
+  for (const d of [confDir, dir]) {
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d)) if (f.endsWith('.cf') && f !== 'ha.cf') files.ldirectord[f.slice(0, -3)] ??= readFileSync(join(d, f), 'utf8');
+  }
+  return deploymentFromNative(files, dir);
+}
+
+/** Fills the optional sections of a YAML/JSON deployment from the reference's defaults. */
+function withDefaults(raw: Partial<Deployment>): Deployment {
+  const r = referenceDeployment;
+  return {
+    name: raw.name ?? 'deployment',
+    directors: raw.directors ?? [],
+    vips: raw.vips ?? [],
+    services: (raw.services ?? []).map((s) => {
+      const p = s as Partial<typeof s>;
+      return {
+        ...s,
+        quiescent: p.quiescent ?? true,
+        checktype: p.checktype ?? 'connect',
+        scheduler: p.scheduler ?? 'wlc',
+        realServers: (p.realServers ?? []).map((x) => ({ ...x, weight: x.weight ?? 1, forwarding: x.forwarding ?? ('gate' as const) })),
+      };
+    }),
+    realHosts: raw.realHosts ?? [],
+    heartbeat: { ...r.heartbeat, ...(raw.heartbeat ?? {}) },
+    sync: { ...r.sync, ...(raw.sync ?? {}) },
+    sorry: { ...r.sorry, ...(raw.sorry ?? {}) },
+  };
+}
+
+export function parseDeploymentText(text: string, file: string): Deployment {
+  let raw: unknown;
+  try {
+    if (/\.json$/i.test(file)) raw = JSON.parse(text);
+    else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const YAML = require('yaml') as typeof import('yaml');
+      raw = YAML.parse(text);
+    }
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: a deployment must be a mapping`);
+  return withDefaults(raw as Partial<Deployment>);
+}
+
+/**
+ * The deployment the checks work against: `--config FILE` (YAML/JSON), `--config DIR`
+ * (a director's /etc/ha.d), else $LVSHA_CONFIG, else the embedded reference.
+ */
+export function loadDeployment(config?: string): LoadedDeployment {
+  const path = config ?? process.env.LVSHA_CONFIG;
+  let deployment: Deployment;
+  let origin: string;
+  if (!path) {
+    deployment = referenceDeployment;
+    origin = 'embedded reference';
+  } else {
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      throw new UsageError(`config ${path} does not exist`);
+    }
+    if (st.isDirectory()) {
+      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config directory ${path} has no ha.cf`);
+      deployment = readNativeDir(path);
+    } else deployment = parseDeploymentText(readFileSync(path, 'utf8'), path);
+    origin = path;
+  }
+  let warnings: Problem[];
+  try {
+    warnings = assertValid(deployment);
+  } catch (e) {
+    throw new UsageError(`invalid deployment (${origin}): ${(e as Error).message}`);
+  }
+  return { deployment, origin, warnings };
+}

@@ -1,0 +1,90 @@
+/** The deployment model: one typed description of an LVS + Heartbeat installation. */
+
+export type Protocol = 'tcp' | 'udp' | 'sctp' | 'fwm';
+/** ldirectord's words: gate = direct routing, masq = NAT, ipip = tunnel. */
+export type Forwarding = 'gate' | 'masq' | 'ipip';
+export type AuthMethod = 'sha1' | 'md5' | 'crc';
+
+export interface Director {
+  name: string;
+  address: string;
+  /** Interface facing the LAN, carrying the VIP alias (eth0 → eth0:0). */
+  interface: string;
+}
+
+export interface RealServer {
+  /** Host name when known (reel1); ldirectord files only know addresses. */
+  name?: string;
+  address: string;
+  port: number;
+  weight: number;
+  forwarding: Forwarding;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface VirtualService {
+  /** ldirectord file name without .cf (www). */
+  name: string;
+  protocol: Protocol;
+  /** VIP address; absent for fwmark services. */
+  address?: string;
+  port?: number;
+  fwmark?: number;
+  scheduler: string;
+  /** Persistence timeout in seconds; absent = not persistent. */
+  persistent?: number;
+  persistentNetmask?: string;
+  realServers: RealServer[];
+  fallback?: Endpoint;
+  quiescent: boolean;
+  checktype: string;
+}
+
+export interface HeartbeatConfig {
+  keepalive: number; // seconds
+  warntime: number;
+  deadtime: number;
+  initdead: number;
+  udpport: number;
+  autoFailback: boolean;
+  /** Node named first in haresources: holds the resources when both are up. */
+  preferred: string;
+  media: 'ucast' | 'bcast' | 'mcast';
+  auth: AuthMethod;
+  /** ping nodes (ha.cf `ping`), if any. */
+  pingNodes: string[];
+}
+
+export interface SyncConfig {
+  /** 1 = PROD, 2 = QUALIF, 3 = TEST, 0 = unconfigured. */
+  syncid: number;
+  interface: string;
+  /** `both`: master and backup daemons on each director (the seed's lvsstate);
+   * `follow-role`: master on the active director, backup on the passive one. */
+  mode: 'both' | 'follow-role';
+}
+
+export interface VipConfig {
+  address: string;
+  /** Prefix length on the director's interface (24 in the reference). */
+  prefix: number;
+  /** Alias label on the director (eth0:0). */
+  label?: string;
+}
+
+export interface Deployment {
+  name: string;
+  directors: Director[];
+  vips: VipConfig[];
+  services: VirtualService[];
+  /** Real server hosts by name, for checks that run on them. */
+  realHosts: { name: string; address: string; interface: string }[];
+  heartbeat: HeartbeatConfig;
+  sync: SyncConfig;
+  /** The sorry server's page, as the directors serve it. */
+  sorry: { url: string };
+}

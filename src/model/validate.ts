@@ -1,0 +1,121 @@
+import { isIP } from 'node:net';
+import { Netmask } from 'netmask';
+import { Deployment } from './types';
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  /** Path of the field, e.g. `services[0].realServers[1].weight`. */
+  field: string;
+  message: string;
+}
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
+
+function sameSubnet(a: string, b: string, prefix: number): boolean {
+  if (isIP(a) !== 4 || isIP(b) !== 4) return true; // v6 DR subnets are not judged here
+  return new Netmask(`${b}/${prefix}`).contains(a);
+}
+
+/** Checks a deployment; every problem names its field and the offending value. */
+export function validateDeployment(d: Deployment): Problem[] {
+  const p: Problem[] = [];
+  const err = (field: string, message: string) => p.push({ severity: 'error', field, message });
+  const warn = (field: string, message: string) => p.push({ severity: 'warning', field, message });
+  const addr = (field: string, v: unknown) => {
+    if (typeof v !== 'string' || isIP(v) === 0) {
+      err(field, `'${String(v)}' is not a valid IP address`);
+      return false;
+    }
+    return true;
+  };
+  const port = (field: string, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) err(field, `'${String(v)}' is not a port (1-65535)`);
+  };
+
+  if (!Array.isArray(d.directors) || d.directors.length === 0) err('directors', 'at least one director is needed');
+  const names = new Set<string>();
+  (d.directors ?? []).forEach((dir, i) => {
+    const f = `directors[${i}]`;
+    if (!dir.name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(dir.name)) err(`${f}.name`, `'${String(dir.name)}' is not a host name`);
+    if (names.has(dir.name)) err(`${f}.name`, `'${dir.name}' is named twice`);
+    names.add(dir.name);
+    addr(`${f}.address`, dir.address);
+    if (!dir.interface) err(`${f}.interface`, 'missing');
+  });
+
+  (d.vips ?? []).forEach((v, i) => {
+    addr(`vips[${i}].address`, v.address);
+    const max = isIP(v.address) === 6 ? 128 : 32;
+    if (!Number.isInteger(v.prefix) || v.prefix < 0 || v.prefix > max) err(`vips[${i}].prefix`, `'${String(v.prefix)}' is not a prefix length (0-${max})`);
+  });
+
+  if (!Array.isArray(d.services) || d.services.length === 0) err('services', 'at least one virtual service is needed');
+  (d.services ?? []).forEach((s, i) => {
+    const f = `services[${i}]`;
+    if (!['tcp', 'udp', 'sctp', 'fwm'].includes(s.protocol)) err(`${f}.protocol`, `'${String(s.protocol)}' is not tcp, udp, sctp or fwm`);
+    let vipOk = false;
+    if (s.protocol === 'fwm') {
+      if (!Number.isInteger(s.fwmark) || (s.fwmark ?? 0) < 1) err(`${f}.fwmark`, `'${String(s.fwmark)}' is not a firewall mark (>= 1)`);
+    } else {
+      vipOk = addr(`${f}.address`, s.address);
+      port(`${f}.port`, s.port);
+    }
+    if (!SCHEDULERS.includes(s.scheduler)) warn(`${f}.scheduler`, `'${String(s.scheduler)}' is not a scheduler IPVS knows (${SCHEDULERS.join(' ')})`);
+    if (s.persistent !== undefined && (!Number.isInteger(s.persistent) || s.persistent < 1))
+      err(`${f}.persistent`, `'${String(s.persistent)}' is not a persistence timeout in seconds (>= 1)`);
+    const vip = vipOk ? (d.vips ?? []).find((v) => v.address === s.address) : undefined;
+    if (vipOk && !vip) warn(`${f}.address`, `VIP ${s.address} is not among vips[]: no director will hold it`);
+    const seen = new Set<string>();
+    if (!Array.isArray(s.realServers) || s.realServers.length === 0) warn(`${f}.realServers`, 'no real servers');
+    (s.realServers ?? []).forEach((r, j) => {
+      const rf = `${f}.realServers[${j}]`;
+      const ok = addr(`${rf}.address`, r.address);
+      port(`${rf}.port`, r.port);
+      if (typeof r.weight !== 'number' || !Number.isInteger(r.weight) || r.weight < 0) err(`${rf}.weight`, `'${String(r.weight)}' is not a weight (integer >= 0)`);
+      if (!['gate', 'masq', 'ipip'].includes(r.forwarding)) err(`${rf}.forwarding`, `'${String(r.forwarding)}' is not gate, masq or ipip`);
+      const key = `${r.address}:${r.port}`;
+      if (seen.has(key)) err(`${rf}`, `real server ${key} is listed twice`);
+      seen.add(key);
+      if (ok && vip && r.forwarding === 'gate' && !sameSubnet(r.address, vip.address, vip.prefix))
+        warn(`${rf}.address`, `${r.address} is outside the VIP's subnet ${vip.address}/${vip.prefix}: direct routing needs the real servers on the directors' LAN`);
+    });
+    if (s.fallback) {
+      addr(`${f}.fallback.address`, s.fallback.address);
+      port(`${f}.fallback.port`, s.fallback.port);
+    }
+  });
+
+  const hb = d.heartbeat;
+  if (!hb) err('heartbeat', 'missing');
+  else {
+    for (const k of ['keepalive', 'warntime', 'deadtime', 'initdead'] as const)
+      if (typeof hb[k] !== 'number' || !(hb[k] > 0)) err(`heartbeat.${k}`, `'${String(hb[k])}' is not a positive number of seconds`);
+    if (hb.warntime <= hb.keepalive) warn('heartbeat.warntime', `${hb.warntime} s should be longer than keepalive (${hb.keepalive} s)`);
+    if (hb.deadtime <= hb.warntime) warn('heartbeat.deadtime', `${hb.deadtime} s should be longer than warntime (${hb.warntime} s)`);
+    if (hb.initdead < 2 * hb.deadtime) warn('heartbeat.initdead', `${hb.initdead} s should be at least twice deadtime (${hb.deadtime} s)`);
+    port('heartbeat.udpport', hb.udpport);
+    if (!names.has(hb.preferred)) err('heartbeat.preferred', `node '${hb.preferred}' (haresources) is not a director in ha.cf (${[...names].join(', ')})`);
+    if (hb.auth !== 'sha1') warn('heartbeat.auth', `'${hb.auth}' is a weak authentication method; use sha1`);
+  }
+
+  const sy = d.sync;
+  if (sy) {
+    if (!Number.isInteger(sy.syncid) || sy.syncid < 0 || sy.syncid > 255) err('sync.syncid', `'${String(sy.syncid)}' is not a syncid (0-255)`);
+    else if (sy.syncid === 0) warn('sync.syncid', 'syncid 0 means unconfigured: any director on the LAN would be accepted');
+  }
+  return p;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: Problem[]) {
+    super(problems.filter((x) => x.severity === 'error').map((x) => `${x.field}: ${x.message}`).join('; '));
+  }
+}
+
+/** Throws on errors; returns the warnings. */
+export function assertValid(d: Deployment): Problem[] {
+  const problems = validateDeployment(d);
+  if (problems.some((x) => x.severity === 'error')) throw new ConfigError(problems);
+  return problems.filter((x) => x.severity === 'warning');
+}

@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeSSH } from 'node-ssh';
+import { entriesFor, HostKeyVerdict, parseKnownHosts, verifyHostKey } from './knownHosts';
+import { CommandTimeoutError, RunOptions, RunResult, Source, SshAuthError, UnreachableError } from './source';
+
+export interface SshSourceOptions {
+  host: string;
+  port?: number;
+  user?: string;
+  /** Private key file (key authentication only). */
+  keyPath?: string;
+  knownHostsPath?: string;
+  sudo?: boolean;
+  connectTimeoutMs?: number;
+  /** Default per-command deadline in ms. */
+  timeoutMs?: number;
+  onRun?: (argv: readonly string[]) => void;
+}
+
+/** POSIX single-quote quoting: the remote side gets exactly these argv words. */
+export function shQuote(arg: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+const MAX_CAPTURE = 16 * 1024 * 1024;
+
+/** Runs programs on a remote host over SSH (node-ssh), host key checked against known_hosts. */
+export class SshSource implements Source {
+  readonly host: string;
+  private ssh?: NodeSSH;
+  private connecting?: Promise<NodeSSH>;
+  constructor(private readonly o: SshSourceOptions) {
+    this.host = o.host;
+  }
+
+  private get port(): number {
+    return this.o.port ?? 22;
+  }
+
+  private connect(): Promise<NodeSSH> {
+    if (this.ssh) return Promise.resolve(this.ssh);
+    this.connecting ??= this.doConnect();
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<NodeSSH> {
+    const khPath = this.o.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
+    let khText: string;
+    try {
+      khText = readFileSync(khPath, 'utf8');
+    } catch {
+      throw new SshAuthError(`cannot read known_hosts file ${khPath}: host keys are never trusted blindly`);
+    }
+    const entries = parseKnownHosts(khText);
+    const known = entriesFor(entries, this.o.host, this.port).filter((e) => !e.marker);
+    const keyPath = this.o.keyPath ?? join(homedir(), '.ssh', 'id_ed25519');
+    let privateKey: string;
+    try {
+      privateKey = readFileSync(keyPath, 'utf8');
+    } catch {
+      throw new SshAuthError(`cannot read SSH key ${keyPath}`);
+    }
+    let verdict: HostKeyVerdict | undefined;
+    // Lazy: node-ssh (and ssh2 behind it) are loaded only by checks that go remote.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NodeSSH } = require('node-ssh') as typeof import('node-ssh');
+    const ssh = new NodeSSH();
+    // Offer the host key types known_hosts has for this host first, so the server
+    // presents a key we can compare (as OpenSSH does).
+    const knownTypes = [...new Set(known.map((e) => e.keyType))];
+    const defaults = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+    const typeToAlgos = (t: string) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]);
+    const serverHostKey = [...new Set([...knownTypes.flatMap(typeToAlgos), ...defaults])];
+    try {
+      await ssh.connect({
+        host: this.o.host,
+        port: this.port,
+        username: this.o.user ?? 'root',
+        privateKey,
+        readyTimeout: this.o.connectTimeoutMs ?? 5000,
+        algorithms: { serverHostKey: serverHostKey as never },
+        hostVerifier: ((key: Buffer) => {
+          verdict = verifyHostKey(entries, this.o.host, this.port, key);
+          return verdict === 'ok';
+        }) as never,
+      });
+    } catch (e) {
+      const where = `${this.o.host}:${this.port}`;
+      if (verdict && verdict !== 'ok') {
+        const msg =
+          verdict === 'unknown'
+            ? `host key of ${where} is not in ${khPath}; refusing to connect (verify it, then add it)`
+            : verdict === 'revoked'
+              ? `host key of ${where} is revoked in ${khPath}`
+              : `HOST KEY CHANGED for ${where} (does not match ${khPath}); refusing to connect`;
+        throw new SshAuthError(msg);
+      }
+      const m = (e as Error).message ?? String(e);
+      if (/authentication methods failed/i.test(m)) throw new SshAuthError(`SSH key refused by ${where} for user ${this.o.user ?? 'root'}`);
+      if (/privatekey|private key|parse/i.test(m) && !/ECONN|ETIMEDOUT/.test(m)) throw new SshAuthError(`cannot use SSH key ${keyPath}: ${m}`);
+      throw new UnreachableError(`cannot reach ${where} over SSH: ${m}`);
+    }
+    this.ssh = ssh;
+    return ssh;
+  }
+
+  async run(argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> {
+    const full = ro.privileged && this.o.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
+    this.o.onRun?.(full);
+    const ssh = await this.connect();
+    const command = 'LC_ALL=C ' + full.map(shQuote).join(' ');
+    const timeoutMs = ro.timeoutMs ?? this.o.timeoutMs;
+    const conn = ssh.connection;
+    if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
+    return new Promise((resolve, reject) => {
+      conn.exec(command, (err: Error | undefined, stream: import('ssh2').ClientChannel) => {
+        if (err) {
+          reject(new UnreachableError(`SSH exec on ${this.o.host} failed: ${err.message}`));
+          return;
+        }
+        const out: Buffer[] = [];
+        const errb: Buffer[] = [];
+        let size = 0;
+        let code: number | null = null;
+        let signal: string | null = null;
+        let timer: NodeJS.Timeout | undefined;
+        let timedOut = false;
+        const keep = (arr: Buffer[]) => (b: Buffer) => {
+          size += b.length;
+          if (size <= MAX_CAPTURE) arr.push(b);
+        };
+        stream.on('data', keep(out));
+        stream.stderr.on('data', keep(errb));
+        stream.on('exit', (c: number | null, s?: string) => {
+          code = c ?? null;
+          signal = s ?? null;
+        });
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            timedOut = true;
+            try {
+              stream.signal('KILL'); // OpenSSH >= 7.9 delivers it to the remote process
+            } catch {
+              /* ignore */
+            }
+            stream.close();
+          }, timeoutMs);
+        }
+        stream.on('close', () => {
+          if (timer) clearTimeout(timer);
+          if (timedOut) {
+            reject(new CommandTimeoutError(`${argv[0]} on ${this.o.host} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`));
+            return;
+          }
+          resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8'), code, signal });
+        });
+      });
+    });
+  }
+
+  async readFile(path: string): Promise<string> {
+    const r = await this.run(['cat', '--', path]);
+    if (r.code !== 0) {
+      const e = new Error(`cannot read ${path} on ${this.o.host}: ${r.stderr.trim()}`) as NodeJS.ErrnoException;
+      if (/No such file/i.test(r.stderr)) e.code = 'ENOENT';
+      throw e;
+    }
+    return r.stdout;
+  }
+
+  async listDir(path: string): Promise<string[]> {
+    const r = await this.run(['ls', '-1A', '--', path]);
+    if (r.code !== 0) return [];
+    return r.stdout.split('\n').filter((l) => l !== '').sort();
+  }
+
+  async close(): Promise<void> {
+    this.ssh?.dispose();
+    this.ssh = undefined;
+    this.connecting = undefined;
+  }
+}

@@ -1,0 +1,35 @@
+import { formatLabel, formatNumber, formatPerf } from '../../src/runtime/perfdata';
+import { parseRange } from '../../src/runtime/range';
+
+describe('perfdata', () => {
+  test('plain decimal, never exponent notation', () => {
+    expect(formatNumber(0.0000001)).toBe('0.0000001');
+    expect(String(0.0000001)).toBe('1e-7'); // what we avoid
+    expect(formatNumber(1e21)).toBe('1000000000000000000000');
+    expect(formatNumber(0.25)).toBe('0.25');
+    expect(formatNumber(-0.5)).toBe('-0.5');
+    expect(formatNumber(3)).toBe('3');
+    expect(formatNumber(-0.0000000000001)).toBe('0');
+    expect(() => formatNumber(NaN)).toThrow();
+    expect(() => formatNumber(Infinity)).toThrow();
+  });
+
+  test('labels quoted only when needed, never = or quote', () => {
+    expect(formatLabel('holders')).toBe('holders');
+    expect(formatLabel('rs 192.168.0.4:80')).toBe("'rs 192.168.0.4:80'");
+    expect(formatLabel("a=b'c")).toBe('a_b_c');
+    expect(formatLabel('x|y')).toBe('x_y');
+  });
+
+  test('trailing empty fields trimmed, inner ones kept', () => {
+    expect(formatPerf({ label: 'holders', value: 1 })).toBe('holders=1');
+    expect(formatPerf({ label: 'time', value: 0.0000001, uom: 's' })).toBe('time=0.0000001s');
+    expect(formatPerf({ label: 'live', value: 2, min: 0 })).toBe('live=2;;;0');
+    expect(formatPerf({ label: 'live', value: 2, min: 0, max: 2 })).toBe('live=2;;;0;2');
+  });
+
+  test('simple upper bounds become plain numbers (Icinga 2), others keep their text', () => {
+    expect(formatPerf({ label: 't', value: 1, uom: 's', warn: parseRange('5'), crit: parseRange('0:10') })).toBe('t=1s;5;10');
+    expect(formatPerf({ label: 'l', value: 1, warn: parseRange('2:'), crit: parseRange('@1:1') })).toBe('l=1;2:;@1:1');
+  });
+});

@@ -111,10 +111,14 @@ export class SshSource implements Source {
     const full = ro.privileged && this.o.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
     this.o.onRun?.(full);
     const ssh = await this.connect();
-    const command = 'LC_ALL=C ' + full.map(shQuote).join(' ');
     const timeoutMs = ro.timeoutMs ?? this.o.timeoutMs;
+    // The remote side enforces the deadline too: closing a channel does not end a remote
+    // process that has no terminal, and not every sshd honours signal requests.
+    const guard = timeoutMs !== undefined ? ['timeout', '-s', 'KILL', (Math.ceil(timeoutMs / 100) / 10).toFixed(1)] : [];
+    const command = 'LC_ALL=C ' + [...guard, ...full].map(shQuote).join(' ');
     const conn = ssh.connection;
     if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
+    const started = Date.now();
     return new Promise((resolve, reject) => {
       conn.exec(command, (err: Error | undefined, stream: import('ssh2').ClientChannel) => {
         if (err) {
@@ -147,11 +151,13 @@ export class SshSource implements Source {
               /* ignore */
             }
             stream.close();
+            reject(new CommandTimeoutError(`${argv[0]} on ${this.o.host} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`));
           }, timeoutMs);
         }
         stream.on('close', () => {
           if (timer) clearTimeout(timer);
-          if (timedOut) {
+          if (timedOut) return; // already rejected
+          if (code === 137 && guard.length && signal === null && Date.now() >= started + timeoutMs! - 50) {
             reject(new CommandTimeoutError(`${argv[0]} on ${this.o.host} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`));
             return;
           }

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SshSource, shQuote } from '../../src/sources/ssh';
+import { CommandTimeoutError, SshAuthError, UnreachableError } from '../../src/sources/source';
+import { freePort, sshdAvailable, startSshd, TestSshd } from '../helpers/sshd';
+
+// CI installs openssh-server (scripts/install-deps.sh) and runs as root: there the real
+// sshd is required, never silently skipped.
+const available = sshdAvailable();
+if (!available && process.env.CI) throw new Error('openssh-server is required in CI for the SSH source tests');
+const d = available ? describe : describe.skip;
+
+d('SSH source against a real sshd on loopback', () => {
+  let sshd: TestSshd;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  const src = (o: Partial<ConstructorParameters<typeof SshSource>[0]> = {}) =>
+    new SshSource({ host: '127.0.0.1', port: sshd.port, user: 'root', keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts, connectTimeoutMs: 5000, ...o });
+
+  test('a command runs, argv quoted exactly, files read', async () => {
+    const s = src();
+    try {
+      const r = await s.run(['printf', '%s|', 'a b', "it's", '$HOME', ';true']);
+      expect(r).toMatchObject({ code: 0, stdout: "a b|it's|$HOME|;true|" });
+      const f = await s.readFile(join(sshd.dir, 'authorized_keys'));
+      expect(f).toBe(readFileSync(join(sshd.dir, 'authorized_keys'), 'utf8'));
+      await expect(s.readFile('/nonexistent/file')).rejects.toMatchObject({ code: 'ENOENT' });
+      const fail = await s.run(['sh', '-c', 'echo oops >&2; exit 7']);
+      expect(fail).toMatchObject({ code: 7, stderr: 'oops\n' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('an unknown host key is refused', async () => {
+    const s = src({ knownHostsPath: sshd.emptyKnownHosts });
+    await expect(s.run(['true'])).rejects.toThrow(SshAuthError);
+    await expect(src({ knownHostsPath: sshd.emptyKnownHosts }).run(['true'])).rejects.toThrow(/is not in .*known_hosts_empty; refusing/);
+  });
+
+  test('a changed host key is refused', async () => {
+    await expect(src({ knownHostsPath: sshd.wrongKnownHosts }).run(['true'])).rejects.toThrow(/HOST KEY CHANGED for 127\.0\.0\.1:\d+/);
+  });
+
+  test('a wrong user key is refused', async () => {
+    const e = await src({ keyPath: sshd.otherKey })
+      .run(['true'])
+      .catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SshAuthError);
+    expect((e as Error).message).toMatch(/SSH key refused by 127\.0\.0\.1:\d+ for user root/);
+  });
+
+  test('a hung remote command is killed at the deadline', async () => {
+    const s = src();
+    const pidfile = join(sshd.dir, 'hung.pid');
+    try {
+      const started = Date.now();
+      await expect(s.run(['sh', '-c', `echo $$ > ${pidfile}; exec sleep 60`], { timeoutMs: 1500 })).rejects.toThrow(CommandTimeoutError);
+      expect(Date.now() - started).toBeLessThan(20000); // bound on the test itself, not a speed claim
+      const pid = Number(readFileSync(pidfile, 'utf8'));
+      // The remote process must be gone (bounded wait: the KILL crosses sshd).
+      let gone = false;
+      for (let i = 0; i < 40 && !gone; i++) {
+        gone = !existsSync(`/proc/${pid}`) || / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, ' '));
+        if (!gone) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(gone).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a closed port is unreachable (CRITICAL for the checks), not an auth error', async () => {
+    const port = await freePort();
+    await expect(src({ port }).run(['true'])).rejects.toThrow(UnreachableError);
+  });
+});
+
+test('shQuote keeps words intact', () => {
+  expect(shQuote('plain-word_1.2:3')).toBe('plain-word_1.2:3');
+  expect(shQuote("it's")).toBe(`'it'\\''s'`);
+  expect(shQuote('')).toBe("''");
+  expect(shQuote('$(rm -rf /)')).toBe("'$(rm -rf /)'");
+});

@@ -23,6 +23,20 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     .version(VERSION, '-V, --version')
     .exitOverride();
   program.command('check <name> [args...]').description(`run one check (${CHECK_NAMES.join(', ')}); same as check_lvs_NAME`);
+  // Subcommands are loaded only when lvsha runs something other than `check`.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  (require('./exporter/command') as typeof import('./exporter/command')).registerExporter(program);
+  for (const [mod, fn] of [
+    ['./doctor/command', 'registerDoctor'],
+    ['./generate/command', 'registerGenerate'],
+    ['./lab/command', 'registerLab'],
+  ] as const) {
+    try {
+      (require(mod) as Record<string, (p: Command) => void>)[fn]!(program);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    }
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -30,7 +44,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
+    // A sysadmin at a shell gets one line; the stack only when asked for.
     process.stderr.write(`lvsha: ${(e as Error).message}\n`);
-    process.exitCode = 1;
+    if (process.env.LVSHA_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 2;
   }
 }

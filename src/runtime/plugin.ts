@@ -92,7 +92,7 @@ export function buildCommand(def: CheckDef<never>): Command {
   return cmd;
 }
 
-function classify(e: unknown, verbose: number): { state: State; text: string; stack?: string } {
+export function classify(e: unknown, verbose: number): { state: State; text: string; stack?: string } {
   const stack = verbose >= 3 && e instanceof Error ? e.stack : undefined;
   // The monitored thing failing (host unreachable) is CRITICAL; our own failures are UNKNOWN.
   if (e instanceof UnreachableError) return { state: State.CRITICAL, text: e.message, stack };
@@ -229,4 +229,54 @@ export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.ar
   if (timedOut) return 3;
   write(rendered.text, rendered.exitCode, false);
   return rendered.exitCode;
+}
+
+export interface EmbeddedRunOptions {
+  /** Source for a host (undefined = the check's own host). */
+  source(host?: string): Source;
+  deployment: Deployment;
+  /** Epoch ms deadline for the check. */
+  deadline: number;
+  signal?: AbortSignal;
+  verbose?: number;
+}
+
+/**
+ * Runs a check's policy inside another program (exporter, doctor): the same options, the same
+ * probes and the same verdict as the plugin, without touching the process (no exit, no stdout).
+ * Errors become results exactly as the plugin runtime classifies them.
+ */
+export async function runCheckEmbedded<O>(def: CheckDef<O>, argv: string[], eo: EmbeddedRunOptions): Promise<Result> {
+  const cmd = buildCommand(def as CheckDef<never>);
+  cmd.exitOverride();
+  cmd.configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
+  const verbose = eo.verbose ?? 0;
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    const msg = e instanceof CommanderError ? e.message.replace(/^error: /, '') : errorMessage(e);
+    return { state: State.UNKNOWN, summary: msg };
+  }
+  const opts = cmd.opts() as O & CommonOptions;
+  const long: string[] = [];
+  const ctx: CheckContext<O> = {
+    opts,
+    verbose,
+    signal: eo.signal ?? new AbortController().signal,
+    deadline: eo.deadline,
+    trace: (level, msg) => {
+      if (verbose >= level) long.push(msg);
+    },
+    source: (host?: string) => eo.source(host ?? opts.hostname),
+    deployment: () => eo.deployment,
+  };
+  try {
+    if (opts.warning !== undefined) ctx.warning = parseRange(opts.warning);
+    if (opts.critical !== undefined) ctx.critical = parseRange(opts.critical);
+    const r = await def.run(ctx);
+    return { ...r, long: [...(r.long ?? []), ...long] };
+  } catch (e) {
+    const c = classify(e, verbose);
+    return { state: c.state, summary: c.text, long };
+  }
 }

@@ -33,6 +33,10 @@ export class RootSource implements Source {
     return this.files.listDir(this.map(path));
   }
 
+  get openTcp(): Source['openTcp'] {
+    return this.inner.openTcp?.bind(this.inner);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -21,6 +21,12 @@ export interface Source {
   readFile(path: string): Promise<string>;
   /** Names in a directory (no `.`/`..`); [] when it does not exist. */
   listDir(path: string): Promise<string[]>;
+  /**
+   * A TCP stream to host:port as seen FROM the source's host (SSH: a direct-tcpip channel,
+   * so `-H frontal1 -u http://127.0.0.1/` reaches frontal1's own loopback). Absent = connect
+   * directly from here.
+   */
+  openTcp?(host: string, port: number): Promise<import('node:stream').Duplex>;
   close(): Promise<void>;
 }
 

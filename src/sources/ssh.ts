@@ -41,8 +41,17 @@ export class SshSource implements Source {
   }
 
   private connect(): Promise<NodeSSH> {
-    if (this.ssh) return Promise.resolve(this.ssh);
-    this.connecting ??= this.doConnect();
+    if (this.ssh && this.ssh.isConnected()) return Promise.resolve(this.ssh);
+    if (this.ssh) {
+      // The connection dropped (peer restarted): start afresh.
+      this.ssh.dispose();
+      this.ssh = undefined;
+      this.connecting = undefined;
+    }
+    this.connecting ??= this.doConnect().catch((e: unknown) => {
+      this.connecting = undefined; // a failed attempt is not cached
+      throw e;
+    });
     return this.connecting;
   }
 
@@ -163,6 +172,18 @@ export class SshSource implements Source {
           }
           resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8'), code, signal });
         });
+      });
+    });
+  }
+
+  async openTcp(host: string, port: number): Promise<import('node:stream').Duplex> {
+    const ssh = await this.connect();
+    const conn = ssh.connection;
+    if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
+    return new Promise((resolve, reject) => {
+      conn.forwardOut('127.0.0.1', 0, host, port, (err: Error | undefined, stream: import('ssh2').ClientChannel) => {
+        if (err) reject(new UnreachableError(`cannot open ${host}:${port} from ${this.o.host}: ${err.message}`));
+        else resolve(stream);
       });
     });
   }

@@ -1,0 +1,104 @@
+import { Command } from 'commander';
+import { networkInterfaces } from 'node:os';
+import { loadCheck } from '../checks/registry';
+import { loadDeployment } from '../model/load';
+import { runCheckEmbedded } from '../runtime/plugin';
+import { State, worst } from '../runtime/state';
+import { LocalSource } from '../sources/local';
+import { Source } from '../sources/source';
+import { doctorPlan } from './plan';
+import { DoctorRow, renderJson, renderTable } from './render';
+
+function localAddresses(): Set<string> {
+  const s = new Set(['localhost', '127.0.0.1', '::1']);
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) s.add(a.address);
+  return s;
+}
+
+/** Runs at most `limit` promises at once, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('run every check against the whole deployment and print one table (exit code: the worst state)')
+    .option('--config <file>', 'deployment (default $LVSHA_CONFIG, else the embedded reference)')
+    .option('--json', 'machine-readable output', false)
+    .option('-v, --verbose', 'details under each row (repeatable)', (_: string, p: number) => p + 1, 0)
+    .option('-t, --timeout <seconds>', 'per check', '10')
+    .option('--ssh-user <user>', 'SSH user (default $LVSHA_SSH_USER or root)')
+    .option('--ssh-key <file>', 'SSH private key (default $LVSHA_SSH_KEY)')
+    .option('--known-hosts <file>', 'known_hosts (default $LVSHA_KNOWN_HOSTS)')
+    .option('--ssh-port <port>', 'SSH port (default $LVSHA_SSH_PORT or 22)')
+    .option('--sudo', 'privileged programs through sudo -n', false)
+    .option('--color', 'force colour', false)
+    .option('--no-color', 'never colour')
+    .action(async (o: Record<string, unknown>) => {
+      const loaded = loadDeployment(o.config as string | undefined);
+      const d = loaded.deployment;
+      const env = process.env;
+      const ssh = [
+        '--ssh-user', String(o.sshUser ?? env.LVSHA_SSH_USER ?? 'root'),
+        '--ssh-port', String(o.sshPort ?? env.LVSHA_SSH_PORT ?? '22'),
+        ...((o.sshKey ?? env.LVSHA_SSH_KEY) ? ['--ssh-key', String(o.sshKey ?? env.LVSHA_SSH_KEY)] : []),
+        ...((o.knownHosts ?? env.LVSHA_KNOWN_HOSTS) ? ['--known-hosts', String(o.knownHosts ?? env.LVSHA_KNOWN_HOSTS)] : []),
+        ...(o.sudo ? ['--sudo'] : []),
+      ];
+      const timeout = Number(o.timeout);
+      const mine = localAddresses();
+      const verbose = Number(o.verbose ?? 0);
+      const plan = doctorPlan(d);
+      const rows = await mapLimit(plan, 6, async (item): Promise<DoctorRow> => {
+        const t0 = Date.now();
+        const def = loadCheck(item.check);
+        // This host's own checks run locally; the others over SSH (pooled per check run).
+        const args = item.address && mine.has(item.address) ? item.args.filter((_, i, a) => a[i] !== '-H' && a[i - 1] !== '-H') : item.args;
+        const sources = new Map<string, Source>();
+        const source = (host?: string): Source => {
+          const h = host && !mine.has(host) ? host : 'local';
+          let s = sources.get(h);
+          if (!s) {
+            if (h === 'local') s = new LocalSource({ sudo: !!o.sudo, timeoutMs: timeout * 1000 });
+            else {
+              // eslint-disable-next-line @typescript-eslint/no-require-imports
+              const { SshSource } = require('../sources/ssh') as typeof import('../sources/ssh');
+              const get = (k: string) => {
+                const i = ssh.indexOf(k);
+                return i >= 0 ? ssh[i + 1] : undefined;
+              };
+              s = new SshSource({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.min(5000, timeout * 1000) });
+            }
+            sources.set(h, s);
+          }
+          return s;
+        };
+        try {
+          const r = await runCheckEmbedded(def, [...args, ...ssh, '-t', String(timeout)], { source, deployment: d, deadline: Date.now() + timeout * 1000, verbose });
+          return { check: item.check, host: item.host, state: r.state, summary: r.summary, long: r.long ?? [], seconds: (Date.now() - t0) / 1000 };
+        } finally {
+          await Promise.all([...sources.values()].map((s) => s.close()));
+        }
+      });
+      const w = worst(...rows.map((r) => r.state));
+      const colour = o.color === true && process.argv.includes('--color') ? true : o.color !== false && !!process.stdout.isTTY && !env.NO_COLOR;
+      if (o.json) process.stdout.write(renderJson(rows, w));
+      else {
+        process.stdout.write(`lvsha doctor: deployment ${d.name} (${loaded.origin})\n`);
+        process.stdout.write(renderTable(rows, { colour, verbose, width: process.stdout.columns }));
+        process.stdout.write(`worst state: ${State[w]}\n`);
+      }
+      process.exitCode = w;
+    });
+}

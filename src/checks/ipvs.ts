@@ -1,11 +1,366 @@
-import { PluginError } from '../runtime/errors';
+import { Command, Option } from 'commander';
+import { Forwarding, VirtualService } from '../model/types';
+import { endpoint, IpvsForwarding, IpvsRealServer, IpvsService, normaliseAddress, serviceKey } from '../parsers/procIpvs';
+import { detectHz, HzInfo, IpvsSnapshot, IpvsUnavailableError, probeIpvs } from '../probes/ipvs';
+import { UsageError } from '../runtime/errors';
+import { Perf } from '../runtime/perfdata';
 import { CheckDef } from '../runtime/plugin';
+import { parseRange, Range, rangeAlerts } from '../runtime/range';
+import { combine, Finding, Result } from '../runtime/result';
+import { State, worst } from '../runtime/state';
 
-export const ipvsCheck: CheckDef = {
+export interface IpvsOptions {
+  probe: 'proc' | 'ipvsadm';
+  ipvsadm: string;
+  stats: boolean;
+  rate: boolean;
+  hz?: number;
+  service: string[];
+  all: boolean;
+  drained: string[];
+  warningPercent?: string;
+  criticalPercent?: string;
+}
+
+/** A service to check: how it is named and, when the deployment describes it, what it should hold. */
+export interface WantedService {
+  key: string;
+  config?: VirtualService;
+}
+
+export interface IpvsPolicy {
+  /** Live real servers (weight > 0) as a count range; default: alert below the expected count. */
+  warning?: Range;
+  /** Default: alert below 1. */
+  critical?: Range;
+  /** Live real servers as a percentage of the configured ones. */
+  warningPercent?: Range;
+  criticalPercent?: Range;
+  /** Drained on purpose: `ADDR` or `ADDR:PORT` (normalised). */
+  drained: string[];
+  /** HZ used to read /proc's persistence jiffies (for messages on drift). */
+  hz?: HzInfo;
+  /** Which counters to put in perfdata (--stats, --rate). */
+  stats?: boolean;
+  rate?: boolean;
+}
+
+// ----------------------------------------------------------------- selection
+
+const LDIRECTORD_FWD: Record<Forwarding, IpvsForwarding> = { gate: 'route', masq: 'masq', ipip: 'tunnel' };
+const FWD_WORD: Record<IpvsForwarding, string> = { route: 'Route', masq: 'Masq', tunnel: 'Tunnel', local: 'Local' };
+
+/** `tcp:VIP:PORT`, `udp:VIP:PORT`, `sctp:VIP:PORT`, `tcp:[V6]:PORT`, `fwm:MARK`, `fwm:MARK:ipv6` → the service key. */
+export function parseServiceSpec(spec: string): string {
+  const bad = () => new UsageError(`--service '${spec}': expected tcp:VIP:PORT, udp:VIP:PORT, sctp:VIP:PORT, tcp:[IPv6]:PORT or fwm:MARK[:ipv6]`);
+  const f = /^fwm:(\d{1,10})(:ipv6)?$/i.exec(spec);
+  if (f) {
+    const mark = Number(f[1]);
+    if (mark < 1 || mark > 0xffffffff) throw bad();
+    return `fwm:${mark}${f[2] ? ':ipv6' : ''}`;
+  }
+  const m = /^(tcp|udp|sctp):(?:\[([^\]]+)\]|([\d.]+)):(\d{1,5})$/i.exec(spec);
+  if (!m) throw bad();
+  const address = normaliseAddress(m[2] ?? m[3]!);
+  const port = Number(m[4]);
+  if (address === undefined || (m[2] !== undefined) !== address.includes(':') || port < 1 || port > 65535) throw bad();
+  return `${m[1]!.toLowerCase()}:${endpoint(address, port)}`;
+}
+
+/** The key of a deployment service (same form as serviceKey of a table entry). */
+export function configKey(v: VirtualService): string {
+  if (v.protocol === 'fwm') {
+    const v6 = v.realServers.some((r) => r.address.includes(':'));
+    return `fwm:${v.fwmark ?? 0}${v6 ? ':ipv6' : ''}`;
+  }
+  const a = normaliseAddress(v.address ?? '') ?? v.address ?? '';
+  return `${v.protocol}:${endpoint(a, v.port ?? 0)}`;
+}
+
+/** Which services to check: --all, --service (with their deployment description when it has one), else the deployment's. */
+export function selectServices(snap: IpvsSnapshot, services: VirtualService[], specs: string[], all: boolean): WantedService[] {
+  const byKey = new Map(services.map((s) => [configKey(s), s]));
+  if (all) return snap.table.services.map((s) => ({ key: serviceKey(s), config: byKey.get(serviceKey(s)) }));
+  if (specs.length > 0) {
+    const keys = [...new Set(specs.map(parseServiceSpec))];
+    return keys.map((key) => ({ key, config: byKey.get(key) }));
+  }
+  return services.map((s) => ({ key: configKey(s), config: s }));
+}
+
+// ----------------------------------------------------------------- policy
+
+const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
+
+function sameReal(svc: IpvsService, r: { address: string; port: number }, address: string, port: number): boolean {
+  // fwmark services carry no port (ipvsadm shows :0), whatever ldirectord's file says.
+  return r.address === address && (svc.protocol === 'fwm' || r.port === port);
+}
+
+function describeReal(r: IpvsRealServer): string {
+  return `${endpoint(r.address, r.port)} ${FWD_WORD[r.forwarding]} weight ${r.weight} active ${r.activeConns} inactive ${r.inactiveConns}`;
+}
+
+/** Short stable perfdata tags: `rs4_80` (last IPv4 octet / IPv6 group and port), longer when that collides. */
+function realTags(reals: { address: string; port: number }[]): string[] {
+  const short = (r: { address: string; port: number }, full: boolean) => {
+    const parts = r.address.includes(':') ? r.address.split(':') : r.address.split('.');
+    const a = full ? parts.filter((x) => x !== '').join('_') : parts[parts.length - 1] || '0';
+    return `rs${a}_${r.port}`;
+  };
+  const tags = reals.map((r) => short(r, false));
+  return tags.map((t, i) => (tags.indexOf(t) !== tags.lastIndexOf(t) ? short(reals[i]!, true) : t));
+}
+
+function pct(n: number, d: number): number {
+  return d === 0 ? 0 : Math.round((1000 * n) / d) / 10;
+}
+
+interface ServiceVerdict {
+  findings: Finding[];
+  long: string[];
+  perf: Perf[];
+  live: number;
+  configured: number;
+}
+
+function evaluateService(w: WantedService, svc: IpvsService | undefined, p: IpvsPolicy, name: string, sp: string, tableEmpty: boolean): ServiceVerdict {
+  const v: ServiceVerdict = { findings: [], long: [], perf: [], live: 0, configured: 0 };
+  const cfg = w.config;
+  if (!svc) {
+    const why = tableEmpty ? ' (table empty: passive director, or ldirectord not running?)' : '';
+    v.findings.push({ state: State.CRITICAL, text: `${w.key} not in the IPVS table${why}` });
+    v.configured = cfg?.realServers.length ?? 0;
+    v.perf.push({ label: `${sp}live`, value: 0, min: 0 });
+    return v;
+  }
+  const head = `${serviceKey(svc)} ${svc.scheduler}${svc.persistent ? ` persistent ${svc.persistentSeconds ?? `${svc.persistentJiffies} jiffies`}${svc.persistentSeconds !== undefined ? ' s' : ''}` : ''}`;
+  v.long.push(`${head}: ${svc.realServers.length} in the table`);
+  for (const r of svc.realServers) v.long.push(`  ${describeReal(r)}`);
+
+  const fallback = cfg?.fallback ? { address: normaliseAddress(cfg.fallback.address) ?? cfg.fallback.address, port: cfg.fallback.port } : undefined;
+  const isFallback = (r: IpvsRealServer) => (fallback ? sameReal(svc, r, fallback.address, fallback.port) : !cfg && isLoopback(r.address));
+  const isDrainedAddr = (a: string, port: number) => p.drained.some((d) => d === a || d === endpoint(a, port));
+
+  // What should be there: the deployment's real servers, else what the table holds.
+  const configured = cfg
+    ? cfg.realServers.map((r) => ({ address: normaliseAddress(r.address) ?? r.address, port: r.port, weight: r.weight, forwarding: LDIRECTORD_FWD[r.forwarding] }))
+    : svc.realServers.filter((r) => !isFallback(r)).map((r) => ({ address: r.address, port: r.port, weight: undefined as number | undefined, forwarding: undefined as IpvsForwarding | undefined }));
+  v.configured = configured.length;
+  const down: string[] = [];
+  const drained: string[] = [];
+  for (const c of configured) {
+    const e = svc.realServers.find((r) => sameReal(svc, r, c.address, c.port));
+    const id = endpoint(c.address, svc.protocol === 'fwm' ? (e?.port ?? 0) : c.port);
+    const isDrained = c.weight === 0 || isDrainedAddr(c.address, c.port);
+    if (e && e.weight > 0) {
+      if (c.weight !== undefined && c.weight > 0 && e.weight !== c.weight) v.findings.push({ state: State.WARNING, text: `${name}${id} weight ${e.weight}, configured ${c.weight}` });
+      if (c.weight === 0) v.findings.push({ state: State.WARNING, text: `${name}${id} weight ${e.weight}, configured 0 (drained)` });
+    } else if (isDrained) {
+      drained.push(`${id} drained${e ? ' (weight 0)' : ' (not in the table)'}`);
+    } else if (e) {
+      down.push(
+        !cfg
+          ? `${id} weight 0 (failed check or drained: --drained to tell)`
+          : cfg.quiescent
+            ? `${id} weight 0 after a failed check (quiescent=yes)`
+            : `${id} weight 0 (by hand? --drained if on purpose)`,
+      );
+    } else {
+      down.push(cfg && !cfg.quiescent ? `${id} removed from the table (failed check, quiescent=no)` : `${id} missing from the table`);
+    }
+    if (e && c.forwarding && e.forwarding !== c.forwarding)
+      v.findings.push({ state: State.WARNING, text: `${name}${id} forwarding ${FWD_WORD[e.forwarding]}, configured ${FWD_WORD[c.forwarding]}` });
+  }
+  if (cfg) {
+    for (const r of svc.realServers) {
+      if (isFallback(r) || configured.some((c) => sameReal(svc, r, c.address, c.port))) continue;
+      v.findings.push({ state: State.WARNING, text: `${name}${endpoint(r.address, r.port)} in the table but not configured` });
+    }
+    if (cfg.scheduler !== svc.scheduler) v.findings.push({ state: State.WARNING, text: `${name}scheduler ${svc.scheduler}, configured ${cfg.scheduler}` });
+    const hzNote = p.hz && svc.persistentJiffies !== undefined ? ` (HZ ${p.hz.hz}: ${p.hz.origin})` : '';
+    if (cfg.persistent !== undefined && !svc.persistent) v.findings.push({ state: State.WARNING, text: `${name}not persistent, configured ${cfg.persistent} s` });
+    else if (cfg.persistent === undefined && svc.persistent) v.findings.push({ state: State.WARNING, text: `${name}persistent in the table, not configured` });
+    else if (cfg.persistent !== undefined && svc.persistentSeconds !== undefined && svc.persistentSeconds !== cfg.persistent)
+      v.findings.push({ state: State.WARNING, text: `${name}persistent ${svc.persistentSeconds} s, configured ${cfg.persistent} s${hzNote}` });
+    if (cfg.persistent !== undefined && svc.persistent) {
+      const want = cfg.persistentNetmask ?? (svc.family === 'inet' ? '255.255.255.255' : '128');
+      const wantN = svc.family === 'inet' ? (normaliseAddress(want) ?? want) : want.replace(/^\//, '');
+      if (svc.persistenceNetmask !== undefined && svc.persistenceNetmask !== wantN)
+        v.findings.push({ state: State.WARNING, text: `${name}persistence netmask ${svc.persistenceNetmask}, configured ${wantN}` });
+    }
+  }
+
+  // With a description, only its real servers count: extras are drift, not capacity.
+  const liveReals = svc.realServers.filter((r) => r.weight > 0 && !isFallback(r) && (!cfg || configured.some((c) => sameReal(svc, r, c.address, c.port))));
+  const fallbacks = svc.realServers.filter((r) => isFallback(r) && r.weight > 0);
+  v.live = liveReals.length;
+  const expected = configured.length - drained.length;
+  const crit = p.critical ?? parseRange('1:');
+  const warn = p.warning ?? (expected >= 1 ? parseRange(`${expected}:`) : undefined);
+  let state = State.OK;
+  if (rangeAlerts(crit, v.live)) state = State.CRITICAL;
+  else if (warn && rangeAlerts(warn, v.live)) state = State.WARNING;
+  const percent = pct(v.live, configured.length);
+  if (p.criticalPercent && rangeAlerts(p.criticalPercent, percent)) state = worst(state, State.CRITICAL);
+  else if (p.warningPercent && rangeAlerts(p.warningPercent, percent)) state = worst(state, State.WARNING);
+
+  let text: string;
+  if (v.live === 0 && fallbacks.length > 0) text = `${name}all real servers down, sorry server serving ${fallbacks.map((r) => endpoint(r.address, r.port)).join(', ')}`;
+  else if (configured.length === 0) text = `${name}no real server${fallbacks.length ? '' : ' and no fallback'}`;
+  else text = `${name}${v.live} of ${configured.length} real servers live`;
+  const detail = [...down, ...drained];
+  if (detail.length && !(v.live === 0 && fallbacks.length > 0 && state !== State.OK)) text += `: ${detail.join(', ')}`;
+  else if (detail.length) v.long.push(`  ${detail.join(', ')}`);
+  v.findings.unshift({ state, text });
+  if (state === State.OK && drained.length) v.long.push(`  drained on purpose: ${drained.join(', ')}`);
+
+  v.perf.push({ label: `${sp}live`, value: v.live, warn, crit, min: 0, max: configured.length });
+  const tags = realTags(svc.realServers);
+  svc.realServers.forEach((r, j) => {
+    v.perf.push({ label: `${sp}${tags[j]}_act`, value: r.activeConns, min: 0 });
+    v.perf.push({ label: `${sp}${tags[j]}_inact`, value: r.inactiveConns, min: 0 });
+    v.perf.push({ label: `${sp}${tags[j]}_w`, value: r.weight, min: 0 });
+  });
+  if (svc.rates) {
+    v.perf.push({ label: `${sp}cps`, value: svc.rates.cps, min: 0 });
+    v.perf.push({ label: `${sp}inbps`, value: svc.rates.inBps, min: 0 });
+    v.perf.push({ label: `${sp}outbps`, value: svc.rates.outBps, min: 0 });
+  }
+  if (svc.stats) v.perf.push({ label: `${sp}conns`, value: svc.stats.conns, uom: 'c', min: 0 });
+  return v;
+}
+
+/** Labels must differ in their first 19 characters; any that would not get a plain index form. */
+function uniqueLabels(perf: Perf[]): Perf[] {
+  const seen = new Set<string>();
+  return perf.map((p, i) => {
+    let label = p.label;
+    if (seen.has(label.slice(0, 19))) label = `p${i}_${label}`.slice(0, 19);
+    seen.add(label.slice(0, 19));
+    return label === p.label ? p : { ...p, label };
+  });
+}
+
+/** The policy of check_lvs_ipvs: the real servers behind each wanted virtual service. */
+export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: IpvsPolicy): Result {
+  if (wanted.length === 0) {
+    return {
+      state: State.UNKNOWN,
+      summary: snap.table.services.length === 0 ? 'no service to check: the deployment has none and the IPVS table is empty' : 'no service to check (give --service or --all)',
+    };
+  }
+  const findings: Finding[] = [];
+  const long: string[] = [];
+  const perf: Perf[] = [];
+  let live = 0;
+  let configured = 0;
+  const multi = wanted.length > 1;
+  wanted.forEach((w, i) => {
+    const svc = snap.table.services.find((s) => serviceKey(s) === w.key);
+    const r = evaluateService(w, svc, p, multi ? `${w.key}: ` : '', multi ? `s${i + 1}_` : '', snap.table.services.length === 0);
+    findings.push(...r.findings);
+    long.push(...r.long);
+    perf.push(...r.perf);
+    live += r.live;
+    configured += r.configured;
+  });
+  if (snap.totals) {
+    // /proc only has namespace-wide totals (all services), hence `total_`.
+    const t = snap.totals;
+    if (p.rate) {
+      perf.push({ label: 'total_cps', value: t.rates.cps, min: 0 });
+      perf.push({ label: 'total_inbps', value: t.rates.inBps, min: 0 });
+      perf.push({ label: 'total_outbps', value: t.rates.outBps, min: 0 });
+    }
+    if (p.stats) perf.push({ label: 'total_conns', value: t.stats.conns, uom: 'c', min: 0 });
+  }
+  const ok = multi ? `${wanted.length} services, ${live} of ${configured} real servers live` : `${wanted[0]!.key}: ${live} of ${configured} real servers live`;
+  const result = combine(findings, ok, uniqueLabels(perf), long);
+  // combine() lists the findings in long output; the OK ones are already in the summary.
+  return result;
+}
+
+// ----------------------------------------------------------------- plugin
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export const ipvsCheck: CheckDef<IpvsOptions> = {
   name: 'ipvs',
   prefix: 'LVS IPVS',
-  description: 'not implemented yet',
-  async run() {
-    throw new PluginError('check_lvs_ipvs is not implemented yet');
+  description:
+    'The real servers behind each virtual service in the IPVS table (/proc/net/ip_vs, or ipvsadm -Ln).\n\n' +
+    'Thresholds count live real servers (weight > 0, the fallback not counted) per service:\n' +
+    '  -w/-c take ranges of counts (-w 2: -c 1: = warn below 2, critical below 1);\n' +
+    '  --warning-percent/--critical-percent take ranges of the percentage of configured\n' +
+    '  real servers that are live (--warning-percent 100: --critical-percent 50:).\n' +
+    'Defaults: WARNING when a configured, not drained real server is not live; CRITICAL when none\n' +
+    'is, or only the fallback (sorry server) is left. Drained real servers (configured weight 0\n' +
+    'or --drained) are reported, not alerted on. Drift from the deployment (extra or missing real\n' +
+    'servers, weight, forwarding, scheduler, persistence) is a WARNING.',
+  options(cmd: Command) {
+    cmd
+      .addOption(new Option('--probe <how>', 'read /proc/net/ip_vs (no root needed) or run ipvsadm -Ln').choices(['proc', 'ipvsadm']).default('proc'))
+      .option('--ipvsadm <path>', 'ipvsadm program (with --probe ipvsadm; privileged through --sudo)', 'ipvsadm')
+      .option('--stats', 'connection counters in perfdata: per service with --probe ipvsadm (-Ln --stats --exact), namespace totals from /proc/net/ip_vs_stats', false)
+      .option('--rate', 'rates (conns/s, bytes/s) in perfdata: per service with --probe ipvsadm (-Ln --rate --exact), namespace totals from /proc/net/ip_vs_stats', false)
+      .option('--hz <n>', 'kernel HZ to read /proc persistence jiffies (default: CONFIG_HZ from /boot/config-*, else 250)', (x: string) => {
+        if (!/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 10000) throw new UsageError(`--hz '${x}' is not a tick rate (100, 250, 300, 1000)`);
+        return Number(x);
+      })
+      .option('--service <spec>', 'service to check, repeatable: tcp:VIP:PORT, udp:VIP:PORT, sctp:VIP:PORT, tcp:[IPv6]:PORT, fwm:MARK[:ipv6] (default: the deployment\'s)', collect, [])
+      .option('--all', 'check every service in the IPVS table', false)
+      .option('--drained <addr>', 'real server drained on purpose (ADDR or ADDR:PORT), repeatable', collect, [])
+      .option('-w, --warning <range>', 'live real servers per service, as a count range (default: all configured, not drained)')
+      .option('-c, --critical <range>', 'live real servers per service, as a count range (default: 1:)')
+      .option('--warning-percent <range>', 'live real servers as a percentage of the configured ones (e.g. 100:)')
+      .option('--critical-percent <range>', 'same, for CRITICAL (e.g. 50:)');
+  },
+  async run(ctx) {
+    const o = ctx.opts;
+    if (o.all && o.service.length) throw new UsageError('--all and --service exclude each other');
+    o.service.forEach(parseServiceSpec); // bad input is UNKNOWN before any probing
+    const drained = o.drained.map((d) => {
+      const m = /^\[([^\]]+)\]:(\d+)$/.exec(d) ?? /^([\d.]+):(\d+)$/.exec(d);
+      const a = normaliseAddress(m ? m[1]! : d);
+      if (a === undefined) throw new UsageError(`--drained '${d}' is not ADDR or ADDR:PORT`);
+      return m ? endpoint(a, Number(m[2])) : a;
+    });
+    const policy: IpvsPolicy = {
+      warning: ctx.warning,
+      critical: ctx.critical,
+      warningPercent: o.warningPercent !== undefined ? parseRange(o.warningPercent) : undefined,
+      criticalPercent: o.criticalPercent !== undefined ? parseRange(o.criticalPercent) : undefined,
+      drained,
+      stats: o.stats,
+      rate: o.rate,
+    };
+    const src = ctx.source();
+    const timeoutMs = Math.max(1, ctx.deadline - Date.now());
+    if (o.probe === 'proc') {
+      policy.hz = o.hz !== undefined ? { hz: o.hz, origin: '--hz' } : await detectHz(src, timeoutMs);
+      ctx.trace(1, `HZ ${policy.hz.hz} (${policy.hz.origin})`);
+    }
+    let snap: IpvsSnapshot;
+    try {
+      snap = await probeIpvs(src, { probe: o.probe, ipvsadm: o.ipvsadm, stats: o.stats, rate: o.rate, hz: policy.hz?.hz, timeoutMs });
+    } catch (e) {
+      if (e instanceof IpvsUnavailableError) return { state: State.CRITICAL, summary: e.message };
+      throw e;
+    }
+    const services = o.all && o.service.length === 0 ? (safeDeployment(ctx) ?? []) : ctx.deployment().services;
+    const wanted = selectServices(snap, services, o.service, o.all);
+    const r = evaluateIpvs(snap, wanted, { ...policy, hz: o.probe === 'proc' ? policy.hz : undefined });
+    return r;
   },
 };
+
+/** With --all the deployment only adds descriptions: a broken one must not stop the check. */
+function safeDeployment(ctx: { deployment(): { services: VirtualService[] }; trace(l: number, m: string): void }): VirtualService[] | undefined {
+  try {
+    return ctx.deployment().services;
+  } catch (e) {
+    ctx.trace(1, `deployment not used: ${(e as Error).message}`);
+    return undefined;
+  }
+}

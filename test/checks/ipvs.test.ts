@@ -1,0 +1,267 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluateIpvs, IpvsPolicy, parseServiceSpec, selectServices, WantedService } from '../../src/checks/ipvs';
+import { referenceDeployment } from '../../src/model/reference';
+import { VirtualService } from '../../src/model/types';
+import { mergeCounters, parseIpvsadmList } from '../../src/parsers/ipvsadm';
+import { parseProcIpvs } from '../../src/parsers/procIpvs';
+import { applyHz, IpvsSnapshot } from '../../src/probes/ipvs';
+import { UsageError } from '../../src/runtime/errors';
+import { parseRange } from '../../src/runtime/range';
+import { State } from '../../src/runtime/state';
+
+const ROOT = join(__dirname, '..', '..');
+const REAL = join(ROOT, 'test', 'fixtures', 'real', 'ipvs');
+const real = (sc: string, f: string) => readFileSync(join(REAL, sc, f), 'utf8');
+
+const www = referenceDeployment.services[0]!;
+const snap = (sc: string, hz = 250): IpvsSnapshot => ({ table: applyHz(parseProcIpvs(real(sc, 'proc-net-ip_vs.txt')), hz), source: 'proc' });
+const policy = (p: Partial<IpvsPolicy> = {}): IpvsPolicy => ({ drained: [], ...p });
+const ref = (config: Partial<VirtualService> = {}): WantedService[] => [{ key: 'tcp:192.168.0.3:80', config: { ...www, ...config } }];
+const first = (sc: string, p: Partial<IpvsPolicy> = {}, w = ref()) => evaluateIpvs(snap(sc), w, policy(p));
+
+describe('evaluateIpvs on real tables, reference deployment', () => {
+  test('reference: OK, 2 of 2 live, perfdata per real server', () => {
+    const r = first('reference');
+    expect(r.state).toBe(State.OK);
+    expect(r.summary).toBe('tcp:192.168.0.3:80: 2 of 2 real servers live');
+    expect(r.perf!.map((p) => p.label)).toEqual(['live', 'rs4_80_act', 'rs4_80_inact', 'rs4_80_w', 'rs5_80_act', 'rs5_80_inact', 'rs5_80_w']);
+    expect(r.perf![0]).toMatchObject({ value: 2, min: 0, max: 2 });
+  });
+
+  test('one real removed (quiescent=no): WARNING naming it and why', () => {
+    const r = first('one-removed');
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe('1 of 2 real servers live: 192.168.0.5:80 removed from the table (failed check, quiescent=no)');
+  });
+
+  test('ldirectord itself removed reel2 and then added the fallback (real ldirectord run)', () => {
+    expect(first('ldirectord-one-down').summary).toBe('1 of 2 real servers live: 192.168.0.5:80 removed from the table (failed check, quiescent=no)');
+    const f = first('ldirectord-fallback');
+    expect(f.state).toBe(State.CRITICAL);
+    expect(f.summary).toBe('all real servers down, sorry server serving 127.0.0.1:80');
+    expect(first('ldirectord-up').state).toBe(State.OK);
+  });
+
+  test('weight 0: after a failed check (quiescent=yes), by hand, or drained on purpose', () => {
+    expect(first('weight0', {}, ref({ quiescent: true })).summary).toBe('1 of 2 real servers live: 192.168.0.5:80 weight 0 after a failed check (quiescent=yes)');
+    const byHand = first('weight0');
+    expect(byHand.state).toBe(State.WARNING);
+    expect(byHand.summary).toBe('1 of 2 real servers live: 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)');
+    // drained with --drained (address or address:port): OK, reported
+    for (const d of ['192.168.0.5', '192.168.0.5:80']) {
+      const r = first('weight0', { drained: [d] });
+      expect(r.state).toBe(State.OK);
+      expect(r.summary).toBe('tcp:192.168.0.3:80: 1 of 2 real servers live');
+      expect(r.long!.join('\n')).toContain('drained on purpose: 192.168.0.5:80 drained (weight 0)');
+    }
+    // drained in the deployment (configured weight 0)
+    const cfg = ref({ realServers: [www.realServers[0]!, { ...www.realServers[1]!, weight: 0 }] });
+    expect(first('weight0', {}, cfg).state).toBe(State.OK);
+    // ...but drained leaving too few live servers still alerts through the thresholds
+    expect(first('weight0', { drained: ['192.168.0.5'], warningPercent: parseRange('100:') }).state).toBe(State.WARNING);
+    expect(first('weight0', { drained: ['192.168.0.5'], warning: parseRange('2:') }).state).toBe(State.WARNING);
+  });
+
+  test('fallback only: CRITICAL, sorry server named', () => {
+    const r = first('fallback');
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe('all real servers down, sorry server serving 127.0.0.1:80');
+    expect(r.long!.join('\n')).toContain('192.168.0.4:80 removed from the table');
+  });
+
+  test('service missing: CRITICAL; empty table hints at the passive director', () => {
+    const r = first('empty');
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe('tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)');
+    const m = evaluateIpvs(snap('mixed'), [{ key: 'tcp:192.168.0.3:81' }], policy());
+    expect(m.summary).toBe('tcp:192.168.0.3:81 not in the IPVS table');
+  });
+
+  test('-w/-c as counts and --warning-percent/--critical-percent', () => {
+    expect(first('one-removed', { warning: parseRange('1:') }).state).toBe(State.OK);
+    expect(first('one-removed', { critical: parseRange('2:') }).state).toBe(State.CRITICAL);
+    expect(first('one-removed', { warning: parseRange('1:'), criticalPercent: parseRange('60:') }).state).toBe(State.CRITICAL);
+    expect(first('one-removed', { warning: parseRange('1:'), warningPercent: parseRange('50:') }).state).toBe(State.OK);
+    expect(first('reference', { warning: parseRange('3:') }).state).toBe(State.WARNING);
+    const r = first('one-removed', { warning: parseRange('1:'), critical: parseRange('1:') });
+    expect(r.perf![0]).toMatchObject({ label: 'live', value: 1 });
+    expect(r.perf![0]!.warn).toMatchObject({ text: '1:' });
+  });
+
+  test('drift from the deployment: each difference named, WARNING', () => {
+    const cfg = ref({
+      scheduler: 'rr',
+      persistent: 600,
+      realServers: [{ address: '192.168.0.4', port: 80, weight: 2, forwarding: 'gate' }, { address: '192.168.0.9', port: 80, weight: 1, forwarding: 'gate' }],
+    });
+    const r = first('reference', {}, cfg);
+    expect(r.state).toBe(State.WARNING);
+    for (const t of [
+      '192.168.0.4:80 weight 1, configured 2',
+      '1 of 2 real servers live: 192.168.0.9:80 removed from the table',
+      '192.168.0.5:80 in the table but not configured',
+      'scheduler wlc, configured rr',
+      'persistent 3600 s, configured 600 s',
+    ])
+      expect(r.summary).toContain(t);
+    expect(first('mixed', {}, [{ key: 'tcp:192.168.0.3:443', config: { ...www, address: '192.168.0.3', port: 443, scheduler: 'rr', persistent: undefined, realServers: [
+      { address: '192.168.0.4', port: 443, weight: 1, forwarding: 'gate' },
+      { address: '192.168.0.5', port: 443, weight: 2, forwarding: 'masq' },
+    ] } }]).summary).toBe('192.168.0.4:443 forwarding Masq, configured Route');
+  });
+
+  test('persistence drift names the HZ used when it came from /proc jiffies', () => {
+    const r = evaluateIpvs(snap('reference', 1000), ref(), policy({ hz: { hz: 1000, origin: '--hz' } }));
+    expect(r.summary).toBe('persistent 900 s, configured 3600 s (HZ 1000: --hz)');
+  });
+
+  test('--all on the mixed table: every service, labels unique in 19 characters', () => {
+    const s = snap('mixed');
+    const wanted = selectServices(s, referenceDeployment.services, [], true);
+    expect(wanted).toHaveLength(18);
+    const r = evaluateIpvs(s, wanted, policy());
+    // 192.168.0.5:25 weight 0 (no description: cannot tell), 192.168.0.6:80 has no real server
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toContain('tcp:192.168.0.6:80: no real server and no fallback');
+    expect(r.summary).toContain('tcp:192.168.0.3:25: 1 of 2 real servers live: 192.168.0.5:25 weight 0 (failed check or drained: --drained to tell)');
+    const labels = r.perf!.map((p) => p.label.slice(0, 19));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('s3_live');
+    expect(labels).toContain('s3_rs5_80_inact');
+    // the reference service keeps its drift checks under --all
+    expect(r.summary).not.toContain('tcp:192.168.0.3:80');
+  });
+
+  test('IPv6 and fwmark services through --service', () => {
+    const s = snap('mixed');
+    const wanted = selectServices(s, [], ['tcp:[2001:0db8::3]:80', 'fwm:5', 'fwm:6:ipv6', 'udp:192.168.0.3:53'], false);
+    expect(wanted.map((w) => w.key)).toEqual(['tcp:[2001:db8::3]:80', 'fwm:5', 'fwm:6:ipv6', 'udp:192.168.0.3:53']);
+    const r = evaluateIpvs(s, wanted, policy());
+    expect(r.state).toBe(State.OK);
+    expect(r.summary).toBe('4 services, 7 of 7 real servers live');
+    expect(r.perf!.map((p) => p.label)).toContain('s1_rs5_80_inact');
+    expect(r.perf!.map((p) => p.label)).toContain('s2_rs4_0_w');
+  });
+
+  test('rates from ipvsadm --rate become per-service perfdata', () => {
+    const t = parseIpvsadmList(real('large-counters', 'ipvsadm-Ln.txt'));
+    if (t.kind !== 'table') throw new Error();
+    mergeCounters(t.table, parseIpvsadmList(real('large-counters', 'ipvsadm-Ln-rate-exact.txt')));
+    mergeCounters(t.table, parseIpvsadmList(real('large-counters', 'ipvsadm-Ln-stats-exact.txt')));
+    const r = evaluateIpvs({ table: t.table, source: 'ipvsadm' }, [{ key: 'tcp:192.168.0.3:9' }], policy());
+    const labels = r.perf!.map((p) => p.label);
+    expect(labels).toEqual(expect.arrayContaining(['cps', 'inbps', 'outbps', 'conns']));
+    expect(r.perf!.find((p) => p.label === 'conns')).toMatchObject({ uom: 'c', value: 1 });
+  });
+
+  test('all configured reals drained: nothing serves, CRITICAL', () => {
+    // both named drained while .4 still has weight 1: nothing alarming
+    expect(first('weight0', { drained: ['192.168.0.4', '192.168.0.5'] }, ref()).state).toBe(State.OK);
+    const cfg = ref({ realServers: www.realServers.map((r) => ({ ...r, weight: 0 })) });
+    const t = snap('weight0');
+    t.table.services[0]!.realServers.forEach((r) => (r.weight = 0));
+    expect(evaluateIpvs(t, cfg, policy()).state).toBe(State.CRITICAL);
+  });
+
+  test('--service syntax errors are UsageErrors', () => {
+    for (const bad of ['tcp:192.168.0.3', 'http:1.2.3.4:80', 'tcp:[192.168.0.3]:80', 'tcp:1.2.3.4:0', 'fwm:0', 'tcp:2001:db8::3:80'])
+      expect(() => parseServiceSpec(bad)).toThrow(UsageError);
+    expect(parseServiceSpec('TCP:192.168.0.3:80')).toBe('tcp:192.168.0.3:80');
+  });
+});
+
+// ----------------------------------------------------------------- end to end (dist/, bin/)
+
+describe('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the same kernel state', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const bin = join(ROOT, 'bin', 'check_lvs_ipvs');
+  const env = { ...process.env, LVSHA_CONFIG: '' };
+  delete (env as Record<string, string | undefined>).LVSHA_CONFIG;
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30000, env });
+    return { code: r.status, out: r.stdout };
+  };
+  const tree = (sc: string) => {
+    const d = mkdtempSync(join(tmpdir(), 'lvsha-ipvs-'));
+    dirs.push(d);
+    mkdirSync(join(d, 'proc', 'net'), { recursive: true });
+    copyFileSync(join(REAL, sc, 'proc-net-ip_vs.txt'), join(d, 'proc', 'net', 'ip_vs'));
+    copyFileSync(join(REAL, sc, 'proc-net-ip_vs_stats.txt'), join(d, 'proc', 'net', 'ip_vs_stats'));
+    // a two-line replay of the captured `ipvsadm -Ln` (and --rate for the rate run)
+    const replay = join(d, 'replay.sh');
+    writeFileSync(replay, `#!/bin/sh\ncase "$*" in *--rate*) cat '${join(REAL, sc, 'ipvsadm-Ln-rate-exact.txt')}';; *) cat '${join(REAL, sc, 'ipvsadm-Ln.txt')}';; esac\n`);
+    chmodSync(replay, 0o755);
+    return { d, replay };
+  };
+
+  test.each([
+    ['reference', 0, 'LVS IPVS OK - tcp:192.168.0.3:80: 2 of 2 real servers live'],
+    ['weight0', 1, 'LVS IPVS WARNING - 1 of 2 real servers live: 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)'],
+    ['one-removed', 1, 'LVS IPVS WARNING - 1 of 2 real servers live: 192.168.0.5:80 removed from the table (failed check, quiescent=no)'],
+    ['fallback', 2, 'LVS IPVS CRITICAL - all real servers down, sorry server serving 127.0.0.1:80'],
+    ['ldirectord-fallback', 2, 'LVS IPVS CRITICAL - all real servers down, sorry server serving 127.0.0.1:80'],
+    ['empty', 2, 'LVS IPVS CRITICAL - tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)'],
+    ['mixed', 0, 'LVS IPVS OK - tcp:192.168.0.3:80: 2 of 2 real servers live'],
+  ])('%s', (sc, code, text) => {
+    const { d, replay } = tree(sc);
+    const proc = run(['--root', d]);
+    const adm = run(['--probe', 'ipvsadm', '--ipvsadm', replay]);
+    const line = (o: string) => o.split('\n')[0]!;
+    expect(proc.code).toBe(code);
+    expect(line(proc.out).split(' | ')[0]).toBe(text);
+    expect(adm.code).toBe(proc.code);
+    expect(line(adm.out)).toBe(line(proc.out));
+  });
+
+  test('-v states the HZ used; --hz overrides it', () => {
+    const { d } = tree('reference');
+    expect(run(['--root', d, '-v']).out).toContain('HZ 250 (assumed: no readable kernel config, use --hz)');
+    mkdirSync(join(d, 'proc', 'sys', 'kernel'), { recursive: true });
+    mkdirSync(join(d, 'boot'));
+    writeFileSync(join(d, 'proc', 'sys', 'kernel', 'osrelease'), '6.1.0-56-amd64\n');
+    writeFileSync(join(d, 'boot', 'config-6.1.0-56-amd64'), 'CONFIG_HZ_1000=y\nCONFIG_HZ=1000\n');
+    const r = run(['--root', d, '-v']);
+    expect(r.out).toContain('HZ 1000 (CONFIG_HZ=1000 in /boot/config-6.1.0-56-amd64)');
+    expect(r.out.split('\n')[0]).toContain('persistent 900 s, configured 3600 s');
+    expect(run(['--root', d, '--hz', '250']).code).toBe(0);
+  });
+
+  test('--rate: per-service rates (ipvsadm) vs namespace totals (/proc)', () => {
+    const { d, replay } = tree('reference');
+    expect(run(['--probe', 'ipvsadm', '--ipvsadm', replay, '--rate']).out.split('\n')[0]).toMatch(/ cps=\d+;;;0 inbps=\d+;;;0 outbps=\d+;;;0/);
+    expect(run(['--root', d, '--rate']).out.split('\n')[0]).toMatch(/ total_cps=\d+;;;0 total_inbps=\d+;;;0 total_outbps=\d+;;;0$/);
+  });
+
+  test('no /proc/net/ip_vs: CRITICAL, IPVS not available', () => {
+    const d = mkdtempSync(join(tmpdir(), 'lvsha-ipvs-'));
+    dirs.push(d);
+    const r = run(['--root', d]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('LVS IPVS CRITICAL - IPVS not available in this kernel (localhost: no /proc/net/ip_vs)\n');
+  });
+
+  test('ipvsadm without kernel IPVS (message measured on the host): CRITICAL; other failures UNKNOWN', () => {
+    const d = mkdtempSync(join(tmpdir(), 'lvsha-ipvs-'));
+    dirs.push(d);
+    const noIpvs = join(d, 'noipvs.sh');
+    writeFileSync(noIpvs, "#!/bin/sh\necho \"Can't initialize ipvs: Protocol not available\" >&2\necho 'Are you sure that IP Virtual Server is built in the kernel or as module?' >&2\nexit 2\n");
+    chmodSync(noIpvs, 0o755);
+    const r = run(['--probe', 'ipvsadm', '--ipvsadm', noIpvs]);
+    expect(r.code).toBe(2);
+    expect(r.out.split('\n')[0]).toBe('LVS IPVS CRITICAL - IPVS not available in this kernel (localhost: ipvsadm: Protocol not available)');
+    const missing = run(['--probe', 'ipvsadm', '--ipvsadm', join(d, 'nope')]);
+    expect(missing.code).toBe(3);
+    expect(run(['--service', 'tcp:nope']).code).toBe(3);
+  });
+
+  test('--help documents the threshold syntax', () => {
+    const h = run(['--help']);
+    expect(h.code).toBe(3);
+    expect(h.out).toContain('--warning-percent');
+    expect(h.out).toContain('ranges of counts');
+  });
+});

@@ -1,0 +1,228 @@
+# shellcheck shell=bash
+# Shared helpers of the namespace tier (sourced by up.sh, down.sh, capture.sh).
+# Everything lives in network namespaces named lvsha-*; nothing is created in
+# the host's root namespace. Each host also gets an "anchor" process that is
+# PID 1 of its own PID namespace and owns its private mount + UTS namespaces
+# (hostname, tmpfs /run, /proc of the PID namespace, bind mounts); every daemon
+# of that host is started with nsenter into the anchor, so sshd sessions,
+# cl_status and ldirectord all see the same /run and /etc/ha.d, and `ps` on a
+# node shows only that node.
+# Why a PID namespace: Heartbeat's ResourceManager answers a failed resource
+# stop with `pkill -9 heartbeat` and `/sbin/reboot -nf`, and heartbeat itself
+# calls reboot(2) (cl_reboot) when a managed child dies. Without a PID
+# namespace that would kill the other node's heartbeat and reboot the host;
+# inside one, reboot(2) only ends the node's PID namespace, like a crash.
+
+LAB_NETNS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_DIR="${LVSHA_LAB_DIR:-/work/main/.lab}"
+STATE="$LAB_DIR/netns"            # runtime state: pids, node dirs, logs
+PIDS="$STATE/pids"
+KEYS="$LAB_DIR/ssh"               # kept across runs (stable known_hosts)
+ETC_DIR="${LVSHA_LAB_ETC:-$LAB_NETNS_DIR/etc}"
+
+NS_PREFIX="lvsha-"
+SW_NS="${NS_PREFIX}sw"
+HOSTS=(frontal1 frontal2 reel1 reel2 client mon)
+DIRECTORS=(frontal1 frontal2)
+REALS=(reel1 reel2)
+SSH_HOSTS=(frontal1 frontal2 reel1 reel2)
+VIP=192.168.0.3
+
+# Lab Heartbeat timings: "fast" (default), "reference" (2/6/10/60), "file"
+# (keep ha.cf as found in $ETC_DIR) or "keepalive warntime deadtime initdead".
+LVSHA_HB_TIMINGS="${LVSHA_HB_TIMINGS:-fast}"
+
+declare -A IP=([frontal1]=192.168.0.1 [frontal2]=192.168.0.2 [reel1]=192.168.0.4
+               [reel2]=192.168.0.5 [client]=192.168.0.10 [mon]=192.168.0.20)
+# Fixed, locally administered MACs so captures are stable across runs.
+declare -A MAC=([frontal1]=02:1a:00:00:00:01 [frontal2]=02:1a:00:00:00:02
+                [reel1]=02:1a:00:00:00:04 [reel2]=02:1a:00:00:00:05
+                [client]=02:1a:00:00:00:0a [mon]=02:1a:00:00:00:14)
+
+log() { printf '%s [%s] %s\n' "$(date +%T.%3N)" "$(basename "$0")" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+ns() { printf '%s%s' "$NS_PREFIX" "$1"; }
+now_ms() { date +%s%3N; }
+
+# wait_until TIMEOUT_S STEP_S cmd... : poll cmd until it succeeds, bounded.
+wait_until() {
+  local timeout=$1 step=$2; shift 2
+  local deadline=$(( $(now_ms) + timeout * 1000 ))
+  while :; do
+    if "$@"; then return 0; fi
+    (( $(now_ms) < deadline )) || return 1
+    sleep "$step"
+  done
+}
+
+# pid_alive PID : running and not a zombie (zombies wait for an outside reaper).
+pid_alive() {
+  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+  [[ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" != Z ]]
+}
+pidfile_pid() { [[ -s "$PIDS/$1.pid" ]] && cat "$PIDS/$1.pid"; return 0; }
+anchor_pid() {
+  local p; p=$(pidfile_pid "$1.anchor")
+  pid_alive "$p" || die "host $1 has no live anchor (is the lab up?)"
+  printf '%s' "$p"
+}
+# in_host HOST cmd... : run cmd in the host's network, mount, UTS and PID
+# namespaces (nsenter forks the command into the PID namespace).
+in_host() {
+  local h=$1; shift
+  nsenter -t "$(anchor_pid "$h")" -n -m -u -p -- "$@"
+}
+# outer_pid HOST INNER : the PID, as seen from the host, of the process whose
+# PID inside HOST's PID namespace is INNER ("" when none).
+outer_pid() {
+  local a pidns p nspid
+  a=$(anchor_pid "$1"); pidns=$(readlink "/proc/$a/ns/pid")
+  for p in $(ip netns pids "$(ns "$1")" 2>/dev/null); do
+    [[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" == "$pidns" ]] || continue
+    nspid=$(awk '$1 == "NSpid:" { print $NF }' "/proc/$p/status" 2>/dev/null) || continue
+    if [[ "$nspid" == "$2" ]]; then printf '%s' "$p"; return 0; fi
+  done
+  return 0
+}
+# hroot HOST : the host's filesystem view (its /run, its /etc/ha.d) from outside.
+hroot() { printf '/proc/%s/root' "$(anchor_pid "$1")"; }
+
+# spawn NAME HOST cmd... : start a long-running foreground daemon inside HOST,
+# detached from our session, its host-side PID recorded in $PIDS/NAME.pid
+# (exact PID: the shell writes its own PID and execs the daemon).
+spawn() {
+  local name=$1 h=$2; shift 2
+  local inner="$PIDS/$name.inner" logf="$STATE/log/$name.log" p=""
+  rm -f "$inner" "$PIDS/$name.pid"
+  # setsid -f daemonizes inside the PID namespace: the daemon's parent becomes
+  # the node's init (which reaps it), nsenter returns at once.
+  nsenter -t "$(anchor_pid "$h")" -n -m -u -p -- \
+    setsid -f sh -c 'echo $$ > "$0"; exec "$@"' "$inner" "$@" </dev/null >>"$logf" 2>&1
+  wait_until 5 0.05 test -s "$inner" || die "$name did not start (see $logf)"
+  p=$(outer_pid "$h" "$(cat "$inner")")
+  [[ -n "$p" ]] || die "$name: no host PID for inner PID $(cat "$inner")"
+  printf '%s\n' "$p" >"$PIDS/$name.pid"
+  rm -f "$inner"
+}
+
+# heartbeat_master HOST : host-side PID of Heartbeat's master control process,
+# from the pid file in the node's private /run ("" when none or not running).
+heartbeat_master() {
+  local f p
+  f="$(hroot "$1")/run/heartbeat.pid"
+  [[ -s "$f" ]] || return 0
+  p=$(outer_pid "$1" "$(tr -dc '0-9' <"$f")")
+  [[ -n "$p" && "$(cat "/proc/$p/comm" 2>/dev/null)" == heartbeat ]] && printf '%s' "$p"
+  return 0
+}
+
+# vip_holders : hosts (directors) whose eth0 holds the VIP, space separated.
+vip_holders() {
+  local h out=()
+  for h in "${DIRECTORS[@]}"; do
+    if ip -n "$(ns "$h")" -o -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/"; then
+      out+=("$h")
+    fi
+  done
+  printf '%s' "${out[*]:-}"
+}
+
+# hb_timings : "keepalive warntime deadtime initdead" for LVSHA_HB_TIMINGS.
+hb_timings() {
+  case "$LVSHA_HB_TIMINGS" in
+    fast) echo "1 3 5 10" ;;
+    reference) echo "2 6 10 60" ;;
+    file) echo "" ;;
+    *) [[ "$LVSHA_HB_TIMINGS" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]] \
+         || die "LVSHA_HB_TIMINGS must be fast, reference, file or 'K W D I'"
+       echo "$LVSHA_HB_TIMINGS" ;;
+  esac
+}
+# hb_param HOST NAME : a value from the host's runtime ha.cf.
+hb_param() {
+  awk -v k="$2" '$1 == k { print $2; exit }' "$STATE/nodes/$1/ha.d/ha.cf"
+}
+
+# --- starting a host's processes (used by up.sh and by capture.sh's reboot) ---
+
+is_director() { [[ " ${DIRECTORS[*]} " == *" $1 "* ]]; }
+is_real() { [[ " ${REALS[*]} " == *" $1 "* ]]; }
+
+# The anchor: PID 1 of a new PID namespace inside the host's network namespace,
+# with a private mount + UTS namespace set up like a booted Debian host.
+ANCHOR_SCRIPT='
+set -e
+h=$1 d=$2 role=$3 pidf=$4
+# Record our host-side PID (the PPid of awk as the host /proc shows it), then
+# mount the PID namespace'"'"'s own /proc.
+awk '"'"'$1 == "PPid:" { print $2 }'"'"' /proc/self/status >"$pidf.tmp"
+mount -t proc proc /proc
+hostname "$h"
+mount -t tmpfs -o mode=755 lvsha-run /run
+mkdir -p /run/lock /run/sshd
+chmod 1777 /run/lock
+mount --bind "$d/log" /var/log
+if [ "$role" = director ]; then
+  # what Debian'"'"'s tmpfiles.d (heartbeat, resource-agents) creates at boot
+  mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/resource-agents
+  chown hacluster:haclient /run/heartbeat /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm
+  chmod 750 /run/heartbeat /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm
+  chmod 1755 /run/resource-agents
+  mount --bind "$d/ha.d" /etc/ha.d
+  mount --bind "$d/lib-heartbeat" /var/lib/heartbeat
+fi
+mv "$pidf.tmp" "$pidf"
+# A minimal init: reap orphans (daemons that fork, like heartbeat), exit on TERM.
+exec perl -e '"'"'$0 = "lvsha-init $ARGV[0]"; $SIG{TERM} = $SIG{INT} = sub { exit 0 };
+  while (1) { sleep 1 if wait() == -1 }'"'"' "$h"
+'
+start_anchor() {
+  local h=$1 role=host
+  is_director "$h" && role=director
+  rm -f "$PIDS/$h.anchor.pid"
+  setsid ip netns exec "$(ns "$h")" unshare -m -u -p --fork --propagation private \
+    sh -c "$ANCHOR_SCRIPT" anchor "$h" "$STATE/nodes/$h" "$role" "$PIDS/$h.anchor.pid" \
+    </dev/null >>"$STATE/log/$h.anchor.log" 2>&1 &
+  wait_until 5 0.05 test -s "$PIDS/$h.anchor.pid" || die "anchor of $h did not start (see $STATE/log/$h.anchor.log)"
+}
+
+# set_arp_sysctls HOST ALL_IGNORE ALL_ANNOUNCE LO_IGNORE LO_ANNOUNCE (per netns)
+set_arp_sysctls() {
+  ip netns exec "$(ns "$1")" sysctl -q -w net.ipv4.conf.all.arp_ignore="$2" net.ipv4.conf.all.arp_announce="$3" \
+    net.ipv4.conf.lo.arp_ignore="$4" net.ipv4.conf.lo.arp_announce="$5"
+}
+
+# start_httpd HOST [ADDR] : web server (real servers: its name on 0.0.0.0:80;
+# directors: the sorry server's maintenance page on 127.0.0.1:80).
+start_httpd() {
+  local h=$1 addr=${2:-}
+  [[ -n "$addr" ]] || { if is_director "$h"; then addr=127.0.0.1; else addr=0.0.0.0; fi; }
+  spawn "$h.httpd" "$h" busybox httpd -f -p "$addr:80" -h "$STATE/nodes/$h/www"
+  wait_until 5 0.05 in_host "$h" sh -c "ss -ltnH | grep -q ' $addr:80 '" || die "httpd on $h not listening"
+}
+stop_pidfile() {   # stop_pidfile NAME : TERM, bounded wait, KILL
+  local p; p=$(pidfile_pid "$1")
+  if pid_alive "$p"; then
+    kill -TERM "$p" 2>/dev/null || true
+    wait_until 5 0.05 bash -c "! kill -0 $p 2>/dev/null || grep -q '^State:.Z' /proc/$p/status" \
+      || { kill -KILL "$p" 2>/dev/null || true; }
+  fi
+  rm -f "$PIDS/$1.pid"
+}
+
+start_services() {
+  local h=$1
+  if is_director "$h" || is_real "$h"; then
+    start_httpd "$h"
+    spawn "$h.sshd" "$h" /usr/sbin/sshd -D -e -f "$STATE/nodes/$h/sshd_config"
+  fi
+}
+
+start_heartbeat() {
+  local h=$1
+  in_host "$h" setsid /usr/libexec/heartbeat/heartbeat </dev/null >>"$STATE/log/$h.heartbeat.log" 2>&1 \
+    || die "heartbeat on $h failed to start (see $STATE/log/$h.heartbeat.log, nodes/$h/log/ha-log)"
+  hb_master_ready() { [[ -n "$(heartbeat_master "$1")" ]]; }
+  wait_until 10 0.1 hb_master_ready "$h" || die "no heartbeat pid file on $h"
+  echo "$(heartbeat_master "$h")" >"$PIDS/$h.heartbeat.pid"
+}

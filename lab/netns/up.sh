@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Build the reference deployment in network namespaces on the host kernel:
+# switch lvsha-sw (bridge br0) + frontal1 frontal2 reel1 reel2 client mon.
+# Directors run Heartbeat (VIP 192.168.0.3 on eth0:0) and a sorry server on
+# 127.0.0.1:80; real servers hold the VIP on lo with arp_ignore/arp_announce
+# and serve their own name on :80; the four servers run sshd on :22.
+# Environment: LVSHA_LAB_DIR (state, default /work/main/.lab), LVSHA_LAB_ETC
+# (config tree, default lab/netns/etc), LVSHA_HB_TIMINGS (see lib.sh),
+# LVSHA_LAB_LDIRECTORD=0 (strip ldirectord::www.cf from haresources; default 1:
+# keep it: without IP_VS every ipvsadm call of ldirectord fails and is logged,
+# but start, status and stop all return 0, so Heartbeat is not disturbed).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+t0=$(now_ms)
+
+"$LAB_NETNS_DIR/down.sh"
+[[ -x /usr/libexec/heartbeat/heartbeat ]] || die "heartbeat not installed"
+command -v busybox >/dev/null || die "busybox not installed"
+
+mkdir -p "$PIDS" "$KEYS"
+rm -rf "$STATE/nodes" "$STATE/log"
+mkdir -p "$STATE/nodes" "$STATE/log"
+
+# --- SSH keys: generated once, kept across runs --------------------------------
+[[ -s "$KEYS/client_ed25519" ]] || ssh-keygen -q -t ed25519 -N '' -C lvsha-lab-client -f "$KEYS/client_ed25519"
+cp "$KEYS/client_ed25519.pub" "$KEYS/authorized_keys"
+: >"$KEYS/known_hosts.new"
+for h in "${SSH_HOSTS[@]}"; do
+  k="$KEYS/host_${h}_ed25519"
+  [[ -s "$k" ]] || ssh-keygen -q -t ed25519 -N '' -C "lvsha-lab-$h" -f "$k"
+  printf '%s %s\n' "${IP[$h]}" "$(cut -d' ' -f1,2 "$k.pub")" >>"$KEYS/known_hosts.new"
+done
+mv "$KEYS/known_hosts.new" "$KEYS/known_hosts"
+chmod 600 "$KEYS"/*_ed25519
+
+# --- L2: a bridge inside lvsha-sw, one veth per host --------------------------
+ip netns add "$SW_NS"
+ip -n "$SW_NS" link set lo up
+ip -n "$SW_NS" link add br0 type bridge
+ip -n "$SW_NS" link set br0 up
+for h in "${HOSTS[@]}"; do
+  n=$(ns "$h")
+  ip netns add "$n"
+  ip -n "$SW_NS" link add "p-$h" type veth peer name eth0 netns "$n"
+  ip -n "$SW_NS" link set "p-$h" master br0 up
+  ip -n "$n" link set lo up
+  ip -n "$n" link set eth0 address "${MAC[$h]}"
+  ip -n "$n" addr add "${IP[$h]}/24" dev eth0
+  ip -n "$n" link set eth0 up
+done
+
+# --- per-host runtime trees ------------------------------------------------------
+read -r -a TIM <<<"$(hb_timings)"
+authsecret=$(head -c 32 /dev/urandom | sha1sum | cut -d' ' -f1)
+for h in "${HOSTS[@]}"; do
+  d="$STATE/nodes/$h"; mkdir -p "$d/log" "$d/www"
+done
+for h in "${DIRECTORS[@]}"; do
+  d="$STATE/nodes/$h"
+  [[ -f "$ETC_DIR/$h/ha.d/ha.cf" ]] || die "missing $ETC_DIR/$h/ha.d/ha.cf"
+  cp -a /etc/ha.d "$d/ha.d"                      # resource.d, rc.d, shellfuncs...
+  cp -r "$ETC_DIR/$h/ha.d/." "$d/ha.d/"          # ha.cf, haresources, conf/www.cf
+  if ((${#TIM[@]})); then
+    sed -i -E "s/^(keepalive)[[:space:]].*/\1 ${TIM[0]}/; s/^(warntime)[[:space:]].*/\1 ${TIM[1]}/;
+               s/^(deadtime)[[:space:]].*/\1 ${TIM[2]}/; s/^(initdead)[[:space:]].*/\1 ${TIM[3]}/" "$d/ha.d/ha.cf"
+  fi
+  if [[ "${LVSHA_LAB_LDIRECTORD:-1}" == 0 ]]; then
+    sed -i -E 's/[[:space:]]+ldirectord::[^[:space:]]+//' "$d/ha.d/haresources"
+  fi
+  [[ -f "$d/ha.d/authkeys" ]] || printf 'auth 1\n1 sha1 %s\n' "$authsecret" >"$d/ha.d/authkeys"
+  chmod 600 "$d/ha.d/authkeys"
+  cp -a /var/lib/heartbeat "$d/lib-heartbeat"
+  rm -f "$d/lib-heartbeat/hb_uuid"                  # the uuid must differ per node
+  printf '<html><body><h1>%s: site under maintenance</h1></body></html>\n' "$h" >"$d/www/index.html"
+done
+for h in "${REALS[@]}"; do
+  printf '%s\n' "$h" >"$STATE/nodes/$h/www/index.html"
+done
+for h in "${SSH_HOSTS[@]}"; do
+  cat >"$STATE/nodes/$h/sshd_config" <<EOF
+ListenAddress ${IP[$h]}:22
+HostKey $KEYS/host_${h}_ed25519
+AuthorizedKeysFile $KEYS/authorized_keys
+PidFile /run/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+X11Forwarding no
+PrintMotd no
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+done
+
+# --- hosts: anchors, real-server network config, daemons -----------------------
+for h in "${HOSTS[@]}"; do start_anchor "$h"; done
+for h in "${REALS[@]}"; do
+  set_arp_sysctls "$h" 1 2 1 2
+  ip -n "$(ns "$h")" addr add "$VIP/32" dev lo
+done
+for h in "${HOSTS[@]}"; do start_services "$h"; done
+
+# --- Heartbeat --------------------------------------------------------------------
+for h in "${DIRECTORS[@]}"; do start_heartbeat "$h"; done
+t_hb=$(now_ms)
+
+# --- checks: sshd reachable from mon -----------------------------------------------
+for h in "${SSH_HOSTS[@]}"; do
+  ssh_ok() {
+    timeout 10 ip netns exec "$(ns mon)" ssh -i "$KEYS/client_ed25519" -o UserKnownHostsFile="$KEYS/known_hosts" \
+      -o BatchMode=yes -o ConnectTimeout=3 "root@${IP[$1]}" true 2>>"$STATE/log/ssh-check.log"
+  }
+  wait_until 10 0.2 ssh_ok "$h" || die "ssh from mon to $h (${IP[$h]}) fails (see $STATE/log/ssh-check.log)"
+done
+log "sshd ok on ${SSH_HOSTS[*]}"
+
+# --- wait for the VIP ---------------------------------------------------------------
+initdead=$(hb_param frontal1 initdead); deadtime=$(hb_param frontal1 deadtime)
+limit=$(( initdead + deadtime + 30 ))
+has_holder() { [[ -n "$(vip_holders)" ]]; }
+if wait_until "$limit" 0.1 has_holder; then
+  t1=$(now_ms)
+  log "VIP $VIP on [$(vip_holders)] $(( t1 - t_hb )) ms after heartbeat start, $(( t1 - t0 )) ms after up.sh start"
+else
+  die "no director took $VIP within $limit s (see $STATE/nodes/*/log/ha-log)"
+fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the lab use. Idempotent: installs only what is missing.
 set -euo pipefail
-PKGS=(openssh-server openssh-client sudo iproute2 procps)
+# sshd for the SSH source tests; the real programs that must accept the generated files
+# (promtool, keepalived, ldirectord, nagios4, icinga2, apache2, nginx, visudo).
+PKGS=(openssh-server openssh-client sudo iproute2 procps util-linux prometheus keepalived ldirectord nagios4 icinga2 apache2 nginx)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -22,8 +22,11 @@ function readOpt(p: string): string | undefined {
   }
 }
 
-/** Reads a director's native files from a directory laid out like /etc/ha.d. */
-export function readNativeDir(dir: string): Deployment {
+/**
+ * Reads a director's native files from a directory laid out like /etc/ha.d. `localNode`
+ * (default: this machine's name) and the peer's ha.cf let it tell both directors' addresses.
+ */
+export function readNativeDir(dir: string, o: { localNode?: string; peerHaCf?: string } = {}): Deployment {
   const files: NativeFiles = {
     haCf: readFileSync(join(dir, 'ha.cf'), 'utf8'),
     haresources: readFileSync(join(dir, 'haresources'), 'utf8'),
@@ -31,7 +34,8 @@ export function readNativeDir(dir: string): Deployment {
     ldirectord: {},
     hosts: readOpt(join(dirname(dir), 'hosts')),
     lvsstate: readOpt(join(dirname(dir), 'init.d', 'lvsstate')) ?? readOpt(join(dirname(dir), 'systemd', 'system', 'lvsstate.service')),
-    localNode: hostname().split('.')[0],
+    localNode: o.localNode ?? hostname().split('.')[0],
+    peerHaCf: o.peerHaCf,
   };
   const confDir = join(dir, 'conf');
   for (const d of [confDir, dir]) {

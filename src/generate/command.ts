@@ -1,0 +1,223 @@
+/**
+ * `lvsha generate`: writes every configuration file of a deployment (embedded reference by
+ * default), or with --check compares an existing tree against it.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDeploymentText, readNativeDir } from '../model/load';
+import { referenceDeployment } from '../model/reference';
+import { Deployment } from '../model/types';
+import { ConfigError, Problem } from '../model/validate';
+import { errorMessage } from '../runtime/errors';
+import { checkTree } from './check';
+import { DEFAULT_OPTIONS, GeneratedFile, GenerateOptions, Stack } from './common';
+import { planFiles } from './plan';
+import { ExistingFilesError, existingTargets, targetPath, writeFiles } from './write';
+
+/** Exit codes of `lvsha generate`. */
+export const EXIT = {
+  /** Files written / planned; with --check: no drift. */
+  OK: 0,
+  /** --check: the tree differs from the deployment. */
+  DRIFT: 1,
+  /** Refused: invalid deployment or options, weak auth, files that exist without --force. */
+  REFUSED: 2,
+  /** Could not read or write: I/O error, unreadable or unparseable file in the --check tree. */
+  IO: 3,
+} as const;
+
+export interface GenerateCliOptions {
+  config?: string;
+  out?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  check?: string;
+  stack?: Stack;
+  authkeyFile?: string;
+  /** Tests: a fixed key instead of one from the CSPRNG. */
+  authKey?: string;
+  allowWeakAuth?: boolean;
+  monitoringUser?: string;
+  exporterPort?: number;
+  probeExporter?: string;
+  deploymentPath?: string;
+  vrid?: number;
+}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+class Refused extends Error {}
+
+function loadInput(config?: string): Deployment {
+  if (!config) return referenceDeployment;
+  let isDir: boolean;
+  try {
+    isDir = statSync(config).isDirectory();
+  } catch {
+    throw new Refused(`config ${config} does not exist`);
+  }
+  try {
+    return isDir ? readNativeDir(config) : parseDeploymentText(readFileSync(config, 'utf8'), config);
+  } catch (e) {
+    throw new Refused(`cannot read deployment ${config}: ${errorMessage(e)}`);
+  }
+}
+
+/**
+ * The key from --authkey-file: an authkeys file (its active key) or a file holding just the
+ * key, so the second director of a later run can get the first one's key.
+ */
+export function readAuthKey(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Refused(`cannot read --authkey-file ${file}: ${errorMessage(e)}`);
+  }
+  const active = /^\s*auth\s+(\d+)\s*$/m.exec(text)?.[1];
+  if (active !== undefined) {
+    const m = new RegExp(`^\\s*${active}\\s+(?:sha1|md5)\\s+(.+?)\\s*$`, 'm').exec(text);
+    if (!m) throw new Refused(`--authkey-file ${file}: auth ${active} has no sha1/md5 key`);
+    return m[1]!;
+  }
+  const body = text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  if (body.length !== 1) throw new Refused(`--authkey-file ${file}: expected one line with the key, or an authkeys file`);
+  return body[0]!.trim();
+}
+
+const modeText = (m: number) => `0${m.toString(8)}`;
+const problemLine = (p: Problem) => `${p.severity}: ${p.field}: ${p.message}`;
+
+export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number> {
+  try {
+    const d = loadInput(o.config);
+    if (o.check !== undefined) return await runCheck(o.check, d, o, io);
+    const authKey = o.authKey ?? (o.authkeyFile ? readAuthKey(o.authkeyFile) : randomBytes(32).toString('hex'));
+    const opts: GenerateOptions = {
+      ...DEFAULT_OPTIONS,
+      authKey,
+      ...(o.stack && { stack: o.stack }),
+      ...(o.monitoringUser && { monitoringUser: o.monitoringUser }),
+      ...(o.exporterPort !== undefined && { exporterPort: o.exporterPort }),
+      ...(o.probeExporter && { probeExporter: o.probeExporter }),
+      ...(o.deploymentPath && { deploymentPath: o.deploymentPath }),
+      ...(o.vrid !== undefined && { vrid: o.vrid }),
+    };
+    let files: GeneratedFile[];
+    try {
+      const plan = planFiles(d, opts, { allowWeakAuth: o.allowWeakAuth });
+      files = plan.files;
+      plan.warnings.forEach((w) => io.err(problemLine(w)));
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        e.problems.forEach((p) => io.err(problemLine(p)));
+        io.err(`refused: deployment '${d.name}' cannot be generated`);
+        return EXIT.REFUSED;
+      }
+      throw e;
+    }
+    if (o.dryRun) {
+      const existing = o.out ? new Set(existingTargets(o.out, files)) : new Set<string>();
+      for (const f of files) {
+        const p = o.out ? targetPath(o.out, f) : join(f.host, f.path);
+        const note = existing.has(p) ? (o.force ? ' [exists: would overwrite]' : ' [exists: would refuse]') : '';
+        io.out(`would write ${p} (mode ${modeText(f.mode)}, ${Buffer.byteLength(f.content)} bytes)${note}`);
+      }
+      io.out(`dry run: ${files.length} files for deployment '${d.name}', nothing written`);
+      return existing.size && !o.force ? EXIT.REFUSED : EXIT.OK;
+    }
+    if (!o.out) throw new Refused('--out DIR is required (or --dry-run, or --check DIR)');
+    let written: string[];
+    try {
+      written = writeFiles(o.out, files, { force: !!o.force });
+    } catch (e) {
+      if (e instanceof ExistingFilesError) {
+        e.paths.forEach((p) => io.err(`exists: ${p}`));
+        io.err(`refused: ${e.paths.length} file(s) already exist; nothing written (use --force to overwrite)`);
+        return EXIT.REFUSED;
+      }
+      throw e;
+    }
+    written.forEach((p, i) => io.out(`wrote ${p} (mode ${modeText(files[i]!.mode)})`));
+    if (opts.stack === 'heartbeat' && !o.authKey && !o.authkeyFile)
+      io.err('note: authkeys holds a new random key, the same on every director of this run; keep it with --authkey-file for later runs');
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof Refused) {
+      io.err(`refused: ${e.message}`);
+      return EXIT.REFUSED;
+    }
+    io.err(`error: ${errorMessage(e)}`);
+    return EXIT.IO;
+  }
+}
+
+async function runCheck(dir: string, d: Deployment, o: GenerateCliOptions, io: Io): Promise<number> {
+  if (o.stack === 'keepalived') throw new Refused('--check reads Heartbeat/ldirectord trees; there is no keepalived.conf reader');
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+  } catch (e) {
+    io.err(`error: cannot read ${dir}: ${errorMessage(e)}`);
+    return EXIT.IO;
+  }
+  const r = await checkTree(dir, d);
+  for (const x of r.drifts) io.out(`drift: ${x.host}: ${x.what}: expected ${x.expected}, found ${x.found}`);
+  for (const x of r.errors) io.err(`error: ${x}`);
+  if (r.errors.length) {
+    io.out(`cannot check: ${r.errors.length} unreadable file(s) (${r.drifts.length} differences found meanwhile)`);
+    return EXIT.IO;
+  }
+  if (r.drifts.length) {
+    io.out(`drift: ${r.drifts.length} difference(s) from deployment '${d.name}' in ${dir}`);
+    return EXIT.DRIFT;
+  }
+  io.out(`no drift: ${r.hosts.join(', ')} match deployment '${d.name}'`);
+  return EXIT.OK;
+}
+
+const intArg = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`${name} '${v}' is not a number from ${min} to ${max}`);
+  return n;
+};
+
+/** Adds `generate` to the lvsha program. */
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description("write the deployment's configuration files (Heartbeat, ldirectord, sync, sorry server, real servers, monitoring), or --check a tree against it")
+    .option('--config <file>', 'deployment: YAML/JSON file or a director /etc/ha.d directory (default: the embedded reference)')
+    .option('-o, --out <dir>', 'write into DIR/<host>/<path as on the host>')
+    .option('--force', 'overwrite existing files', false)
+    .option('-n, --dry-run', 'print the files that would be written, write nothing', false)
+    .option('--check <dir>', 'compare a generated or hand-made tree (DIR/<host>/etc/...) with the deployment')
+    .addOption(new Option('--stack <stack>', 'HA stack of the directors').choices(['heartbeat', 'keepalived']).default('heartbeat'))
+    .option('--authkey-file <file>', "Heartbeat key to reuse (an authkeys file or a file with just the key), so directors of separate runs match")
+    .option('--allow-weak-auth', 'accept md5/crc Heartbeat authentication and short keys', false)
+    .option('--monitoring-user <user>', 'user the checks run as (sudoers, SSH user)', DEFAULT_OPTIONS.monitoringUser)
+    .option('--exporter-port <port>', "port of each director's lvsha exporter", intArg('--exporter-port', 1, 65535), DEFAULT_OPTIONS.exporterPort)
+    .option('--probe-exporter <host:port>', 'exporter that runs /probe for real servers and directors', DEFAULT_OPTIONS.probeExporter)
+    .option('--deployment-path <path>', 'where the monitoring host keeps the deployment (the checks\' --config)', DEFAULT_OPTIONS.deploymentPath)
+    .option('--vrid <n>', 'keepalived: VRRP virtual_router_id', intArg('--vrid', 1, 255), DEFAULT_OPTIONS.vrid)
+    .addHelpText(
+      'after',
+      `
+Output: one folder per host (directors, real servers, monitoring/), files at their paths on
+that host; written atomically, never over an existing file without --force. authkeys gets a
+new random sha1 key (crypto.randomBytes), the same for every director of one run.
+
+Exit status: 0 written (--check: no drift), 1 --check found drift, 2 refused (invalid
+deployment or option, weak auth, existing files), 3 I/O error or unreadable file in --check.`,
+    )
+    .action(async (opts: GenerateCliOptions) => {
+      process.exitCode = await runGenerate(opts, {
+        out: (l) => process.stdout.write(`${l}\n`),
+        err: (l) => process.stderr.write(`lvsha generate: ${l}\n`),
+      });
+    });
+}

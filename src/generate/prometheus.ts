@@ -1,0 +1,246 @@
+/**
+ * Prometheus: the scrape configuration (each director's `lvsha exporter` on /metrics, and
+ * /probe in the blackbox_exporter pattern for real servers, directors and sorry pages) and
+ * the alerting rules on the exporter's metrics.
+ */
+import { Deployment } from '../model/types';
+import { GeneratedFile, GenerateOptions, MODE_CONFIG, cmp, cmpAddress, header, hostPort, lines, protoLabel, realHostsOf, reEscape } from './common';
+import { sorryEndpoints } from './sorry';
+
+export const PROMETHEUS_DIR = '/etc/prometheus';
+export const RULES_FILE = 'lvsha-rules.yml';
+
+const q = (s: string) => JSON.stringify(s); // a JSON string is a YAML double-quoted scalar
+
+/** The blackbox relabelling: target → ?target=, instance = target, __address__ = the exporter. */
+function probeRelabel(exporterFrom: string | undefined): string[] {
+  return [
+    '    relabel_configs:',
+    '      - source_labels: [__address__]',
+    '        target_label: __param_target',
+    '      - source_labels: [__param_target]',
+    '        target_label: instance',
+    ...(exporterFrom
+      ? ['      - source_labels: [' + exporterFrom + ']', '        target_label: __address__']
+      : []),
+  ];
+}
+
+export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
+  const dirs = [...d.directors].sort((a, b) => cmp(a.name, b.name));
+  const reals = realHostsOf(d);
+  const sorry = sorryEndpoints(d);
+  const sorryUrl = (e: { address: string; port: number }) => `http://${hostPort(e.address, e.port)}/`;
+  const exporterAt = (address: string) => hostPort(address, o.exporterPort);
+  const probeTo = (extra: string[]) => [
+    '      - target_label: __address__',
+    `        replacement: ${q(o.probeExporter)}`,
+    ...extra,
+  ];
+  return lines(
+    header(d, `${PROMETHEUS_DIR}/lvsha.yml: scrape configuration for lvsha (check: promtool check config).`).trimEnd(),
+    `# Use as is (prometheus --config.file=${PROMETHEUS_DIR}/lvsha.yml) or copy the scrape_configs into prometheus.yml.`,
+    'global:',
+    '  scrape_interval: 15s',
+    '  evaluation_interval: 15s',
+    '',
+    'rule_files:',
+    `  - ${RULES_FILE}`,
+    '',
+    'scrape_configs:',
+    `  # Each director's exporter (port ${o.exporterPort}): VIP, Heartbeat, IPVS, sync, sorry.`,
+    '  - job_name: lvsha-directors',
+    '    metrics_path: /metrics',
+    '    static_configs:',
+    ...dirs.flatMap((x) => [`      - targets: [${q(exporterAt(x.address))}]`, `        labels: {director: ${q(x.name)}}`]),
+    '',
+    `  # Directors seen from outside, through the exporter at ${o.probeExporter}.`,
+    '  - job_name: lvsha-director-probe',
+    '    metrics_path: /probe',
+    '    params:',
+    '      module: [director]',
+    '    static_configs:',
+    ...dirs.flatMap((x) => [`      - targets: [${q(x.address)}]`, `        labels: {director: ${q(x.name)}}`]),
+    ...probeRelabel(undefined),
+    ...probeTo([]),
+    ...(reals.length
+      ? [
+          '',
+          `  # Real servers (ARP sysctls, VIP on lo, listeners), through the exporter at ${o.probeExporter}.`,
+          '  - job_name: lvsha-realservers',
+          '    metrics_path: /probe',
+          '    params:',
+          '      module: [realserver]',
+          '    static_configs:',
+          ...reals.flatMap((r) => [`      - targets: [${q(r.address)}]`, `        labels: {realserver: ${q(r.name)}}`]),
+          ...probeRelabel(undefined),
+          ...probeTo([]),
+        ]
+      : []),
+    ...(sorry.length
+      ? [
+          '',
+          "  # The sorry page of each director, probed by that director's own exporter (it is on loopback).",
+          '  - job_name: lvsha-sorry',
+          '    metrics_path: /probe',
+          '    params:',
+          '      module: [sorry]',
+          '    static_configs:',
+          ...dirs.flatMap((x) =>
+            sorry.flatMap((e) => [
+              `      - targets: [${q(sorryUrl(e))}]`,
+              `        labels: {director: ${q(x.name)}, __lvsha_exporter: ${q(exporterAt(x.address))}}`,
+            ]),
+          ),
+          ...probeRelabel('__lvsha_exporter'),
+        ]
+      : []),
+  );
+}
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for: string;
+  severity: 'critical' | 'warning';
+  /** Extra labels, so that rules repeated per VIP or service stay distinct. */
+  labels?: Record<string, string>;
+  summary: string;
+  description: string;
+}
+
+function rule(r: Rule): string[] {
+  return [
+    `      - alert: ${r.alert}`,
+    '        expr: |-',
+    `          ${r.expr}`,
+    `        for: ${r.for}`,
+    '        labels:',
+    `          severity: ${r.severity}`,
+    ...Object.entries(r.labels ?? {}).map(([k, v]) => `          ${k}: ${q(v)}`),
+    '        annotations:',
+    `          summary: ${q(r.summary)}`,
+    `          description: ${q(r.description)}`,
+  ];
+}
+
+export function alertRules(d: Deployment, o: GenerateOptions): string {
+  const J = 'job="lvsha-directors"';
+  const vips = [...new Set(d.vips.map((v) => v.address))].sort(cmpAddress);
+  const rules: Rule[] = [];
+  for (const vip of vips) {
+    rules.push({
+      alert: 'LvshaSplitBrain',
+      expr: `sum(lvsha_vip_held{${J},vip="${vip}"}) > 1`,
+      for: '0s',
+      severity: 'critical',
+      labels: { vip },
+      summary: `Split brain: several directors hold VIP ${vip}`,
+      description: `{{ $value }} directors hold ${vip}: clients are split between them. Stop Heartbeat on one, check the link between the directors.`,
+    });
+    rules.push({
+      alert: 'LvshaNoVipHolder',
+      expr: `(sum(lvsha_vip_held{${J},vip="${vip}"}) or vector(0)) == 0`,
+      for: '30s',
+      severity: 'critical',
+      labels: { vip },
+      summary: `No director holds VIP ${vip}`,
+      description: `No director holds ${vip}: the service is down.`,
+    });
+  }
+  if (o.stack === 'heartbeat')
+    rules.push({
+      alert: 'LvshaPeerDead',
+      expr: `lvsha_heartbeat_node_up{${J}} == 0`,
+      for: '30s',
+      severity: 'critical',
+      summary: 'Heartbeat node {{ $labels.node }} is dead',
+      description: '{{ $labels.instance }} sees Heartbeat node {{ $labels.node }} dead: no failover left.',
+    });
+  for (const s of d.services) {
+    const reals = s.realServers.filter((r) => r.weight > 0);
+    if (reals.length === 0) continue;
+    const svc =
+      s.protocol === 'fwm'
+        ? `proto="FWM",local_mark="${s.fwmark}"`
+        : `local_address="${s.address}",local_port="${s.port}",proto="${protoLabel(s)}"`;
+    const re = [...new Set(reals.map((r) => reEscape(r.address)))].sort(cmp).join('|');
+    const where = s.protocol === 'fwm' ? `firewall mark ${s.fwmark}` : hostPort(s.address!, s.port!);
+    rules.push({
+      alert: 'LvshaRealServersDown',
+      // live real servers per director; `or 0 * ...` makes it 0 (not absent) while the service
+      // is still in the table (only the fallback left), and absent where it is not (passive director)
+      expr: `(count by (instance) (lvsha_ipvs_backend_weight{${J},${svc},remote_address=~\`${re}\`} > 0) or 0 * count by (instance) (lvsha_ipvs_backend_weight{${J},${svc}})) < ${reals.length}`,
+      for: '1m',
+      severity: 'warning',
+      labels: { service: s.name },
+      summary: `Real servers of ${s.name} (${where}) are down`,
+      description: `Only {{ $value }} of ${reals.length} real servers of ${where} take traffic on {{ $labels.instance }}.`,
+    });
+  }
+  rules.push({
+    alert: 'LvshaFallbackEngaged',
+    expr: `lvsha_ipvs_fallback_engaged{${J}} == 1`,
+    for: '0s',
+    severity: 'critical',
+    summary: 'Sorry server engaged for {{ $labels.local_address }}:{{ $labels.local_port }}',
+    description: 'Every real server of {{ $labels.local_address }}:{{ $labels.local_port }} ({{ $labels.proto }}) is down: clients get the maintenance page.',
+  });
+  rules.push({
+    alert: 'LvshaSyncMissing',
+    expr:
+      d.sync.mode === 'both'
+        ? `lvsha_sync_daemon_running{${J}} == 0`
+        : `max by (instance) (lvsha_sync_daemon_running{${J}}) == 0`,
+    for: '2m',
+    severity: 'warning',
+    summary: 'IPVS sync daemon missing on {{ $labels.instance }}',
+    description: `The connection sync daemon (syncid ${d.sync.syncid}) does not run on {{ $labels.instance }}: a failover drops the established connections.`,
+  });
+  rules.push({
+    alert: 'LvshaArpLeak',
+    expr: 'lvsha_arp_leak > 0',
+    for: '0s',
+    severity: 'critical',
+    summary: 'A real server answers ARP for VIP {{ $labels.vip }}',
+    description: '{{ $labels.instance }} sees ARP replies for {{ $labels.vip }} from a real server: clients may bypass the director. Check arp_ignore/arp_announce.',
+  });
+  rules.push({
+    alert: 'LvshaCheckCritical',
+    expr: 'lvsha_check_status == 2',
+    for: '1m',
+    severity: 'critical',
+    summary: 'lvsha check {{ $labels.check }} is CRITICAL on {{ $labels.instance }}',
+    description: 'The {{ $labels.check }} check reports CRITICAL on {{ $labels.instance }}.',
+  });
+  rules.push({
+    alert: 'LvshaProbeFailed',
+    expr: 'lvsha_probe_success == 0',
+    for: '2m',
+    severity: 'warning',
+    summary: 'lvsha probe {{ $labels.probe }} fails on {{ $labels.instance }}',
+    description: 'The exporter cannot gather {{ $labels.probe }} on {{ $labels.instance }} (job {{ $labels.job }}).',
+  });
+  rules.push({
+    alert: 'LvshaExporterDown',
+    expr: 'up{job=~"lvsha-.*"} == 0',
+    for: '1m',
+    severity: 'warning',
+    summary: 'lvsha exporter unreachable: {{ $labels.instance }}',
+    description: 'Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}).',
+  });
+  return lines(
+    header(d, `${PROMETHEUS_DIR}/${RULES_FILE}: alerting rules on the lvsha exporter's metrics (check: promtool check rules).`).trimEnd(),
+    'groups:',
+    '  - name: lvsha',
+    '    rules:',
+    ...rules.flatMap(rule),
+  );
+}
+
+export function prometheusFiles(d: Deployment, o: GenerateOptions): GeneratedFile[] {
+  return [
+    { host: 'monitoring', path: `${PROMETHEUS_DIR}/lvsha.yml`, mode: MODE_CONFIG, content: scrapeConfig(d, o) },
+    { host: 'monitoring', path: `${PROMETHEUS_DIR}/${RULES_FILE}`, mode: MODE_CONFIG, content: alertRules(d, o) },
+  ];
+}

@@ -1,0 +1,146 @@
+import {
+  CL_STATUS_EXIT,
+  HbDaemonState,
+  LinkStatus,
+  NodeStatus,
+  NodeType,
+  parseClStatusTest,
+  parseHbDuration,
+  parseHbLinks,
+  parseHbParameter,
+  parseHbStatus,
+  parseLinkStatus,
+  parseNodeList,
+  parseNodeStatus,
+  parseNodeType,
+} from '../parsers/clStatus';
+import { PluginError } from '../runtime/errors';
+import { RunResult, Source } from '../sources/source';
+
+export interface HeartbeatProbeOptions {
+  /** Path of `cl_status` (default `cl_status`); in the lab a wrapper entering the node's namespaces. */
+  clStatus?: string;
+  /** This node's Heartbeat name; default: `uname -n` of the source's host, else `cl_status test`. */
+  node?: string;
+  timeoutMs?: number;
+}
+
+export interface HeartbeatLinkView {
+  name: string;
+  status: LinkStatus;
+}
+
+export interface HeartbeatNodeView {
+  name: string;
+  type: NodeType;
+  status: NodeStatus;
+  /** The node cl_status runs on. */
+  local: boolean;
+  /** Heartbeat links to this node (normal nodes only). */
+  links: HeartbeatLinkView[];
+}
+
+/** `unresponsive`: cl_status gave up after its own 5 s alarm (exit 12): Heartbeat hangs. */
+export type HeartbeatDaemon = HbDaemonState | 'unresponsive';
+
+export interface HeartbeatStatus {
+  daemon: HeartbeatDaemon;
+  /** What cl_status said about the daemon, for messages. */
+  detail: string;
+  localNode?: string;
+  nodes: HeartbeatNodeView[];
+  /** Seconds, when Heartbeat reports them. */
+  keepalive?: number;
+  warntime?: number;
+  deadtime?: number;
+}
+
+/** cl_status answered 12: its alarm fired while waiting for Heartbeat. */
+class Unresponsive extends Error {}
+/** A sub-command needing the API could not sign on: Heartbeat went away between calls. */
+class SignonLost extends Error {}
+
+/**
+ * Asks Heartbeat, through `cl_status`, about itself, its nodes and their links. Never
+ * touches udp/694: everything goes through Heartbeat's local API.
+ */
+export async function probeHeartbeat(src: Source, o: HeartbeatProbeOptions = {}): Promise<HeartbeatStatus> {
+  const prog = o.clStatus ?? 'cl_status';
+  const cl = async (args: string[], okCodes: number[]): Promise<RunResult> => {
+    const argv = [prog, ...args];
+    const r = await src.run(argv, { timeoutMs: o.timeoutMs });
+    const what = `${src.host}: cl_status ${args.join(' ')}`;
+    const err = r.stderr.trim().split('\n').pop()?.replace(/^.*?ERROR: /, '') ?? '';
+    if (r.code === CL_STATUS_EXIT.TIMEOUT) throw new Unresponsive(`${what} timed out (Heartbeat does not answer)`);
+    if (r.code === CL_STATUS_EXIT.FAIL && /Cannot signon with heartbeat/.test(r.stderr)) throw new SignonLost(`${what}: cannot sign on`);
+    if (r.code !== null && okCodes.includes(r.code)) return r;
+    if (r.code === CL_STATUS_EXIT.PARAMETER_ERROR) throw new PluginError(`${what}: bad parameter${err ? ` (${err})` : ''}`);
+    if (r.code === CL_STATUS_EXIT.UNKNOWN_ERROR) throw new PluginError(`${what}: error${err ? ` (${err})` : ''}`);
+    const why = r.code === null ? `killed by ${r.signal}` : `exit ${r.code}`;
+    throw new PluginError(`${what}: unexpected ${why}${err ? ` (${err})` : ''}`);
+  };
+
+  try {
+    // hbstatus: 0 running (or "refuses my connection"), 1 stopped.
+    const hb = parseHbStatus((await cl(['hbstatus'], [0, 1])).stdout);
+    if (hb.state !== 'running') return { daemon: hb.state, detail: hb.text, nodes: [] };
+
+    const names = parseNodeList((await cl(['listnodes'], [0])).stdout);
+    const localNode = await findLocalNode(src, o, names, cl);
+
+    // Nodes, and each node's links, are asked in parallel: listhblinks and hblinkstatus
+    // take about 0.5 s each in the lab, and every cl_status is its own API client.
+    const probeNode = async (name: string): Promise<HeartbeatNodeView> => {
+      // nodestatus: 0 active/up/ping, 1 dead (the word is printed either way).
+      const [status, type] = await Promise.all([
+        cl(['nodestatus', name], [0, 1]).then((r) => parseNodeStatus(r.stdout)),
+        cl(['nodetype', name], [0]).then((r) => parseNodeType(r.stdout)),
+      ]);
+      let links: HeartbeatLinkView[] = [];
+      if (type === 'normal') {
+        const names = parseHbLinks((await cl(['listhblinks', name], [0])).stdout).map((l) => l.name);
+        // hblinkstatus: 0 up, 1 dead.
+        links = await Promise.all(names.map(async (l) => ({ name: l, status: parseLinkStatus((await cl(['hblinkstatus', name, l], [0, 1])).stdout) })));
+      }
+      return { name, type, status, local: name === localNode, links };
+    };
+    const param = async (p: string): Promise<number | undefined> => {
+      // hbparameter: 1 when the parameter is not set.
+      const r = await cl(['hbparameter', '-p', p], [0, 1]);
+      return r.code === 0 ? parseHbDuration(parseHbParameter(r.stdout)) : undefined;
+    };
+    const [nodes, keepalive, warntime, deadtime] = await Promise.all([Promise.all(names.map(probeNode)), param('keepalive'), param('warntime'), param('deadtime')]);
+    return { daemon: 'running', detail: hb.text, localNode, nodes, keepalive, warntime, deadtime };
+  } catch (e) {
+    if (e instanceof Unresponsive) return { daemon: 'unresponsive', detail: e.message, nodes: [] };
+    if (e instanceof SignonLost) return { daemon: 'stopped', detail: `Heartbeat stopped while being probed (${e.message})`, nodes: [] };
+    throw e;
+  }
+}
+
+async function findLocalNode(
+  src: Source,
+  o: HeartbeatProbeOptions,
+  names: string[],
+  cl: (args: string[], ok: number[]) => Promise<RunResult>,
+): Promise<string | undefined> {
+  if (o.node !== undefined) return o.node;
+  // Heartbeat names nodes by `uname -n`; ask the host cl_status runs on.
+  try {
+    const r = await src.run(['uname', '-n'], { timeoutMs: o.timeoutMs });
+    const n = r.stdout.trim();
+    if (r.code === 0 && names.includes(n)) return n;
+  } catch {
+    /* fall through to cl_status test */
+  }
+  // cl_status may run elsewhere than uname (a wrapper entering another UTS namespace):
+  // then ask Heartbeat itself.
+  const t = await cl(['test'], [0]).catch(() => undefined);
+  if (!t) return undefined;
+  try {
+    const id = parseClStatusTest(t.stdout).mynodeid;
+    return names.includes(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

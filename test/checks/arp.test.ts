@@ -1,0 +1,357 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArpModel, arpAnnounceSafe, arpIgnoreSuppresses, evaluateArp, facingInterfaces, serverName, vipsFor } from '../../src/checks/arp';
+import { referenceDeployment } from '../../src/model/reference';
+import { parseArping } from '../../src/parsers/arping';
+import { parseIpAddr } from '../../src/parsers/ipAddr';
+import { parseSs } from '../../src/parsers/ss';
+import { parseSysctlConf } from '../../src/parsers/sysctl';
+import { probeAliasPersistence, probeArpSysctls, probeBootSysctl, probeListeners } from '../../src/probes/realserver';
+import { State } from '../../src/runtime/state';
+import { RootSource } from '../../src/sources/root';
+import { REAL, ReplaySource, capture, replayScript, tempDir as newTempDir } from '../probes/replay';
+
+
+// Temp dirs this file creates, removed at the end.
+const made: string[] = [];
+const tempDir = () => {
+  const d = newTempDir();
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+const SYN = join(__dirname, '..', 'fixtures', 'synthetic');
+const syn = (n: string) => readFileSync(join(SYN, n), 'utf8');
+const BIN = join(__dirname, '..', '..', 'bin', 'check_lvs_arp');
+const VIP = '192.168.0.3';
+const d = referenceDeployment;
+const { vips } = vipsFor(d);
+
+/** A Source over a captured /proc/sys tree (and optional /etc files), programs replayed. */
+function rootOf(state: string, etc: Record<string, string> = {}): string {
+  const root = tempDir();
+  cpSync(join(REAL, 'sysctl', state, 'proc'), join(root, 'proc'), { recursive: true });
+  for (const [path, text] of Object.entries(etc)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+const replay = (ipScenario = 'healthy', ssScenario = 'listening-any', host = 'reel2') =>
+  new ReplaySource('localhost', (argv) => {
+    if (argv[0] === 'ip') return `ip/${ipScenario}/${host}/addr`;
+    if (argv[0] === 'ss') return `ss/${ssScenario}/${host}/${argv[1] === '-ltnH' ? 'ltn' : 'lun'}`;
+    return undefined;
+  });
+
+async function modelFor(state: string, o: { ip?: string; ss?: string; etc?: Record<string, string>; persistence?: boolean } = {}): Promise<ArpModel> {
+  const src = new RootSource(rootOf(state, o.etc), replay(o.ip, o.ss));
+  const interfaces = parseIpAddr(capture(`ip/${o.ip ?? 'healthy'}/reel2/addr`).stdout);
+  const names = ['all', 'default', 'lo', ...facingInterfaces(interfaces, vips[0]!).map((i) => i.name)];
+  const m: ArpModel = {
+    server: serverName(d, interfaces, 'localhost'),
+    vips,
+    interfaces,
+    sysctl: await probeArpSysctls(src, names),
+    listeners: { tcp: await probeListeners(src, { protocol: 'tcp' }) },
+  };
+  if (o.persistence) {
+    m.boot = await probeBootSysctl(src);
+    m.alias = await probeAliasPersistence(src);
+  }
+  return m;
+}
+
+describe('the kernel rules', () => {
+  test('arp_ignore: 1, 2, 8 suppress; 3 only for scope-host VIPs; 0, 4-7, >8 answer', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((v) => arpIgnoreSuppresses(v, 'global'))).toEqual([false, true, true, false, false, false, false, false, true, false]);
+    expect(arpIgnoreSuppresses(3, 'host')).toBe(true);
+  });
+  test('arp_announce: only 2 is safe (>2 is treated as 0)', () => {
+    expect([0, 1, 2, 3].map(arpAnnounceSafe)).toEqual([false, false, true, false]);
+  });
+  test('the interface facing the VIP subnet is eth0, never lo', () => {
+    const ifs = parseIpAddr(capture('ip/healthy/reel2/addr').stdout);
+    expect(facingInterfaces(ifs, vips[0]!).map((i) => i.name)).toEqual(['eth0']);
+    expect(serverName(d, ifs, 'x')).toBe('reel2');
+    expect(serverName(d, [], 'fallback-host')).toBe('fallback-host');
+  });
+});
+
+describe('evaluateArp on real sysctl trees, ip and ss captured from lab real servers', () => {
+  test('correct (1/2 on all and lo): OK, perfdata per interface', async () => {
+    const r = evaluateArp(await modelFor('correct'));
+    expect(r.state).toBe(State.OK);
+    expect(r.summary).toBe(`reel2 holds ${VIP} on lo and does not answer ARP for it`);
+    expect(r.perf).toEqual(
+      expect.arrayContaining([
+        { label: 'arp_ignore_eth0', value: 1, min: 0 },
+        { label: 'arp_announce_eth0', value: 2, min: 0 },
+        { label: 'listen_tcp_80', value: 1, min: 0, max: 1 },
+      ]),
+    );
+  });
+
+  test('all-only: OK, since the kernel takes max(all, eth0)', async () => {
+    const r = evaluateArp(await modelFor('all-only'));
+    expect(r.state).toBe(State.OK);
+    expect(r.long).toContain('OK: eth0: arp_ignore=1 arp_announce=2 (max of all and eth0)');
+  });
+
+  test('lo-only: CRITICAL naming the classic mistake', async () => {
+    const r = evaluateArp(await modelFor('lo-only'));
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe(`reel2 answers ARP for ${VIP} on eth0 (arp_ignore=0, arp_announce=0): set on lo only; the kernel uses max(all, eth0)`);
+  });
+
+  test('defaults: CRITICAL, answers ARP', async () => {
+    const r = evaluateArp(await modelFor('defaults'));
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe(`reel2 answers ARP for ${VIP} on eth0 (arp_ignore=0, arp_announce=0)`);
+  });
+
+  test('VIP removed from lo: CRITICAL, DR traffic dropped', async () => {
+    const r = evaluateArp(await modelFor('correct', { ip: 'real-without-vip' }));
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe(`reel2 lacks ${VIP} on lo: DR traffic for ${VIP} would be dropped`);
+  });
+
+  test('web server stopped: CRITICAL nothing listens', async () => {
+    const r = evaluateArp(await modelFor('correct', { ss: 'not-listening' }));
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe(`nothing on reel2 listens on ${VIP}:80/tcp`);
+    expect(r.perf).toContainEqual({ label: 'listen_tcp_80', value: 0, min: 0, max: 1 });
+  });
+
+  test('bound to the VIP only: OK', async () => {
+    const r = evaluateArp(await modelFor('correct', { ss: 'listening-vip' }));
+    expect(r.state).toBe(State.OK);
+    expect(r.long).toContain(`OK: listening on ${VIP}:80/tcp`);
+  });
+
+  test("bound to the server's own address only (synthetic ss): the classic DR mistake", async () => {
+    const m = await modelFor('correct');
+    m.listeners = { tcp: parseSs(syn('ss/own-address-only.ltn')) };
+    const r = evaluateArp(m);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toMatch(/^reel2 listens on 192\.168\.0\.5:80 only, not on 192\.168\.0\.3: DR packets to the VIP are refused/);
+  });
+
+  test('VIP on an ARP interface (a director-style eth0:0): CRITICAL', async () => {
+    const m = await modelFor('correct');
+    m.interfaces = parseIpAddr(capture('ip/healthy/frontal1/addr').stdout);
+    m.server = 'frontal1';
+    const r = evaluateArp(m);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toContain(`frontal1 holds ${VIP} on eth0:0, an ARP interface`);
+  });
+
+  test('VIP wider than /32 on lo: WARNING', async () => {
+    const m = await modelFor('correct');
+    const lo = m.interfaces.find((i) => i.name === 'lo')!;
+    lo.addresses = lo.addresses.map((a) => (a.address === VIP ? { ...a, prefixlen: 24 } : a));
+    const r = evaluateArp(m);
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe(`${VIP}/24 on lo is wider than /32: reel2 treats the whole subnet as local`);
+  });
+
+  test('arp_ignore=3 with a scope global VIP still answers; arp_announce=3 counts as 0', async () => {
+    const m = await modelFor('correct');
+    m.sysctl.all = { arp_ignore: 3, arp_announce: 3 };
+    const r = evaluateArp(m);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toContain('(arp_ignore=3, arp_announce=3)');
+  });
+
+  test('announce only: a different wording; the lo hint when lo alone has it right', async () => {
+    const m = await modelFor('all-only');
+    m.sysctl.all = { arp_ignore: 1, arp_announce: 1 };
+    expect(evaluateArp(m).summary).toBe(`reel2 announces ${VIP} in its ARP requests on eth0 (arp_announce=1)`);
+    const c = await modelFor('correct');
+    c.sysctl.all = { arp_ignore: 1, arp_announce: 1 };
+    expect(evaluateArp(c).summary).toBe(`reel2 announces ${VIP} in its ARP requests on eth0 (arp_announce=1): set on lo only; the kernel uses max(all, eth0)`);
+  });
+
+  test('an unreadable /proc/sys value is UNKNOWN, not OK', async () => {
+    const m = await modelFor('correct');
+    delete m.sysctl.eth0;
+    expect(evaluateArp(m).state).toBe(State.UNKNOWN);
+  });
+});
+
+describe('active view: arping captured from the lab client', () => {
+  test("leak: reel2's own MAC among the answers → CRITICAL", async () => {
+    const m = await modelFor('defaults');
+    m.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: parseArping(capture('arping/arp-leak/client/arping').stdout) }];
+    const r = evaluateArp(m);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.long).toContain(`CRITICAL: reel2 (02:1a:00:00:00:05) answered ARP for ${VIP} (arping from client on eth0)`);
+    expect(r.perf).toContainEqual({ label: 'arp_replies_reel2', value: 3, min: 0 });
+  });
+  test('healthy: only the director answers → OK', async () => {
+    const m = await modelFor('correct');
+    m.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: parseArping(capture('arping/healthy/client/arping').stdout) }];
+    const r = evaluateArp(m);
+    expect(r.state).toBe(State.OK);
+    expect(r.long).toContain(`OK: reel2 did not answer ARP for ${VIP} (arping from client on eth0: 02:1a:00:00:00:01)`);
+  });
+});
+
+describe('persistence (synthetic /etc files on real /proc trees)', () => {
+  const lvs = syn('sysctl/lvs-dr.conf');
+  test('sysctl.d sets all and lo, ifcfg-lo:1 restores the VIP: OK', async () => {
+    const r = evaluateArp(
+      await modelFor('correct', {
+        persistence: true,
+        etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/sysconfig/network-scripts/ifcfg-lo:1': syn('netconfig/ifcfg-lo:1') },
+      }),
+    );
+    expect(r.state).toBe(State.OK);
+    expect(r.long).toContain(`OK: ${VIP}/32 on lo:1 is restored at boot (/etc/sysconfig/network-scripts/ifcfg-lo:1)`);
+  });
+
+  test('no boot file: WARNING will leak after reboot; lo alias not verified (long output only)', async () => {
+    const r = evaluateArp(await modelFor('correct', { persistence: true }));
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe('reel2 will leak after reboot: sysctl files give arp_ignore=0 on eth0, arp_announce=0 on eth0');
+    expect(r.long).toContain('lo alias persistence not verified (no ifcfg-lo*, /etc/network/interfaces or .network file readable)');
+  });
+
+  test('boot file sets lo only: WARNING (the classic mistake, persisted)', async () => {
+    const r = evaluateArp(await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.conf': syn('sysctl/lo-only.conf') } }));
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toContain('will leak after reboot');
+  });
+
+  test('a later file in /etc undoes it; a same-named /etc file hides /usr/lib', async () => {
+    const r = evaluateArp(
+      await modelFor('correct', {
+        persistence: true,
+        etc: {
+          'usr/lib/sysctl.d/90-lvs-dr.conf': lvs,
+          'etc/sysctl.d/90-lvs-dr.conf': '# masked by the admin\n',
+        },
+      }),
+    );
+    expect(r.state).toBe(State.WARNING);
+    const ok = evaluateArp(await modelFor('correct', { persistence: true, etc: { 'usr/lib/sysctl.d/90-lvs-dr.conf': lvs, 'etc/sysctl.d/99-x.conf': 'net.ipv4.conf.*.arp_announce=2\n' } }));
+    expect(ok.state).toBe(State.OK);
+  });
+
+  test('Debian: lo:1 stanza without auto → WARNING not brought up at boot', async () => {
+    const r = evaluateArp(await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/network/interfaces': syn('netconfig/interfaces-noauto') } }));
+    // `up ip -4 addr add 192.168.0.3/24 dev lo` is at boot but /24
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe(`/etc/network/interfaces restores ${VIP} on lo as /24, not /32`);
+  });
+
+  test('Debian with interfaces.d via source, networkd unit for lo', async () => {
+    const deb = evaluateArp(
+      await modelFor('correct', {
+        persistence: true,
+        etc: {
+          'etc/sysctl.d/90-lvs-dr.conf': lvs,
+          'etc/network/interfaces': 'source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n',
+          'etc/network/interfaces.d/vip': 'auto lo:1\niface lo:1 inet static\n address 192.168.0.3/32\n',
+        },
+      }),
+    );
+    expect(deb.state).toBe(State.OK);
+    expect(deb.long).toContain(`OK: ${VIP}/32 on lo:1 is restored at boot (/etc/network/interfaces.d/vip)`);
+    const nd = evaluateArp(
+      await modelFor('correct', {
+        persistence: true,
+        etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/systemd/network/10-lo.network': syn('netconfig/lo.network'), 'etc/systemd/network/20-eth.network': syn('netconfig/eth.network') },
+      }),
+    );
+    expect(nd.state).toBe(State.OK);
+    const missing = evaluateArp(
+      await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/systemd/network/20-eth.network': syn('netconfig/eth.network') } }),
+    );
+    expect(missing.state).toBe(State.WARNING);
+    expect(missing.summary).toBe(`${VIP} on lo will be lost after reboot: no network file restores it`);
+  });
+
+  test('probeBootSysctl parses in boot order', async () => {
+    const src = new RootSource(rootOf('correct', { 'etc/sysctl.conf': 'a.b=1\n', 'etc/sysctl.d/10-x.conf': 'a.c=2\n' }), replay());
+    const b = await probeBootSysctl(src);
+    expect(b.files.map((f) => f.path)).toEqual(['/etc/sysctl.d/10-x.conf', '/etc/sysctl.conf']);
+  });
+});
+
+describe('end to end: bin/check_lvs_arp --root (captured sysctl tree) with replayed ip and ss', () => {
+  const env = { ...process.env };
+  delete env.LVSHA_CONFIG;
+  const run = (state: string, extra: string[] = [], etc: Record<string, string> = { 'etc/sysctl.d/90-lvs-dr.conf': syn('sysctl/lvs-dr.conf') }, ss = 'listening-any') => {
+    const root = rootOf(state, etc);
+    const dir = tempDir();
+    const ip = replayScript(join(dir, 'ip'), { byArgs: { '-j addr': ['ip/healthy/reel2/addr'] } });
+    const ssScript = replayScript(join(dir, 'ss'), { byArgs: { '-ltnH': [`ss/${ss}/reel2/ltn`], '-lunH': [`ss/${ss}/reel2/lun`] } });
+    const r = spawnSync(process.execPath, [BIN, '--root', root, '--ip', ip, '--ss', ssScript, ...extra], { encoding: 'utf8', env, timeout: 20000 });
+    return { code: r.status, first: r.stdout.split('\n')[0]!, out: r.stdout };
+  };
+
+  test('correct → OK', () => {
+    const r = run('correct');
+    expect(r.code).toBe(0);
+    expect(r.first).toBe(
+      'LVS ARP OK - reel2 holds 192.168.0.3 on lo and does not answer ARP for it | listen_tcp_80=1;;;0;1 arp_ignore_eth0=1;;;0 arp_announce_eth0=2;;;0 arp_ignore_lo=1;;;0 arp_announce_lo=2;;;0',
+    );
+  });
+
+  test('all-only → OK (max(all, eth0))', () => {
+    const r = run('all-only');
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^LVS ARP OK - reel2 holds 192\.168\.0\.3 on lo and does not answer ARP for it \| .*arp_ignore_eth0=1;;;0 arp_announce_eth0=2;;;0 arp_ignore_lo=1;;;0 arp_announce_lo=2/);
+  });
+
+  test('lo-only → CRITICAL naming the classic mistake', () => {
+    const r = run('lo-only');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^LVS ARP CRITICAL - reel2 answers ARP for 192\.168\.0\.3 on eth0 \(arp_ignore=0, arp_announce=0\): set on lo only; the kernel uses max\(all, eth0\) \| /);
+  });
+
+  test('defaults → CRITICAL', () => {
+    const r = run('defaults');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^LVS ARP CRITICAL - reel2 answers ARP for 192\.168\.0\.3 on eth0 \(arp_ignore=0, arp_announce=0\) \| /);
+  });
+
+  test('correct at runtime but no sysctl file → WARNING will leak after reboot; --no-persistence → OK', () => {
+    const r = run('correct', [], {});
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^LVS ARP WARNING - reel2 will leak after reboot: /);
+    expect(run('correct', ['--no-persistence'], {}).code).toBe(0);
+  });
+
+  test('defaults + arping replay from a "client" showing the leak → CRITICAL with our MAC', () => {
+    const dir = tempDir();
+    const arping = replayScript(join(dir, 'arping'), { byArgs: { '*': ['arping/arp-leak/client/arping'] } });
+    const r = run('defaults', ['--arp-from', 'localhost', '--arping', arping]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('CRITICAL: reel2 (02:1a:00:00:00:05) answered ARP for 192.168.0.3 (arping from localhost on eth0)');
+  });
+
+  test('--vip / --port override; bad --port is UNKNOWN', () => {
+    const r = run('correct', ['--vip', '192.168.0.3', '--port', '80', '--port', '22/tcp']);
+    expect(r.code).toBe(2);
+    expect(r.first).toContain('reel2 listens on 192.168.0.5:22 only, not on 192.168.0.3: DR packets to the VIP are refused');
+    expect(r.first).toContain('listen_tcp_80=1;;;0;1 listen_tcp_22=0;;;0;1');
+    const bad = run('correct', ['--port', '70000']);
+    expect(bad.code).toBe(3);
+    expect(bad.first).toBe("LVS ARP UNKNOWN - --port '70000' is not PORT or PORT/tcp or PORT/udp");
+  });
+
+  test('a replayed ip that fails is UNKNOWN with the cause', () => {
+    const dir = tempDir();
+    const ip = join(dir, 'ip');
+    writeFileSync(ip, '#!/bin/sh\necho "Cannot open netlink socket" >&2\nexit 1\n', { mode: 0o755 });
+    const r = spawnSync(process.execPath, [BIN, '--root', rootOf('correct'), '--ip', ip], { encoding: 'utf8', env });
+    expect(r.status).toBe(3);
+    expect(r.stdout.split('\n')[0]).toMatch(/^LVS ARP UNKNOWN - .*exit 1: Cannot open netlink socket on localhost/);
+  });
+});

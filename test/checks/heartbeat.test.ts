@@ -1,0 +1,249 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { evaluateHeartbeat, HeartbeatPolicy } from '../../src/checks/heartbeat';
+import { HeartbeatNodeView, HeartbeatStatus, probeHeartbeat } from '../../src/probes/heartbeat';
+import { PluginError } from '../../src/runtime/errors';
+import { State } from '../../src/runtime/state';
+import { clStatusSource, removeTempDirs, replayScript, ReplaySource, tempDir } from '../probes/replay';
+
+const ucast: HeartbeatPolicy = { media: 'ucast', host: 'frontal1' };
+const node = (name: string, status: HeartbeatNodeView['status'], links: [string, 'up' | 'dead'][] = [['eth0', 'up']], extra: Partial<HeartbeatNodeView> = {}): HeartbeatNodeView => ({
+  name,
+  type: 'normal',
+  status,
+  local: false,
+  links: links.map(([n, s]) => ({ name: n, status: s })),
+  ...extra,
+});
+const running = (nodes: HeartbeatNodeView[]): HeartbeatStatus => ({
+  daemon: 'running',
+  detail: 'Heartbeat is running on this machine.',
+  localNode: nodes.find((n) => n.local)?.name,
+  nodes,
+  keepalive: 2,
+  warntime: 6,
+  deadtime: 10,
+});
+const me = node('frontal1', 'active', [['eth0', 'dead']], { local: true });
+
+describe('evaluateHeartbeat (policy)', () => {
+  test('peer active, its link up: OK; the local ucast link (always dead) is ignored; perfdata', () => {
+    const r = evaluateHeartbeat(running([node('frontal2', 'active'), me]), ucast);
+    expect(r.state).toBe(State.OK);
+    expect(r.summary).toBe('frontal1: peer frontal2 active, 1/1 links up');
+    expect(r.perf).toEqual(
+      expect.arrayContaining([
+        { label: 'links_up', value: 1, min: 0, max: 1 },
+        { label: 'links_total', value: 1, min: 0 },
+        { label: 'deadtime', value: 10, uom: 's', min: 0 },
+        { label: 'warntime', value: 6, uom: 's', min: 0 },
+      ]),
+    );
+  });
+
+  test('Heartbeat not running here: CRITICAL', () => {
+    const r = evaluateHeartbeat({ daemon: 'stopped', detail: 'Heartbeat is stopped on this machine.', nodes: [] }, ucast);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe('Heartbeat is not running on frontal1');
+  });
+
+  test('Heartbeat hangs (cl_status exit 12): CRITICAL', () => {
+    expect(evaluateHeartbeat({ daemon: 'unresponsive', detail: 'timed out', nodes: [] }, ucast).state).toBe(State.CRITICAL);
+  });
+
+  test('Heartbeat refuses cl_status (permissions): UNKNOWN', () => {
+    expect(evaluateHeartbeat({ daemon: 'refused', detail: '', nodes: [] }, ucast).state).toBe(State.UNKNOWN);
+  });
+
+  test('peer dead: CRITICAL', () => {
+    const r = evaluateHeartbeat(running([node('frontal2', 'dead', [['eth0', 'dead']]), me]), ucast);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe('peer frontal2 is dead');
+  });
+
+  test('peer up with some links dead: WARNING; all links dead: CRITICAL', () => {
+    const some = evaluateHeartbeat(running([node('frontal2', 'active', [['eth0', 'up'], ['eth1', 'dead']]), me]), ucast);
+    expect(some.state).toBe(State.WARNING);
+    expect(some.summary).toBe('peer frontal2: 1 link dead (eth1), 1/2 links up');
+    expect(some.perf).toEqual(expect.arrayContaining([{ label: 'links_up', value: 1, min: 0, max: 2 }]));
+    const all = evaluateHeartbeat(running([node('frontal2', 'active', [['eth0', 'dead'], ['eth1', 'dead']]), me]), ucast);
+    expect(all.state).toBe(State.CRITICAL);
+    expect(all.summary).toBe('peer frontal2: all 2 links dead (eth0, eth1)');
+  });
+
+  test('ping node dead: WARNING; answering: OK', () => {
+    const ping = (s: 'ping' | 'dead') => node('192.168.0.254', s, [], { type: 'ping' });
+    expect(evaluateHeartbeat(running([node('frontal2', 'active'), me, ping('dead')]), ucast)).toMatchObject({ state: State.WARNING, summary: 'ping node 192.168.0.254 is dead' });
+    expect(evaluateHeartbeat(running([node('frontal2', 'active'), me, ping('ping')]), ucast).state).toBe(State.OK);
+  });
+
+  test('peer dead and ping node dead: CRITICAL first, the warning follows', () => {
+    const r = evaluateHeartbeat(running([node('frontal2', 'dead', []), me, node('10.0.0.1', 'dead', [], { type: 'ping' })]), ucast);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toBe('peer frontal2 is dead; ping node 10.0.0.1 is dead');
+  });
+
+  test('local links count outside ucast (bcast: Heartbeat hears its own packets)', () => {
+    const r = evaluateHeartbeat(running([node('frontal2', 'active'), me]), { ...ucast, media: 'bcast' });
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe('local 1 link dead on frontal1 (eth0)');
+  });
+
+  test('peer joining (up, not active): WARNING; alone in the cluster: WARNING', () => {
+    expect(evaluateHeartbeat(running([node('frontal2', 'up'), me]), ucast).state).toBe(State.WARNING);
+    expect(evaluateHeartbeat(running([me]), ucast)).toMatchObject({ state: State.WARNING, summary: 'no peer: frontal1 is the only Heartbeat node' });
+  });
+
+  test('cannot tell which node is local: UNKNOWN naming --node', () => {
+    const r = evaluateHeartbeat(running([node('frontal2', 'active'), { ...me, local: false }]), ucast);
+    expect(r.state).toBe(State.UNKNOWN);
+    expect(r.summary).toMatch(/give --node/);
+  });
+});
+
+describe('probeHeartbeat on real cl_status captures', () => {
+  const probe = (nodeName: string, dirs: string[]) => probeHeartbeat(clStatusSource(nodeName, dirs));
+
+  test('healthy, on frontal1: peer frontal2 active over eth0 → OK', async () => {
+    const s = await probe('frontal1', ['heartbeat/healthy/frontal1']);
+    expect(s.daemon).toBe('running');
+    expect(s.localNode).toBe('frontal1');
+    expect(s.nodes.map((n) => [n.name, n.status, n.local, n.links.map((l) => `${l.name}:${l.status}`).join()])).toEqual([
+      ['frontal2', 'active', false, 'eth0:up'],
+      ['frontal1', 'active', true, 'eth0:dead'],
+    ]);
+    expect(s.deadtime).toBeGreaterThan(s.warntime!);
+    expect(evaluateHeartbeat(s, ucast)).toMatchObject({ state: State.OK, summary: 'frontal1: peer frontal2 active, 1/1 links up' });
+  });
+
+  test('healthy, on frontal2: OK too', async () => {
+    const s = await probe('frontal2', ['heartbeat/healthy/frontal2']);
+    expect(evaluateHeartbeat(s, { ...ucast, host: 'frontal2' })).toMatchObject({ state: State.OK, summary: 'frontal2: peer frontal1 active, 1/1 links up' });
+  });
+
+
+  test('split brain, on frontal1: the peer reads dead → CRITICAL', async () => {
+    const s = await probe('frontal1', ['heartbeat/split-brain/frontal1']);
+    expect(evaluateHeartbeat(s, ucast)).toMatchObject({ state: State.CRITICAL, summary: 'peer frontal2 is dead' });
+  });
+
+  test('peer crashed, on frontal2: CRITICAL peer frontal1 is dead', async () => {
+    const s = await probe('frontal2', ['heartbeat/peer-dead/frontal2']);
+    expect(evaluateHeartbeat(s, { ...ucast, host: 'frontal2' })).toMatchObject({ state: State.CRITICAL, summary: 'peer frontal1 is dead' });
+  });
+
+  test('peer stopped gracefully, on frontal1: CRITICAL', async () => {
+    const s = await probe('frontal1', ['heartbeat/peer-stopped/frontal1']);
+    expect(evaluateHeartbeat(s, ucast)).toMatchObject({ state: State.CRITICAL, summary: 'peer frontal2 is dead' });
+  });
+
+  test('stopped here: daemon stopped, no further call', async () => {
+    const src = clStatusSource('frontal2', ['heartbeat/stopped/frontal2']);
+    const s = await probeHeartbeat(src);
+    expect(s.daemon).toBe('stopped');
+    expect(src.runs).toEqual([['cl_status', 'hbstatus']]);
+    expect(evaluateHeartbeat(s, { ...ucast, host: 'frontal2' })).toMatchObject({ state: State.CRITICAL, summary: 'Heartbeat is not running on frontal2' });
+  });
+
+  test('crashed node (kill -9 of every heartbeat process): cl_status stops (rc 1) or hangs (rc 12) → CRITICAL either way', async () => {
+    const s = await probe('frontal1', ['heartbeat/crashed/frontal1']);
+    expect(['stopped', 'unresponsive']).toContain(s.daemon);
+    expect(evaluateHeartbeat(s, ucast).state).toBe(State.CRITICAL);
+  });
+
+  test('peer stopping (within deadtime of a graceful stop): Heartbeat still reads it active, link up → OK (known blind spot)', async () => {
+    // Partial capture taken moments after frontal2 stopped; the other calls from frontal1's healthy set.
+    const s = await probe('frontal1', ['heartbeat/peer-stopping/frontal1', 'heartbeat/healthy/frontal1']);
+    const peer = s.nodes.find((n) => n.name === 'frontal2')!;
+    expect(peer.status).toBe('active');
+    expect(evaluateHeartbeat(s, ucast).state).toBe(State.OK);
+  });
+
+  test('the local node comes from cl_status test when uname -n is not a Heartbeat node', async () => {
+    const src = new ReplaySource('localhost', (argv) => {
+      if (argv[0] === 'uname') return { stdout: 'monitoring-host\n', stderr: '', code: 0, signal: null };
+      if (argv[1] === 'test') return { stdout: 'Dead time: 5000\n keeplive time: 1000\n mynodeid: frontal1\n rsc: all\n', stderr: '', code: 0, signal: null };
+      return clStatusSource('frontal1', ['heartbeat/healthy/frontal1']).run(argv) as never;
+    });
+    // ReplaySource resolves synchronously: route through a fresh source for the captures.
+    const inner = clStatusSource('frontal1', ['heartbeat/healthy/frontal1']);
+    const src2 = new ReplaySource('localhost', () => undefined);
+    src2.run = async (argv) => (argv[0] === 'uname' || argv[1] === 'test' ? src.run(argv) : inner.run(argv));
+    const s = await probeHeartbeat(src2);
+    expect(s.localNode).toBe('frontal1');
+  });
+});
+
+describe('cl_status exit codes', () => {
+  const withCode = (code: number, stdout = '', stderr = '') =>
+    new ReplaySource('localhost', (argv) => (argv[1] === 'hbstatus' ? { stdout: 'Heartbeat is running on this machine.\n', stderr: '', code: 0, signal: null } : { stdout, stderr, code, signal: null }));
+
+  test('12 (its 5 s alarm: Heartbeat does not answer) → unresponsive, CRITICAL', async () => {
+    const s = await probeHeartbeat(withCode(12));
+    expect(s.daemon).toBe('unresponsive');
+    expect(evaluateHeartbeat(s, ucast).state).toBe(State.CRITICAL);
+  });
+  test('11 (bad parameter) and 13 (other error) → PluginError (UNKNOWN)', async () => {
+    await expect(probeHeartbeat(withCode(11, '', 'ERROR: nosuchsubcommand: invalid sub-command.\n'))).rejects.toThrow(PluginError);
+    await expect(probeHeartbeat(withCode(13, '', 'ERROR: REASON: No timely response.\n'))).rejects.toThrow(/error \(REASON: No timely response\.\)/);
+  });
+  test('1 with "Cannot signon" (Heartbeat stopped between two calls) → stopped', async () => {
+    const s = await probeHeartbeat(withCode(1, '', 'cl_status: [1]: ERROR: Cannot signon with heartbeat\n'));
+    expect(s.daemon).toBe('stopped');
+  });
+  test('anything else (127: not cl_status at all) → PluginError', async () => {
+    await expect(probeHeartbeat(withCode(127, '', 'sh: cl_status: not found\n'))).rejects.toThrow(/unexpected exit 127/);
+  });
+});
+
+describe('bin/check_lvs_heartbeat end to end (replayed captures)', () => {
+  const bin = join(__dirname, '..', '..', 'bin', 'check_lvs_heartbeat');
+  const run = (dirs: string[], ...args: string[]) => {
+    const script = replayScript(join(tempDir(), 'cl_status'), { dirs });
+    const r = spawnSync(process.execPath, [bin, '--cl-status', script, ...args], { encoding: 'utf8', timeout: 30000 });
+    return { code: r.status, first: r.stdout.split('\n')[0], out: r.stdout };
+  };
+
+  test('healthy frontal1: OK, perfdata on the first line', () => {
+    const r = run(['heartbeat/healthy/frontal1'], '--node', 'frontal1');
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^LVS HEARTBEAT OK - frontal1: peer frontal2 active, 1\/1 links up \| links_up=1;;;0;1 links_total=1;;;0 deadtime=\d+s;;;0 warntime=\d+s;;;0 keepalive=\d+s;;;0 time=[\d.]+s;;;0$/);
+  });
+  test('without --node: uname -n is not a node and cl_status test is not captured → UNKNOWN naming --node', () => {
+    const r = run(['heartbeat/healthy/frontal1']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^LVS HEARTBEAT UNKNOWN - cannot tell which Heartbeat node .* is \(nodes: frontal2, frontal1\); give --node/);
+  });
+  test('split brain frontal1: CRITICAL peer dead', () => {
+    const r = run(['heartbeat/split-brain/frontal1'], '--node', 'frontal1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^LVS HEARTBEAT CRITICAL - peer frontal2 is dead \| links_up=0;;;0;1 /);
+  });
+  test('stopped frontal2: CRITICAL not running', () => {
+    const r = run(['heartbeat/stopped/frontal2'], '--node', 'frontal2');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^LVS HEARTBEAT CRITICAL - Heartbeat is not running on frontal2( \|.*)?$/);
+  });
+  test('crashed frontal1: CRITICAL (not running, or not answering)', () => {
+    const r = run(['heartbeat/crashed/frontal1'], '--node', 'frontal1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^LVS HEARTBEAT CRITICAL - Heartbeat (is not running on frontal1|on frontal1 does not answer \(cl_status timed out\)) \|/);
+  });
+  test('peer dead (frontal1 crashed), on frontal2: CRITICAL', () => {
+    const r = run(['heartbeat/peer-dead/frontal2'], '--node', 'frontal2');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^LVS HEARTBEAT CRITICAL - peer frontal1 is dead \| links_up=0;;;0;1 /);
+  });
+  test('--node that Heartbeat does not know: UNKNOWN naming it', () => {
+    const r = run(['heartbeat/healthy/frontal1'], '--node', 'frontal9');
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^LVS HEARTBEAT UNKNOWN - frontal9 is not a Heartbeat node \(nodes: frontal2, frontal1\)/);
+  });
+  test('a cl_status that does not exist: UNKNOWN', () => {
+    const r = spawnSync(process.execPath, [bin, '--cl-status', '/nonexistent/cl_status'], { encoding: 'utf8', timeout: 30000 });
+    expect(r.status).toBe(3);
+    expect(r.stdout.split('\n')[0]).toBe('LVS HEARTBEAT UNKNOWN - cannot run /nonexistent/cl_status: not found');
+  });
+});
+
+afterAll(removeTempDirs);

@@ -1,0 +1,360 @@
+/**
+ * The real programs accept the generated files. Each test runs when its program is
+ * installed and is skipped otherwise (its name then says so). Nothing is started and the
+ * network is not touched: only the programs' configuration checks run, on throwaway copies.
+ *
+ * Debian packages: prometheus (promtool), sudo (visudo), keepalived, ldirectord, nagios4,
+ * icinga2, apache2, nginx, systemd (systemd-analyze).
+ */
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { planFiles } from '../../src/generate/plan';
+import { writeFiles } from '../../src/generate/write';
+import { referenceDeployment } from '../../src/model/reference';
+import { otherDeployment, testOptions, tmp } from './helpers';
+
+function which(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/bin'])) {
+    const p = join(dir, program);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** A test that needs `program`; skipped, saying so in its name, when it is not installed. */
+function withProgram(program: string, name: string, fn: (path: string) => void): void {
+  const path = which(program);
+  if (path) test(`${program}: ${name}`, () => fn(path));
+  else test.skip(`${program}: ${name} [SKIPPED: ${program} is not installed]`, () => undefined);
+}
+
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> =>
+  spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LC_ALL: 'C', ...env } });
+
+const show = (r: SpawnSyncReturns<string>) => `status ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+const base = tmp('real');
+const tree = join(base, 'heartbeat');
+const kaTree = join(base, 'keepalived');
+// another shape (udp, fwmark, negotiate, follow-role...), to reach the generators' other branches
+const otherTree = join(base, 'other-heartbeat');
+const otherKaTree = join(base, 'other-keepalived');
+beforeAll(() => {
+  writeFiles(tree, planFiles(referenceDeployment, testOptions()).files, { force: false });
+  writeFiles(kaTree, planFiles(referenceDeployment, testOptions({ stack: 'keepalived' })).files, { force: false });
+  writeFiles(otherTree, planFiles(otherDeployment(), testOptions()).files, { force: false });
+  writeFiles(otherKaTree, planFiles(otherDeployment(), testOptions({ stack: 'keepalived' })).files, { force: false });
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+const prom = () => join(tree, 'monitoring', 'etc', 'prometheus');
+
+withProgram('promtool', 'check config (scrape configuration and its rule file)', (promtool) => {
+  for (const t of [tree, otherTree, otherKaTree]) {
+    const r = run([promtool, 'check', 'config', join(t, 'monitoring', 'etc', 'prometheus', 'lvsha.yml')]);
+    expect(show(r)).toMatch(/^status 0\n/);
+    expect(r.stdout).toMatch(/SUCCESS: .*lvsha\.yml is valid prometheus config file syntax/);
+  }
+});
+
+withProgram('promtool', 'check rules (also lints: no duplicate rules)', (promtool) => {
+  for (const t of [tree, kaTree, otherTree, otherKaTree]) {
+    const r = run([promtool, 'check', 'rules', join(t, 'monitoring', 'etc', 'prometheus', 'lvsha-rules.yml')]);
+    expect(show(r)).toMatch(/^status 0\n/);
+    expect(r.stdout).toMatch(/SUCCESS: \d+ rules found/);
+  }
+});
+
+withProgram('promtool', 'test rules: split brain, no holder and real servers down (some, all) fire on synthetic series', (promtool) => {
+  const t = join(base, 'rules.test.yml');
+  copyFileSync(join(prom(), 'lvsha-rules.yml'), join(base, 'lvsha-rules.yml'));
+  const held = (inst: string, v: string) => `      - series: 'lvsha_vip_held{job="lvsha-directors",instance="${inst}",vip="192.168.0.3"}'\n        values: '${v}'`;
+  writeFileSync(
+    t,
+    `rule_files: [lvsha-rules.yml]
+evaluation_interval: 15s
+tests:
+  - interval: 15s
+    input_series:
+${held('f1', '1x8')}
+${held('f2', '1x8')}
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: LvshaSplitBrain
+        exp_alerts:
+          - exp_labels: { severity: critical, vip: 192.168.0.3 }
+            exp_annotations:
+              summary: "Split brain: several directors hold VIP 192.168.0.3"
+              description: "2 directors hold 192.168.0.3: clients are split between them. Stop Heartbeat on one, check the link between the directors."
+      - eval_time: 1m
+        alertname: LvshaNoVipHolder
+        exp_alerts: []
+  - interval: 15s
+    input_series:
+${held('f1', '0x8')}
+${held('f2', '0x8')}
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: LvshaNoVipHolder
+        exp_alerts:
+          - exp_labels: { severity: critical, vip: 192.168.0.3 }
+            exp_annotations:
+              summary: "No director holds VIP 192.168.0.3"
+              description: "No director holds 192.168.0.3: the service is down."
+  - interval: 15s
+    input_series:
+      - series: 'lvsha_ipvs_backend_weight{job="lvsha-directors",instance="f1",local_address="192.168.0.3",local_port="80",proto="TCP",remote_address="192.168.0.4",remote_port="80",local_mark=""}'
+        values: '1x10'
+      - series: 'lvsha_ipvs_backend_weight{job="lvsha-directors",instance="f1",local_address="192.168.0.3",local_port="80",proto="TCP",remote_address="192.168.0.5",remote_port="80",local_mark=""}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: LvshaRealServersDown
+        exp_alerts:
+          - exp_labels: { severity: warning, service: www, instance: f1 }
+            exp_annotations:
+              summary: "Real servers of www (192.168.0.3:80) are down"
+              description: "Only 1 of 2 real servers of 192.168.0.3:80 take traffic on f1."
+  - interval: 15s
+    input_series:
+      # all real servers gone (quiescent = no), only the fallback left; f2 (passive) has no table
+      - series: 'lvsha_ipvs_backend_weight{job="lvsha-directors",instance="f1",local_address="192.168.0.3",local_port="80",proto="TCP",remote_address="127.0.0.1",remote_port="80",local_mark=""}'
+        values: '1x10'
+      - series: 'lvsha_vip_held{job="lvsha-directors",instance="f2",vip="192.168.0.3"}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: LvshaRealServersDown
+        exp_alerts:
+          - exp_labels: { severity: warning, service: www, instance: f1 }
+            exp_annotations:
+              summary: "Real servers of www (192.168.0.3:80) are down"
+              description: "Only 0 of 2 real servers of 192.168.0.3:80 take traffic on f1."
+`,
+  );
+  const r = run([promtool, 'test', 'rules', t]);
+  expect(show(r)).toMatch(/^status 0\n/);
+});
+
+withProgram('visudo', 'visudo -c -f on each director\'s sudoers snippet', (visudo) => {
+  for (const d of ['frontal1', 'frontal2']) {
+    const f = join(tree, d, 'etc', 'sudoers.d', 'lvsha');
+    const r = run([visudo, '-c', '-f', f]);
+    expect(show(r)).toBe(show({ ...r, status: 0, stdout: `${f}: parsed OK\n`, stderr: '' }));
+  }
+});
+
+withProgram('keepalived', 'keepalived -t -f accepts each keepalived.conf (and rejects a broken one)', (keepalived) => {
+  for (const t of [kaTree, otherKaTree])
+    for (const d of ['frontal1', 'frontal2']) {
+      const r = run([keepalived, '-t', '-l', '-f', join(t, d, 'etc', 'keepalived', 'keepalived.conf')]);
+      expect(show(r)).toBe(show({ ...r, status: 0, stdout: '', stderr: '' }));
+    }
+  const bad = join(base, 'keepalived-bad.conf');
+  writeFileSync(bad, readFileSync(join(kaTree, 'frontal1', 'etc', 'keepalived', 'keepalived.conf'), 'utf8').replace('lb_algo wlc', 'lb_algo nosuch'));
+  const r = run([keepalived, '-t', '-l', '-f', bad]);
+  expect(r.status).not.toBe(0);
+  expect(r.stdout + r.stderr).toMatch(/Invalid lvs_scheduler 'nosuch'/);
+});
+
+/**
+ * ldirectord has no config-test option; `ldirectord FILE status` parses the whole file
+ * (read_config) before looking for a running instance, and starts nothing: exit 3
+ * "stopped" = parsed, exit 2 "Error ... reading file" = rejected.
+ */
+withProgram('ldirectord', 'parses the generated www.cf (ldirectord FILE status); the article\'s flat block is rejected', (ldirectord) => {
+  const cf = join(base, `lvsha-test-${process.pid}-www.cf`);
+  copyFileSync(join(tree, 'frontal1', 'etc', 'ha.d', 'conf', 'www.cf'), cf);
+  const r = run([ldirectord, cf, 'status']);
+  expect(show(r)).toBe(show({ ...r, status: 3, stdout: `ldirectord is stopped for ${cf}\n`, stderr: '' }));
+  for (const name of ['www', 'dns', 'fw']) {
+    const o = join(base, `lvsha-test-${process.pid}-other-${name}.cf`);
+    copyFileSync(join(otherTree, 'frontal1', 'etc', 'ha.d', 'conf', `${name}.cf`), o);
+    const ro = run([ldirectord, o, 'status']);
+    expect(show(ro)).toBe(show({ ...ro, status: 3, stdout: `ldirectord is stopped for ${o}\n`, stderr: '' }));
+  }
+  const flat = join(base, `lvsha-test-${process.pid}-flat.cf`);
+  writeFileSync(flat, 'virtual = 192.168.0.3:80\nprotocol = tcp\nscheduler = wlc\nreal = 192.168.0.4:80 gate 1\n');
+  const f = run([ldirectord, flat, 'status']);
+  expect(f.status).toBe(2);
+  expect(f.stderr).toMatch(/line 2: Unknown command protocol = tcp/);
+});
+
+withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configuration', (nagios) => {
+  const t = join(base, 'nagios');
+  mkdirSync(join(t, 'spool'), { recursive: true });
+  const me = userInfo().username;
+  const group = run(['id', '-gn']).stdout.trim();
+  writeFileSync(join(t, 'resource.cfg'), '$USER1$=/usr/lib/nagios/plugins\n');
+  writeFileSync(
+    join(t, 'stock.cfg'),
+    `define timeperiod {
+    timeperiod_name 24x7
+    alias           always
+    monday 00:00-24:00
+    tuesday 00:00-24:00
+    wednesday 00:00-24:00
+    thursday 00:00-24:00
+    friday 00:00-24:00
+    saturday 00:00-24:00
+    sunday 00:00-24:00
+}
+define command {
+    command_name notify-null
+    command_line /bin/true
+}
+define contact {
+    contact_name                  admin
+    host_notification_period      24x7
+    service_notification_period   24x7
+    host_notification_options     d,u,r
+    service_notification_options  w,u,c,r
+    host_notification_commands    notify-null
+    service_notification_commands notify-null
+}
+define contactgroup {
+    contactgroup_name admins
+    alias             admins
+    members           admin
+}
+`,
+  );
+  const main = join(t, 'nagios.cfg');
+  writeFileSync(
+    main,
+    [
+      `log_file=${t}/nagios.log`,
+      `cfg_file=${t}/stock.cfg`,
+      `cfg_dir=${join(tree, 'monitoring', 'etc', 'nagios4', 'conf.d')}`,
+      `resource_file=${t}/resource.cfg`,
+      `check_result_path=${t}/spool`,
+      `lock_file=${t}/nagios.pid`,
+      `temp_file=${t}/nagios.tmp`,
+      `temp_path=${t}`,
+      `status_file=${t}/status.dat`,
+      `object_cache_file=${t}/objects.cache`,
+      `precached_object_file=${t}/objects.precache`,
+      `state_retention_file=${t}/retention.dat`,
+      `command_file=${t}/nagios.cmd`,
+      `nagios_user=${me}`,
+      `nagios_group=${group}`,
+      'illegal_macro_output_chars=`~$&|\'"<>',
+      '',
+    ].join('\n'),
+  );
+  const r = run([nagios, '-v', main]);
+  expect(show(r)).toMatch(/^status 0\n/);
+  expect(r.stdout).toMatch(/Checked 12 services\.\n\s+Checked 4 hosts\./);
+  expect(r.stdout).toMatch(/Total Warnings: 0\nTotal Errors:\s+0/);
+});
+
+withProgram('icinga2', 'icinga2 daemon -C with a throwaway configuration', (icinga2) => {
+  const t = join(base, 'icinga2');
+  mkdirSync(join(t, 'cache'), { recursive: true });
+  const conf = join(t, 'icinga2.conf');
+  writeFileSync(
+    conf,
+    `const PluginDir = "/usr/lib/nagios/plugins"
+const NodeName = "lvsha-config-test"
+const ZoneName = NodeName
+include <itl>
+include <plugins>
+include "${join(tree, 'monitoring', 'etc', 'icinga2', 'conf.d')}/*.conf"
+`,
+  );
+  const r = run(
+    [icinga2, 'daemon', '-C', '-c', conf, `-DConfiguration.CacheDir=${t}/cache`, `-DConfiguration.VarsPath=${t}/cache/icinga2.vars`, `-DConfiguration.ObjectsPath=${t}/cache/icinga2.debug`],
+    // as root icinga2 drops to its own user, which cannot write our temporary directory
+    { ICINGA2_USER: userInfo().username, ICINGA2_GROUP: run(['id', '-gn']).stdout.trim() },
+  );
+  expect(show(r)).toMatch(/^status 0\n/);
+  expect(r.stdout).toMatch(/Instantiated 12 Services\./);
+  expect(r.stdout).toMatch(/Instantiated 4 Hosts\./);
+  expect(r.stdout).not.toMatch(/warning\/|critical\//);
+});
+
+withProgram('apache2', 'apache2 -t with the sorry server configuration', (apache2) => {
+  const mods = '/usr/lib/apache2/modules';
+  if (!existsSync(join(mods, 'mod_mpm_prefork.so'))) return; // not Debian's layout
+  const t = join(base, 'apache2');
+  mkdirSync(t, { recursive: true });
+  const conf = join(t, 'httpd.conf');
+  writeFileSync(
+    conf,
+    [
+      'ServerRoot /etc/apache2',
+      `LoadModule mpm_prefork_module ${mods}/mod_mpm_prefork.so`,
+      `LoadModule authz_core_module ${mods}/mod_authz_core.so`,
+      `LoadModule dir_module ${mods}/mod_dir.so`,
+      `PidFile ${t}/httpd.pid`,
+      `ErrorLog ${t}/error.log`,
+      'ServerName lvsha-config-test',
+      `Include ${join(tree, 'frontal1', 'etc', 'apache2', 'sites-available', 'lvsha-sorry.conf')}`,
+      '',
+    ].join('\n'),
+  );
+  const r = run([apache2, '-t', '-f', conf]);
+  expect(r.status).toBe(0);
+  // the page's directory exists on the director, not here
+  expect(r.stderr).toBe('AH00112: Warning: DocumentRoot [/var/www/lvsha-sorry] does not exist\nSyntax OK\n');
+});
+
+withProgram('nginx', 'nginx -t with the sorry server block', (nginx) => {
+  const t = join(base, 'nginx');
+  mkdirSync(t, { recursive: true });
+  const conf = join(t, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `pid ${t}/nginx.pid;
+error_log stderr;
+events {}
+http {
+    access_log off;
+    include ${join(tree, 'frontal1', 'etc', 'nginx', 'sites-available', 'lvsha-sorry')};
+}
+`,
+  );
+  const r = run([nginx, '-t', '-p', t, '-e', 'stderr', '-c', conf]);
+  expect(show(r)).toMatch(/^status 0\n/);
+  expect(r.stderr).toMatch(/syntax is ok/);
+});
+
+withProgram('systemd-analyze', 'systemd-analyze verify lvsstate.service', (sa) => {
+  const t = join(base, 'systemd');
+  mkdirSync(t, { recursive: true });
+  const unit = join(t, 'lvsstate.service');
+  copyFileSync(join(tree, 'frontal1', 'etc', 'systemd', 'system', 'lvsstate.service'), unit);
+  const r = run([sa, 'verify', unit]);
+  expect(r.status).toBe(0);
+  // unrelated units of the machine may warn; ours must not
+  expect(r.stderr.split('\n').filter((l) => l.includes('lvsstate'))).toEqual([]);
+});
+
+withProgram('sh', 'sh -n accepts the init script', (sh) => {
+  const r = run([sh, '-n', join(tree, 'frontal1', 'etc', 'init.d', 'lvsstate')]);
+  expect(show(r)).toBe(show({ ...r, status: 0, stdout: '', stderr: '' }));
+});
+
+/**
+ * The rule allows exactly the sync check's command: sudo itself is asked (`sudo -l -U`), with
+ * the snippet bind-mounted over /etc/sudoers.d inside a private mount namespace (root only;
+ * the machine's sudoers is never touched).
+ */
+const canUnshare = process.getuid?.() === 0 && which('unshare') !== undefined && run(['id', 'nagios']).status === 0;
+(canUnshare ? withProgram : (p: string, n: string) => test.skip(`${p}: ${n} [SKIPPED: needs root, unshare and a nagios user]`, () => undefined))(
+  'sudo',
+  'allows nagios exactly `ipvsadm -L --daemon` (sudo -l -U nagios in a private mount namespace)',
+  (sudo) => {
+    const d = join(base, 'sudoers.d');
+    mkdirSync(d, { recursive: true });
+    copyFileSync(join(tree, 'frontal1', 'etc', 'sudoers.d', 'lvsha'), join(d, 'lvsha'));
+    const script = [
+      `mount --bind ${d} /etc/sudoers.d || exit 99`,
+      `for a in '-L --daemon' '-Ln' '-L --daemon -c' '--start-daemon master'; do ${sudo} -l -U nagios /usr/sbin/ipvsadm $a >/dev/null 2>&1; echo "$a=$?"; done`,
+    ].join('\n');
+    const r = run([which('unshare')!, '-m', '--propagation', 'private', 'sh', '-c', script]);
+    expect(show(r)).toBe(show({ ...r, status: 0, stdout: '-L --daemon=0\n-Ln=1\n-L --daemon -c=1\n--start-daemon master=1\n', stderr: '' }));
+  },
+);

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { Forwarding, VirtualService } from '../model/types';
 import { endpoint, IpvsForwarding, IpvsRealServer, IpvsService, normaliseAddress, serviceKey } from '../parsers/procIpvs';
+import { findAddress } from '../parsers/ipAddr';
+import { probeAddresses } from '../probes/addresses';
 import { detectHz, HzInfo, IpvsSnapshot, IpvsUnavailableError, probeIpvs } from '../probes/ipvs';
 import { UsageError } from '../runtime/errors';
 import { Perf } from '../runtime/perfdata';
@@ -10,6 +12,8 @@ import { combine, Finding, Result } from '../runtime/result';
 import { State, worst } from '../runtime/state';
 
 export interface IpvsOptions {
+  role: 'auto' | 'active';
+  ip: string;
   probe: 'proc' | 'ipvsadm';
   ipvsadm: string;
   stats: boolean;
@@ -206,7 +210,9 @@ function evaluateService(w: WantedService, svc: IpvsService | undefined, p: Ipvs
   else if (p.warningPercent && rangeAlerts(p.warningPercent, percent)) state = worst(state, State.WARNING);
 
   let text: string;
-  if (v.live === 0 && fallbacks.length > 0) text = `${name}all real servers down, sorry server serving ${fallbacks.map((r) => endpoint(r.address, r.port)).join(', ')}`;
+  // The service the clients use is what a sysadmin needs in the first line; the fallback's
+  // own address follows in the long output.
+  if (v.live === 0 && fallbacks.length > 0) text = `${name}all real servers down, sorry server serving ${svc.protocol === 'fwm' ? `fwm:${svc.fwmark}` : endpoint(svc.address ?? '', svc.port ?? 0)}`;
   else if (configured.length === 0) text = `${name}no real server${fallbacks.length ? '' : ' and no fallback'}`;
   else text = `${name}${v.live} of ${configured.length} real servers live`;
   const detail = [...down, ...drained];
@@ -302,6 +308,12 @@ export const ipvsCheck: CheckDef<IpvsOptions> = {
     cmd
       .addOption(new Option('--probe <how>', 'read /proc/net/ip_vs (no root needed) or run ipvsadm -Ln').choices(['proc', 'ipvsadm']).default('proc'))
       .option('--ipvsadm <path>', 'ipvsadm program (with --probe ipvsadm; privileged through --sudo)', 'ipvsadm')
+      .addOption(
+        new Option('--role <role>', 'auto: a director that does not hold the VIP (Heartbeat runs ldirectord on the active one only) is OK with no table; active: the table is always expected')
+          .choices(['auto', 'active'])
+          .default('auto'),
+      )
+      .option('--ip <path>', 'ip program (to tell the active director from the passive one)', 'ip')
       .option('--stats', 'connection counters in perfdata: per service with --probe ipvsadm (-Ln --stats --exact), namespace totals from /proc/net/ip_vs_stats', false)
       .option('--rate', 'rates (conns/s, bytes/s) in perfdata: per service with --probe ipvsadm (-Ln --rate --exact), namespace totals from /proc/net/ip_vs_stats', false)
       .option('--hz <n>', 'kernel HZ to read /proc persistence jiffies (default: CONFIG_HZ from /boot/config-*, else 250)', (x: string) => {
@@ -350,8 +362,25 @@ export const ipvsCheck: CheckDef<IpvsOptions> = {
     }
     const services = o.all && o.service.length === 0 ? (safeDeployment(ctx) ?? []) : ctx.deployment().services;
     const wanted = selectServices(snap, services, o.service, o.all);
-    const r = evaluateIpvs(snap, wanted, { ...policy, hz: o.probe === 'proc' ? policy.hz : undefined });
-    return r;
+    const present = new Set(snap.table.services.map((x) => serviceKey(x)));
+    const noneInTable = wanted.length > 0 && wanted.every((w) => !present.has(w.key));
+    if (o.role === 'auto' && noneInTable && !o.all) {
+      // On the passive director an empty table is normal: Heartbeat starts ldirectord only
+      // where the VIP is. Say so rather than raising a false CRITICAL every night.
+      const vips = [...new Set(wanted.map((w) => w.config?.address).filter((a): a is string => !!a))];
+      if (vips.length > 0) {
+        const ifs = await probeAddresses(src, { ip: o.ip, timeoutMs: Math.max(1, ctx.deadline - Date.now()) });
+        const held = vips.filter((v) => findAddress(ifs, v).some((h) => !h.iface.noarp));
+        if (held.length === 0)
+          return {
+            state: State.OK,
+            summary: `passive director: ${vips.join(', ')} not held here, no IPVS service expected`,
+            long: [`${wanted.map((w) => w.key).join(', ')} absent from the table; use --role active where the table must always be loaded`],
+            perf: [{ label: 'services', value: 0, min: 0 }],
+          };
+      }
+    }
+    return evaluateIpvs(snap, wanted, { ...policy, hz: o.probe === 'proc' ? policy.hz : undefined });
   },
 };
 

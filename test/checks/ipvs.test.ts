@@ -41,7 +41,7 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
     expect(first('ldirectord-one-down').summary).toBe('1 of 2 real servers live: 192.168.0.5:80 removed from the table (failed check, quiescent=no)');
     const f = first('ldirectord-fallback');
     expect(f.state).toBe(State.CRITICAL);
-    expect(f.summary).toBe('all real servers down, sorry server serving 127.0.0.1:80');
+    expect(f.summary).toBe('all real servers down, sorry server serving 192.168.0.3:80');
     expect(first('ldirectord-up').state).toBe(State.OK);
   });
 
@@ -68,7 +68,7 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
   test('fallback only: CRITICAL, sorry server named', () => {
     const r = first('fallback');
     expect(r.state).toBe(State.CRITICAL);
-    expect(r.summary).toBe('all real servers down, sorry server serving 127.0.0.1:80');
+    expect(r.summary).toBe('all real servers down, sorry server serving 192.168.0.3:80');
     expect(r.long!.join('\n')).toContain('192.168.0.4:80 removed from the table');
   });
 
@@ -202,14 +202,14 @@ describe('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the
     ['reference', 0, 'LVS IPVS OK - tcp:192.168.0.3:80: 2 of 2 real servers live'],
     ['weight0', 1, 'LVS IPVS WARNING - 1 of 2 real servers live: 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)'],
     ['one-removed', 1, 'LVS IPVS WARNING - 1 of 2 real servers live: 192.168.0.5:80 removed from the table (failed check, quiescent=no)'],
-    ['fallback', 2, 'LVS IPVS CRITICAL - all real servers down, sorry server serving 127.0.0.1:80'],
-    ['ldirectord-fallback', 2, 'LVS IPVS CRITICAL - all real servers down, sorry server serving 127.0.0.1:80'],
-    ['empty', 2, 'LVS IPVS CRITICAL - tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)'],
+    ['fallback', 2, 'LVS IPVS CRITICAL - all real servers down, sorry server serving 192.168.0.3:80'],
+    ['ldirectord-fallback', 2, 'LVS IPVS CRITICAL - all real servers down, sorry server serving 192.168.0.3:80'],
+    ['empty', 2, 'LVS IPVS CRITICAL - tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)', ['--role', 'active']],
     ['mixed', 0, 'LVS IPVS OK - tcp:192.168.0.3:80: 2 of 2 real servers live'],
-  ])('%s', (sc, code, text) => {
+  ] as [string, number, string, string[]?][])('%s', (sc, code, text, extra = []) => {
     const { d, replay } = tree(sc);
-    const proc = run(['--root', d]);
-    const adm = run(['--probe', 'ipvsadm', '--ipvsadm', replay]);
+    const proc = run(['--root', d, ...extra]);
+    const adm = run(['--probe', 'ipvsadm', '--ipvsadm', replay, ...extra]);
     const line = (o: string) => o.split('\n')[0]!;
     expect(proc.code).toBe(code);
     expect(line(proc.out).split(' | ')[0]).toBe(text);
@@ -234,6 +234,22 @@ describe('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the
     const { d, replay } = tree('reference');
     expect(run(['--probe', 'ipvsadm', '--ipvsadm', replay, '--rate']).out.split('\n')[0]).toMatch(/ cps=\d+;;;0 inbps=\d+;;;0 outbps=\d+;;;0/);
     expect(run(['--root', d, '--rate']).out.split('\n')[0]).toMatch(/ total_cps=\d+;;;0 total_inbps=\d+;;;0 total_outbps=\d+;;;0$/);
+  });
+
+  test('empty table: OK on the passive director, CRITICAL where the VIP is held (--role auto)', () => {
+    const { d } = tree('empty');
+    const ipReplay = (who: string) => {
+      const f = join(d, `ip-${who}.sh`);
+      writeFileSync(f, `#!/bin/sh\ncat '${join(ROOT, 'test', 'fixtures', 'real', 'ip', 'healthy', who, 'addr.stdout')}'\n`);
+      chmodSync(f, 0o755);
+      return f;
+    };
+    const passive = run(['--root', d, '--ip', ipReplay('frontal2')]);
+    expect(passive.code).toBe(0);
+    expect(passive.out.split('\n')[0]).toBe('LVS IPVS OK - passive director: 192.168.0.3 not held here, no IPVS service expected | services=0;;;0');
+    const active = run(['--root', d, '--ip', ipReplay('frontal1')]);
+    expect(active.code).toBe(2);
+    expect(active.out.split('\n')[0]).toMatch(/^LVS IPVS CRITICAL - tcp:192\.168\.0\.3:80 not in the IPVS table/);
   });
 
   test('no /proc/net/ip_vs: CRITICAL, IPVS not available', () => {

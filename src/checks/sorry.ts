@@ -230,8 +230,12 @@ export const sorryCheck: CheckDef<SorryOptions> = {
     const d = ctx.deployment();
     const url = o.url ?? parseUrl(d.sorry.url);
     const u = new URL(url);
-    if (o.hostname && !/^(localhost|127\.0\.0\.1|::1)$/.test(o.hostname) && LOOPBACK.test(u.hostname)) {
-      throw new UsageError(`${url} is on the loopback of ${o.hostname}, not reachable from here: run the check on the director (NRPE) or give -u with an address reachable from here`);
+    // With -H the page is fetched FROM that director through the SSH connection (a
+    // direct-tcpip channel), so its loopback sorry server is reachable as it sees it.
+    const remote = !!o.hostname && !/^(localhost|127\.0\.0\.1|::1)$/.test(o.hostname);
+    const tunnel = remote ? ctx.source().openTcp : undefined;
+    if (remote && !tunnel && LOOPBACK.test(u.hostname)) {
+      throw new UsageError(`${url} is on the loopback of ${o.hostname}, not reachable from here`);
     }
     let regex: RegExp | undefined;
     if (o.regex !== undefined) {
@@ -265,7 +269,9 @@ export const sorryCheck: CheckDef<SorryOptions> = {
       maxSize: o.maxSize,
       timeoutMs,
       signal: ctx.signal,
+      connect: tunnel,
     });
+    if (tunnel) ctx.trace(1, `fetched from ${o.hostname} through its SSH connection`);
     const model: SorryModel = { url, http: httpOutcome };
     if (o.engaged) {
       const fallbacks: Endpoint[] = d.services.flatMap((s) => (s.fallback ? [s.fallback] : []));

@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -23,6 +24,11 @@ export interface HttpProbeOptions {
   timeoutMs: number;
   /** Aborts the request (the plugin's -t). */
   signal?: AbortSignal;
+  /**
+   * Opens the TCP stream from another host (the SSH source's direct-tcpip channel), so
+   * `-H frontal1 -u http://127.0.0.1/` reads frontal1's own loopback. Absent = connect from here.
+   */
+  connect?: (host: string, port: number) => Promise<import('node:stream').Duplex>;
 }
 
 /** Seconds since the request started. */
@@ -139,6 +145,24 @@ export function probeHttp(o: HttpProbeOptions): Promise<HttpOutcome> {
       agent: false,
       ...(tls ? { servername, rejectUnauthorized: !o.insecure } : {}),
     };
+    if (o.connect) {
+      const open = o.connect;
+      // Node's callback form of createConnection: the stream arrives asynchronously.
+      (reqOpts as { createConnection?: unknown }).createConnection = (_opts: unknown, cb: (err: Error | null, s?: import('node:stream').Duplex) => void) => {
+        open(hostname, port).then(
+          (stream) => {
+            phase = 'connected';
+            timings.connect = since();
+            if (!tls) return cb(null, stream);
+            const t = tlsConnect({ socket: stream as never, servername, rejectUnauthorized: !o.insecure });
+            t.once('secureConnect', () => (timings.tls = since()));
+            cb(null, t);
+          },
+          (e: Error) => cb(e),
+        );
+        return undefined;
+      };
+    }
     const req = (tls ? https : http).request(reqOpts);
     const onAbort = () => {
       const e: NodeJS.ErrnoException = new Error('aborted by the plugin timeout');

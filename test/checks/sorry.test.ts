@@ -11,6 +11,7 @@ import { UsageError } from '../../src/runtime/errors';
 import { parseRange } from '../../src/runtime/range';
 import { State } from '../../src/runtime/state';
 import { REAL, tempDir as newTempDir } from '../probes/replay';
+import { sshdAvailable, startSshd } from '../helpers/sshd';
 
 
 // Temp dirs this file creates, removed at the end.
@@ -340,6 +341,27 @@ describe('end to end: bin/check_lvs_sorry against real servers', () => {
   test('bad options are UNKNOWN', async () => {
     expect((await plugin(['-u', 'ftp://x/'])).first).toBe("LVS SORRY UNKNOWN - --url 'ftp://x/': only http and https");
     expect((await plugin(['--engaged-state', 'maybe'])).code).toBe(3);
-    expect((await plugin(['-H', 'frontal1', '-u', 'http://127.0.0.1/'])).first).toMatch(/^LVS SORRY UNKNOWN - http:\/\/127\.0\.0\.1\/ is on the loopback of frontal1/);
+  });
+});
+
+describe('-H: the page is fetched from the director through its SSH connection', () => {
+  // A real sshd on 127.0.0.2 plays the director; its own loopback HTTP server is reached
+  // through the SSH channel (direct-tcpip), as `-H frontal1 -u http://127.0.0.1/` would.
+  const available = sshdAvailable();
+  if (!available && process.env.CI) throw new Error('openssh-server is required in CI');
+  (available ? test : test.skip)('OK through the tunnel; refused port is CRITICAL with the cause', async () => {
+    const sshd = await startSshd('127.0.0.2');
+    try {
+      const ssh = ['-H', '127.0.0.2', '--ssh-port', String(sshd.port), '--ssh-key', sshd.userKey, '--known-hosts', sshd.knownHosts, '--no-engaged'];
+      const ok = await plugin([...ssh, '-u', url(), '-v']);
+      expect(ok.code).toBe(0);
+      expect(ok.first).toMatch(/^LVS SORRY OK - /);
+      expect(ok.out).toContain('fetched from 127.0.0.2 through its SSH connection');
+      const refused = await plugin([...ssh, '-u', url('/', refusedPort)]);
+      expect(refused.code).toBe(2);
+      expect(refused.first).toMatch(/^LVS SORRY CRITICAL - /);
+    } finally {
+      await sshd.stop();
+    }
   });
 });

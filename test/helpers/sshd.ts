@@ -6,11 +6,11 @@ import { join } from 'node:path';
 
 export const SSHD = '/usr/sbin/sshd';
 
-export function freePort(): Promise<number> {
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, host, () => {
       const a = s.address();
       s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
     });
@@ -31,7 +31,7 @@ export interface TestSshd {
 const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
 
 /** A real OpenSSH sshd on 127.0.0.1 (free port), with keys generated for this test only. */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(listen = '127.0.0.1'): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsha-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
   const otherHostKey = join(dir, 'other_host_ed25519');
@@ -39,14 +39,14 @@ export async function startSshd(): Promise<TestSshd> {
   const otherKey = join(dir, 'other_user_ed25519');
   for (const k of [hostKey, otherHostKey, userKey, otherKey]) keygen(k);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(userKey + '.pub'));
-  const port = await freePort();
+  const port = await freePort(listen);
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation dir
   const cfg = join(dir, 'sshd_config');
   writeFileSync(
     cfg,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${listen}`,
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -61,9 +61,9 @@ export async function startSshd(): Promise<TestSshd> {
   );
   const pub = (f: string) => readFileSync(f + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${pub(hostKey)}\n`);
+  writeFileSync(knownHosts, `[${listen}]:${port} ${pub(hostKey)}\n`);
   const wrongKnownHosts = join(dir, 'known_hosts_wrong');
-  writeFileSync(wrongKnownHosts, `[127.0.0.1]:${port} ${pub(otherHostKey)}\n`);
+  writeFileSync(wrongKnownHosts, `[${listen}]:${port} ${pub(otherHostKey)}\n`);
   const emptyKnownHosts = join(dir, 'known_hosts_empty');
   writeFileSync(emptyKnownHosts, `[127.0.0.2]:${port} ${pub(hostKey)}\n`);
   const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });

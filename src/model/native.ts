@@ -176,12 +176,13 @@ export function parseLdirectordCf(text: string): LdirectordCf {
   const cf: LdirectordCf = { global: {}, virtuals: [] };
   let cur: LdirectordVirtual | undefined;
   const lines = logicalLines(text);
-  const virtualCount = lines.filter((l) => /^\s*virtual\s*=/.test(l.line)).length;
+  const virtualCount = lines.filter((l) => /^\s*virtual6?\s*=/.test(l.line)).length;
   for (const { line, no } of lines) {
-    const m = /^(\s*)([A-Za-z_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    const m = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
     if (!m) throw new ParseError('ldirectord config', `'${line.trim()}' is not 'key = value'`, no);
     const [, indent, key, value] = m as unknown as [string, string, string, string];
-    const k = key.toLowerCase();
+    // ldirectord spells IPv6 blocks virtual6= / real6=; the model does not care.
+    const k = key.toLowerCase().replace(/^(virtual|real)6$/, '$1');
     if (k === 'virtual') {
       cur = { virtual: value, options: {}, reals: [] };
       cf.virtuals.push(cur);

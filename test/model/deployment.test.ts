@@ -130,6 +130,10 @@ describe("native files (the seed article's own)", () => {
     expect(indented.virtuals[0]!.reals).toEqual([{ address: '192.168.0.4', port: 80, forwarding: 'gate', weight: 2 }]);
     expect(indented.virtuals[1]!.reals[0]).toMatchObject({ forwarding: 'masq', weight: 1 });
   });
+  test('ldirectord IPv6 blocks (virtual6= / real6=)', () => {
+    const cf = parseLdirectordCf('virtual6=[2001:db8::3]:80\n\treal6=[2001:db8::4]:80 gate 2\n\tprotocol=tcp\n');
+    expect(cf.virtuals).toEqual([{ virtual: '[2001:db8::3]:80', options: { protocol: 'tcp' }, reals: [{ address: '2001:db8::4', port: 80, forwarding: 'gate', weight: 2 }] }]);
+  });
   test('a director /etc/ha.d directory gives the reference deployment (auth aside)', () => {
     const d = readNativeDir(join(seedEtc, 'ha.d'));
     expect(d.directors).toEqual(referenceDeployment.directors);

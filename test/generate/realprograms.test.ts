@@ -23,10 +23,16 @@ function which(program: string): string | undefined {
   return undefined;
 }
 
-/** A test that needs `program`; skipped, saying so in its name, when it is not installed. */
+/**
+ * A test that needs `program`. On a developer machine without it, skipped and saying so in its
+ * name; in CI (scripts/install-deps.sh installs them all) a missing program is a failure.
+ */
 function withProgram(program: string, name: string, fn: (path: string) => void): void {
   const path = which(program);
   if (path) test(`${program}: ${name}`, () => fn(path));
+  else if (process.env.CI) test(`${program}: ${name}`, () => {
+    throw new Error(`${program} is not installed: scripts/install-deps.sh should have installed it`);
+  });
   else test.skip(`${program}: ${name} [SKIPPED: ${program} is not installed]`, () => undefined);
 }
 

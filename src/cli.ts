@@ -30,6 +30,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     ['./doctor/command', 'registerDoctor'],
     ['./generate/command', 'registerGenerate'],
     ['./lab/command', 'registerLab'],
+    ['./install/command', 'registerInstall'],
   ] as const) {
     try {
       (require(mod) as Record<string, (p: Command) => void>)[fn]!(program);

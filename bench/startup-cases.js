@@ -52,22 +52,38 @@ function script(file, lines) {
   fs.writeFileSync(file, ['#!/bin/sh', ...lines].join('\n') + '\n', { mode: 0o755 });
   return file;
 }
+// Replays are one process per call, like the real program: /bin/sh with the captured bytes in
+// the script (printf is a shell builtin), no cat/sed children. A replay that forked 3-4
+// programs per call made the bench measure the replay (heartbeat runs cl_status 13 times).
+/** Shell lines printing a text byte for byte on fd 1 or 2 (captures are text: no NUL). */
+function emit(text, fd = 1) {
+  if (text.includes('\0')) throw new Error('replay: NUL byte in a capture');
+  return text === '' ? [] : [`printf '%s' ${q(text)}${fd === 2 ? ' >&2' : ''}`];
+}
+const readIf = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'latin1') : '');
+/** Lines replaying one capture (`<abs>.stdout/.stderr/.rc`): its output, then its exit status. */
+function emitCapture(abs) {
+  const rc = readIf(`${abs}.rc`).trim() || '0';
+  if (!/^\d+$/.test(rc)) throw new Error(`replay: ${abs}.rc is not an exit status`);
+  return [...emit(readIf(`${abs}.stdout`)), ...emit(readIf(`${abs}.stderr`), 2), `exit ${rc}`];
+}
 /** A replay of one capture (`<rel>.stdout/.stderr/.rc` under test/fixtures/real), whatever the arguments. */
-const replayCapture = (file, rel) => {
-  const b = q(path.join(REAL, rel));
-  return script(file, [`cat ${b}.stdout`, `[ -f ${b}.stderr ] && cat ${b}.stderr >&2`, `exit "$(cat ${b}.rc)"`]);
-};
+const replayCapture = (file, rel) => script(file, emitCapture(path.join(REAL, rel)));
 /** A replay that prints a captured text file for any arguments (ipvs captures: plain .txt). */
-const replayText = (file, abs) => script(file, [`cat ${q(abs)}`]);
+const replayText = (file, abs) => script(file, emit(fs.readFileSync(abs, 'latin1')));
 /** cl_status replay: `nodestatus frontal2` → <dir>/nodestatus-frontal2.{stdout,stderr,rc} (see test/probes/replay.ts). */
 const replayClStatus = (file, rel) => {
-  const d = q(path.join(REAL, rel));
+  const d = path.join(REAL, rel);
+  const names = fs.readdirSync(d).filter((f) => f.endsWith('.stdout')).map((f) => f.slice(0, -'.stdout'.length)).sort();
   return script(file, [
-    `name=$(printf '%s' "$*" | sed -e 's/^hbparameter -p /hbparameter-/' -e 's/ /-/g')`,
-    `if [ -f ${d}/"$name".stdout ]; then`,
-    `  cat ${d}/"$name".stdout; [ -f ${d}/"$name".stderr ] && cat ${d}/"$name".stderr >&2; exit "$(cat ${d}/"$name".rc)"`,
-    'fi',
-    'echo "cl_status: $1: invalid sub-command." >&2',
+    'c=$1',
+    // `hbparameter -p deadtime` → hbparameter-deadtime; other words joined with '-'.
+    'if [ "$1 $2" = "hbparameter -p" ]; then shift 2; set -- "hbparameter-$1"; fi',
+    'n=; for w in "$@"; do n="${n:+$n-}$w"; done',
+    'case "$n" in',
+    ...names.map((n) => `${q(n)}) ${emitCapture(path.join(d, n)).join('; ')};;`),
+    'esac',
+    'echo "cl_status: $c: invalid sub-command." >&2',
     'exit 11',
   ]);
 };
@@ -157,8 +173,8 @@ exports.cases = (binDir) => {
     fs.cpSync(path.join(REAL, 'sysctl', 'correct'), j('arp-root'), { recursive: true });
     copy(path.join(SYNTHETIC, 'sysctl', 'lvs-dr.conf'), j('arp-root', 'etc', 'sysctl.d', '90-lvs-dr.conf'));
     replayCapture(j('arp-ip'), 'ip/healthy/reel2/addr');
-    const ss = q(path.join(REAL, 'ss', 'listening-any', 'reel2'));
-    script(j('arp-ss'), [`case "$*" in *-u*) b=${ss}/lun;; *) b=${ss}/ltn;; esac`, 'cat "$b.stdout"; [ -f "$b.stderr" ] && cat "$b.stderr" >&2; exit "$(cat "$b.rc")"']);
+    const ss = path.join(REAL, 'ss', 'listening-any', 'reel2');
+    script(j('arp-ss'), ['case "$*" in', `*-u*) ${emitCapture(path.join(ss, 'lun')).join('; ')};;`, `*) ${emitCapture(path.join(ss, 'ltn')).join('; ')};;`, 'esac']);
     // sorry: a tiny HTTP server on 127.0.0.1 (an ephemeral port), in its own process.
     const portFile = j('sorry-port');
     server = spawn(process.execPath, ['-e', SORRY_SERVER, portFile], { stdio: 'ignore' });

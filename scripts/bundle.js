@@ -10,7 +10,20 @@
 // (vm.compileFunction) the first time it is required. Its require()s still go to the bundle's
 // own module instances, so there is one copy of every module, as in a plain bundle.
 // LVSHA_BUNDLE_PLAIN=1 builds the plain bundle instead (for comparison).
+//
+// V8 code cache: even so, compiling the bundle costs ~10 ms of every check run. build/lvsha.js
+// is therefore a small loader followed by the bundle's code (the payload) kept in a comment;
+// the loader compiles the payload with vm.Script, with the V8 code cache in build/lvsha.js.cache
+// when that file is present and valid (same build id, checksum, V8 version and arch), else
+// normally: the bundle alone works, the cache only saves time. The cache is made here, at
+// build time, by running the bundle over representative paths (each check's --version, each
+// check on replayed captures: bench/startup-cases.js) with LVSHA_CODE_CACHE_OUT set; each run
+// starts from the previous cache and writes it back after running, so lazily compiled
+// functions of every path are in it. A bundle never writes a cache otherwise.
+// LVSHA_BUNDLE_NO_CACHE=1 skips making the cache.
 'use strict';
+const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -54,6 +67,33 @@ const commandsPlugin = {
     });
   },
 };
+
+/**
+ * Builtins that hot code imports but most check runs never use: child_process (ipvs and sorry
+ * spawn nothing; commander needs it only for executable subcommands), fs/promises (with the
+ * readline interface it loads), tls and https (sorry on an http:// URL). In hot code each is a
+ * stand-in whose properties load the real module on first use (~1-9 ms of module loading
+ * saved per check run that does not use them). Property names are the build Node's; names a
+ * newer Node adds are absent from the stand-in, which the sources (typed against this Node's
+ * API) cannot use anyway. Cold modules get the real builtins.
+ */
+const LAZY_BUILTINS = ['child_process', 'fs/promises', 'tls', 'https'];
+function lazyBuiltinsPlugin(hot) {
+  const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((b) => b.replace('/', '\\/')).join('|')})$`);
+  return {
+    name: 'lvsha-lazy-builtins',
+    setup(build) {
+      build.onResolve({ filter }, (a) => (a.namespace === 'file' && hot.has(rel(a.importer)) ? { path: a.path.replace(/^node:/, ''), namespace: 'lvsha-builtin' } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'lvsha-builtin' }, (a) => {
+        const id = `node:${a.path}`;
+        const props = Object.keys(require(id))
+          .sort()
+          .map((k) => `  ${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] },`);
+        return { contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(id)}));\nmodule.exports = Object.defineProperties({}, {\n${props.join('\n')}\n});\n`, loader: 'js' };
+      });
+    },
+  };
+}
 
 const common = {
   entryPoints: [path.join(src, 'bundle.ts')],
@@ -115,6 +155,142 @@ function lazyPlugin(hot, stats) {
   };
 }
 
+/** Name of the function whose body comment carries the payload (see loader). */
+const CARRIER = 'lvshaPayload';
+// The payload is a comment, so it cannot hold the comment's end (star slash): each one is
+// written as a control character absent from the payload followed by a slash.
+const ESCAPES = [...'\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f'];
+
+/**
+ * The loader: the start of build/lvsha.js, written here as a function whose source text goes
+ * into the bundle (it is never called in this script: its free names, lvshaPayload, require,
+ * module, __filename, __dirname, are the bundle file's). It takes the payload from the source
+ * text of its carrier function (no second read of the file: V8 only skipped a comment when it
+ * compiled the file), compiles it with the code cache when the cache is valid, and runs it with
+ * the file's own exports/require/module/__filename/__dirname, as if it were the file's code.
+ * Cache file: <bundle>.cache = one header line
+ *   `LVSHA-V8-CACHE <build id> <V8 version> <arch> <crc32 of the data>\n`, then V8's data.
+ * The checksum matters: V8 checks its version and flags but not the data (a damaged cache
+ * crashed it here: SIGSEGV). zlib.crc32 (Node >= 20.15) costs ~0.7 ms where loading
+ * node:crypto costs ~3 ms; without it (older Node) the cache is not used.
+ * LVSHA_CODE_CACHE_DEBUG=1: one line on stderr saying whether the cache was used.
+ * LVSHA_CODE_CACHE_OUT=FILE (build time only): write the cache to FILE after the run.
+ */
+/* global lvshaPayload */
+function loader(BUILD, ESCAPE, lineOffset, columnOffset) {
+  const fs = require('node:fs');
+  const { Script } = require('node:vm');
+  const { crc32 } = require('node:zlib');
+  const sum = (b) => (typeof crc32 === 'function' ? crc32(b).toString(16).padStart(8, '0') : 'no-crc32');
+  const carrier = String(lvshaPayload);
+  const source = carrier.slice(carrier.indexOf('/*') + 2, carrier.lastIndexOf('*/')).replaceAll(ESCAPE, '*/');
+  const cacheFile = `${__filename}.cache`;
+  let cachedData;
+  let why = 'absent';
+  try {
+    const b = fs.readFileSync(cacheFile);
+    const nl = b.indexOf(10);
+    const [magic, build, v8, arch, crc] = b.toString('latin1', 0, nl > 0 && nl < 256 ? nl : 0).split(' ');
+    const data = b.subarray(nl + 1);
+    if (magic !== 'LVSHA-V8-CACHE') why = 'rejected: not a code cache';
+    else if (build !== BUILD || v8 !== process.versions.v8 || arch !== process.arch) why = `rejected: made for build ${build}, V8 ${v8}, ${arch}`;
+    else if (typeof crc32 !== 'function') why = 'rejected: no zlib.crc32 in this Node';
+    else if (sum(data) !== crc) why = 'rejected: crc32 mismatch';
+    else cachedData = data;
+  } catch (e) {
+    if (e.code !== 'ENOENT') why = `rejected: ${e.code || e.message}`;
+  }
+  const script = new Script(source, { filename: __filename, lineOffset, columnOffset, cachedData });
+  if (cachedData) why = script.cachedDataRejected ? 'rejected by V8 (other V8 flags?)' : 'used';
+  if (process.env.LVSHA_CODE_CACHE_DEBUG) process.stderr.write(`lvsha: code cache ${cacheFile}: ${why}\n`);
+  const out = process.env.LVSHA_CODE_CACHE_OUT;
+  if (out) {
+    // After the run, so that the functions it compiled lazily are in the cache too.
+    process.once('exit', () => {
+      const data = script.createCachedData();
+      const tmp = `${out}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`LVSHA-V8-CACHE ${BUILD} ${process.versions.v8} ${process.arch} ${sum(data)}\n`, 'latin1'), data]));
+      fs.renameSync(tmp, out);
+    });
+  }
+  script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
+}
+
+/** The text of build/lvsha.js up to the payload: the loader called with its constants, then the carrier's start. */
+function head(buildId, escape, lineOffset, columnOffset) {
+  const args = [buildId, `${escape}/`, lineOffset, columnOffset].map((a) => JSON.stringify(a)).join(', ');
+  return [
+    '#!/usr/bin/env node',
+    `// lvsha single-file bundle, build ${buildId}: a loader (scripts/bundle.js), then the code, in the comment of ${CARRIER}.`,
+    "'use strict';",
+    `(${String(loader)})(${args});`,
+    `function ${CARRIER}() {/*`,
+  ].join('\n');
+}
+
+/** build/lvsha.js from esbuild's output: the loader, then the payload in the carrier's comment. */
+function withLoader(code) {
+  const payload = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+  const escape = ESCAPES.find((c) => !payload.includes(c));
+  if (!escape) throw new Error('bundle: every escape character occurs in the payload: it cannot be carried in a comment');
+  const buildId = crypto.createHash('sha256').update(payload).digest('hex').slice(0, 16);
+  // Offsets put the payload's positions (stack traces) on the lines of build/lvsha.js.
+  const h0 = head(buildId, escape, 0, 0);
+  const lineOffset = h0.split('\n').length - 1;
+  const columnOffset = h0.length - h0.lastIndexOf('\n') - 1;
+  const text = `${head(buildId, escape, lineOffset, columnOffset)}${payload.replaceAll('*/', `${escape}/`)}*/}\n`;
+  if (text.split('\n').length - 1 < lineOffset || !text.split('\n')[lineOffset].startsWith(`function ${CARRIER}() {/*(function (`)) throw new Error('bundle: loader layout');
+  return { text, buildId };
+}
+
+/**
+ * The code cache: runs the bundle over representative paths, each run starting from the cache
+ * the previous one wrote. Paths that fail are reported, not fatal (the cache is only an
+ * optimisation; test/shipping checks behaviour). Returns a summary line.
+ */
+function makeCodeCache(outfile) {
+  const cacheFile = `${outfile}.cache`;
+  const tmpFile = `${cacheFile}.new`;
+  fs.rmSync(cacheFile, { force: true });
+  const env = { ...process.env, LVSHA_CODE_CACHE_OUT: tmpFile };
+  delete env.LVSHA_CODE_CACHE_DEBUG;
+  delete env.NODE_OPTIONS; // V8 flags change the cache's flag hash
+  const runs = [];
+  const failed = [];
+  const runOne = (name, file, args, extraEnv, ok) => {
+    const r = spawnSync(process.execPath, [file, ...args], { cwd: out, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 30000 });
+    if (!ok(r) || !fs.existsSync(tmpFile)) failed.push(`${name} (exit ${r.status}: ${(r.stdout || r.stderr || String(r.error)).split('\n')[0]})`);
+    else {
+      fs.renameSync(tmpFile, cacheFile);
+      runs.push(name);
+    }
+    fs.rmSync(tmpFile, { force: true });
+  };
+  const link = (n) => path.join(out, n);
+  // Checks only: `lvsha` runs also compile the wrappers of cold modules, whose code strings
+  // would then be in the cache (~130 KiB more to read and deserialize on every check run).
+  for (const n of CHECKS) runOne(`check_lvs_${n} --version`, link(`check_lvs_${n}`), ['--version'], {}, (r) => r.status === 3);
+  let bench;
+  try {
+    bench = require(path.join(root, 'bench', 'startup-cases.js')).cases(out);
+    bench.setup();
+  } catch (e) {
+    failed.push(`replayed checks: ${e.message}`);
+    bench?.teardown();
+    bench = undefined;
+  }
+  if (bench) {
+    try {
+      for (const c of bench.list) runOne(c.name, c.bin, c.args, c.env, (r) => r.status === c.code && c.first.test(r.stdout.split('\n')[0]));
+    } finally {
+      bench.teardown();
+    }
+  }
+  for (const f of failed) console.warn(`code cache: not from ${f}`);
+  if (!fs.existsSync(cacheFile)) return 'no code cache';
+  return `code cache ${(fs.statSync(cacheFile).size / 1024).toFixed(0)} KiB from ${runs.length} runs`;
+}
+
 async function main() {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
@@ -126,22 +302,26 @@ async function main() {
   if (!plain) {
     const { hot } = await hotSet();
     hotCount = hot.size;
-    plugins.push(lazyPlugin(hot, stats));
+    plugins.push(lazyBuiltinsPlugin(hot), lazyPlugin(hot, stats));
   }
-  await esbuild.build({
+  const r = await esbuild.build({
     ...common,
     minify: true,
     legalComments: 'none',
-    banner: { js: '#!/usr/bin/env node' },
+    charset: 'ascii',
     outfile,
+    write: false,
     plugins,
   });
+  const { text, buildId } = withLoader(r.outputFiles[0].text);
+  fs.writeFileSync(outfile, text, { mode: 0o755 });
   fs.chmodSync(outfile, 0o755);
   for (const n of CHECKS) fs.symlinkSync('lvsha.js', path.join(out, `check_lvs_${n}`));
   fs.symlinkSync('lvsha.js', path.join(out, 'lvsha'));
   const size = fs.statSync(outfile).size;
   const how = plain ? 'plain' : `${hotCount} hot modules, ${stats.files} compiled on first use (${(stats.bytes / 1024).toFixed(0)} KiB)`;
-  console.log(`build/lvsha.js ${(size / 1024).toFixed(0)} KiB (${how}), links: lvsha check_lvs_{${CHECKS.join(',')}}`);
+  console.log(`build/lvsha.js ${(size / 1024).toFixed(0)} KiB (${how}), build ${buildId}, links: lvsha check_lvs_{${CHECKS.join(',')}}`);
+  if (!process.env.LVSHA_BUNDLE_NO_CACHE) console.log(`build/lvsha.js.cache: ${makeCodeCache(outfile)}`);
 }
 
 main().catch((e) => {

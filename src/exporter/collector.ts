@@ -2,6 +2,9 @@ import type { Registry } from 'prom-client';
 import type { Deployment } from '../model/types';
 import type { Source } from '../sources/source';
 
+/** node_exporter's labels on its ipvs backend metrics, in its order (--ipvs-backend-labels picks among them). */
+export const BACKEND_LABELS = ['local_address', 'local_port', 'remote_address', 'remote_port', 'proto', 'local_mark'] as const;
+
 /** What one scrape gives each collector. */
 export interface ScrapeEnv {
   /** Memoised for this scrape: collectors and check policies read the same outputs once. */
@@ -15,6 +18,21 @@ export interface ScrapeEnv {
   programs: Record<string, string>;
   /** Labels to keep on lvsha_ipvs_backend_* (node_exporter's --collector.ipvs.backend-labels). */
   backendLabels: string[];
+  /** How the ipvs collector reads the table: /proc/net/ip_vs (default) or ipvsadm (per-service counters). */
+  ipvsProbe?: 'proc' | 'ipvsadm';
+  /** The /probe target (a host, or the page URL for the sorry module); undefined for /metrics. */
+  target?: string;
+  /**
+   * Set by scrape(): a collector that already holds a check's whole model gives the check's
+   * verdict (its exported evaluateX policy on the same snapshot) instead of the check
+   * gathering it again. Only for checks the module lists with `byCollector`.
+   */
+  verdict?(check: string, state: number): void;
+}
+
+/** Milliseconds left before the scrape's deadline (at least 1), for a probe's own timeout. */
+export function remainingMs(env: Pick<ScrapeEnv, 'deadline'>): number {
+  return Math.max(1, env.deadline - Date.now());
 }
 
 /** One area of metrics (node_exporter's collector pattern): registered once in collectors/index.ts. */

@@ -1,9 +1,10 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadDeployment } from '../model/load';
 import { UsageError } from '../runtime/errors';
+import { BACKEND_LABELS } from './collector';
 import { DEFAULT_PORT, Exporter } from './server';
 
-export const BACKEND_LABELS = ['local_address', 'local_port', 'remote_address', 'remote_port', 'proto', 'local_mark'];
+export { BACKEND_LABELS };
 
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
@@ -26,9 +27,10 @@ export function registerExporter(program: Command): void {
     .option('--ssh-user <user>', 'SSH user for /probe targets', 'root')
     .option('--ssh-key <file>', 'SSH private key')
     .option('--known-hosts <file>', 'known_hosts for /probe targets')
-    .option('--pool-size <n>', 'at most this many pooled SSH connections', '32')
+    .option('--pool-size <n>', 'at most this many pooled SSH connections (0: a new connection per scrape)', '32')
     .option('--pool-idle <seconds>', 'close a pooled SSH connection idle this long', '60')
     .option('--ipvs-backend-labels <list>', `labels kept on lvsha_ipvs_backend_* (comma list of ${BACKEND_LABELS.join(',')})`, BACKEND_LABELS.join(','))
+    .addOption(new Option('--ipvs-probe <how>', 'read the IPVS table from /proc/net/ip_vs (no root) or ipvsadm -Ln (root or --sudo; adds per-service and per-backend counters)').choices(['proc', 'ipvsadm']).default('proc'))
     .option('--ipvsadm <path>', 'ipvsadm program')
     .option('--cl-status <path>', 'cl_status program')
     .option('--ip <path>', 'ip program')
@@ -40,14 +42,15 @@ export function registerExporter(program: Command): void {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      for (const l of labels) if (!BACKEND_LABELS.includes(l)) throw new UsageError(`--ipvs-backend-labels: unknown label '${l}'`);
+      for (const l of labels) if (!(BACKEND_LABELS as readonly string[]).includes(l)) throw new UsageError(`--ipvs-backend-labels: unknown label '${l}'`);
       const loaded = loadDeployment(o.config as string | undefined);
       const programs: Record<string, string> = {};
       for (const [k, flag] of [['ipvsadm', 'ipvsadm'], ['clStatus', 'cl-status'], ['ip', 'ip'], ['ss', 'ss'], ['arping', 'arping']] as const)
         if (typeof o[k] === 'string') programs[flag] = o[k] as string;
-      const num = (k: string) => {
+      const num = (k: string, min0 = false) => {
         const n = Number(o[k]);
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} '${String(o[k])}' is not a positive number`);
+        if (!Number.isFinite(n) || n < 0 || (n === 0 && !min0))
+          throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} '${String(o[k])}' is not a ${min0 ? 'non-negative' : 'positive'} number`);
         return n;
       };
       const exp = new Exporter({
@@ -60,7 +63,8 @@ export function registerExporter(program: Command): void {
         ssh: { port: num('sshPort'), user: String(o.sshUser), keyPath: o.sshKey as string | undefined, knownHostsPath: o.knownHosts as string | undefined },
         programs,
         backendLabels: labels,
-        poolSize: num('poolSize'),
+        ipvsProbe: o.ipvsProbe === 'ipvsadm' ? 'ipvsadm' : 'proc',
+        poolSize: Math.floor(num('poolSize', true)),
         poolIdleMs: num('poolIdle') * 1000,
         log: (m) => process.stderr.write(`lvsha exporter: ${m}\n`),
       });

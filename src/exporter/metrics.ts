@@ -1,19 +1,222 @@
-import { Gauge, Registry } from 'prom-client';
+import type { Metric, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 
-/** A gauge registered on this scrape's registry only (a fresh registry per scrape). */
-export function gauge<L extends string>(reg: Registry, name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  return new Gauge<L>({ name, help, labelNames: labelNames as L[], registers: [reg] });
+/*
+ * Metric families for one scrape. prom-client's Gauge hashes a label object on every set()
+ * and formats every label again on every render: on a table of 1 000 services × 20 real
+ * servers (60 000 series) that took ~0.9 s, more than node_exporter. A Family keys each
+ * series by its label text, escaped once (and shareable between families), and writes its
+ * exposition text itself. It is still registered on a prom-client Registry (fresh per
+ * scrape, merged with Registry.merge) and answers get() like any prom-client metric.
+ */
+
+export type Labels<L extends string> = Partial<Record<L, string | number>>;
+
+interface Series {
+  value: number;
+  /** How many writes reached it (max() keeps the first value whatever its sign). */
+  writes: number;
 }
 
-/** Counters read from the kernel are exposed with counter type, set to the kernel's value. */
-export function counterLike<L extends string>(reg: Registry, name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  const g = new Gauge<L>({ name, help, labelNames: labelNames as L[], registers: [reg] });
-  // prom-client has no settable counter; the exposition type is what Prometheus reads.
-  (g as unknown as { type: string }).type = 'counter';
-  return g;
+function escapeLabelValue(v: string): string {
+  return /[\\"\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
+}
+
+/** `name="value"` pairs, escaped, comma separated (no braces): the label text of one series. */
+export function labelText(names: readonly string[], values: readonly string[]): string {
+  let t = '';
+  for (let i = 0; i < names.length; i++) t += `${i ? ',' : ''}${names[i]}="${escapeLabelValue(values[i]!)}"`;
+  return t;
+}
+
+/** Reads a label text back (for get(): prom-client's JSON form). */
+function parseLabelText(t: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of t.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+    out[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  return out;
+}
+
+/** Prometheus text format numbers: integers plainly, NaN/±Inf spelled as the format wants. */
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+export class Family<L extends string = string> {
+  readonly aggregator = 'sum' as const;
+  /** Keyed by the series' label text: one label set, one series (never a duplicate line). */
+  private readonly series = new Map<string, Series>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'gauge' | 'counter',
+    readonly labelNames: readonly L[],
+  ) {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`invalid metric name '${name}'`);
+    for (const l of labelNames) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l) || l.startsWith('__')) throw new Error(`invalid label name '${l}'`);
+  }
+
+  private entry(labels: Labels<L>): Series {
+    return this.entryOf(
+      this.labelNames.map((n) => {
+        const v = labels[n];
+        if (v === undefined) throw new Error(`${this.name}: label '${n}' missing`);
+        return String(v);
+      }),
+    );
+  }
+
+  /** `vals` in the order of labelNames. */
+  private entryOf(vals: readonly string[]): Series {
+    if (vals.length !== this.labelNames.length) throw new Error(`${this.name}: ${vals.length} label values for ${this.labelNames.length} labels`);
+    return this.entryText(labelText(this.labelNames, vals));
+  }
+
+  private entryText(text: string): Series {
+    let s = this.series.get(text);
+    if (!s) {
+      s = { value: 0, writes: 0 };
+      this.series.set(text, s);
+    }
+    return s;
+  }
+
+  /** Sets the series (`set(v)` for a family without labels). */
+  set(labels: Labels<L> | number, value?: number): void {
+    const e = typeof labels === 'number' ? this.entry({}) : this.entry(labels);
+    e.value = typeof labels === 'number' ? labels : value!;
+    e.writes++;
+  }
+
+  /** Adds to the series (several sources aggregated into one label set). */
+  add(labels: Labels<L>, value: number): void {
+    const e = this.entry(labels);
+    e.value += value;
+    e.writes++;
+  }
+
+  /** set() with the label values in the order of labelNames. */
+  setValues(vals: readonly string[], value: number): void {
+    const e = this.entryOf(vals);
+    e.value = value;
+    e.writes++;
+  }
+
+  /** add() with the label values in the order of labelNames. */
+  addValues(vals: readonly string[], value: number): void {
+    const e = this.entryOf(vals);
+    e.value += value;
+    e.writes++;
+  }
+
+  /**
+   * The hot path for large tables: `text` is labelText() of ALL labelNames (in any order:
+   * Prometheus does not care), built by the caller once and shared between families.
+   */
+  addText(text: string, value: number): void {
+    const e = this.entryText(text);
+    e.value += value;
+    e.writes++;
+  }
+
+  setText(text: string, value: number): void {
+    const e = this.entryText(text);
+    e.value = value;
+    e.writes++;
+  }
+
+  /**
+   * Appends a series whose label set the caller knows to be new (checked once by the caller
+   * for several families): written straight to text, no per-series object at all.
+   */
+  appendText(text: string, value: number): void {
+    this.raw.push(`${this.name}{${text}} ${formatValue(value)}`);
+  }
+  private readonly raw: string[] = [];
+
+  /** Keeps the largest value written to the series. */
+  max(labels: Labels<L>, value: number): void {
+    this.keepMax(this.entry(labels), value);
+  }
+
+  maxValues(vals: readonly string[], value: number): void {
+    this.keepMax(this.entryOf(vals), value);
+  }
+
+  private keepMax(e: Series, value: number): void {
+    if (e.writes === 0 || value > e.value) e.value = value;
+    e.writes++;
+  }
+
+  get size(): number {
+    return this.series.size + this.raw.length;
+  }
+
+  reset(): void {
+    this.series.clear();
+    this.raw.length = 0;
+  }
+
+  /** The exposition text of this family (no trailing newline), in prom-client's layout. */
+  text(): string {
+    const help = this.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+    const parts = [`# HELP ${this.name} ${help}`, `# TYPE ${this.name} ${this.type}`];
+    const open = `${this.name}{`;
+    for (const [t, s] of this.series) parts.push(t === '' ? `${this.name} ${formatValue(s.value)}` : `${open}${t}} ${formatValue(s.value)}`);
+    if (this.raw.length) parts.push(this.raw.join('\n'));
+    return parts.join('\n');
+  }
+
+  /** prom-client's Metric interface, for reg.metrics() and getMetricsAsJSON(). */
+  async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    return {
+      collect: () => undefined,
+      name: this.name,
+      help: this.help,
+      type: this.type as never,
+      aggregator: this.aggregator,
+      values: [
+        ...[...this.series].map(([t, s]) => ({ labels: parseLabelText(t), value: s.value })),
+        ...this.raw.map((line) => {
+          const i = line.lastIndexOf(' ');
+          return { labels: parseLabelText(line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'))), value: Number(line.slice(i + 1)) };
+        }),
+      ],
+    };
+  }
+}
+
+function register<T extends Family<string>>(reg: Registry, f: T): T {
+  reg.registerMetric(f as unknown as Metric<string>);
+  return f;
+}
+
+/** A gauge registered on this scrape's registry only (a fresh registry per scrape). */
+export function gauge<L extends string>(reg: Registry, name: string, help: string, labelNames: readonly L[] = []): Family<L> {
+  return register(reg, new Family<L>(name, help, 'gauge', labelNames));
+}
+
+/** Counters read from the kernel: exposed with counter type, set to the kernel's value. */
+export function counterLike<L extends string>(reg: Registry, name: string, help: string, labelNames: readonly L[] = []): Family<L> {
+  return register(reg, new Family<L>(name, help, 'counter', labelNames));
 }
 
 /** One series per state, 1 on the current one (enum-like states, never strings). */
-export function setEnum<L extends string>(g: Gauge<L | 'state'>, labels: Partial<Record<L, string>>, states: readonly string[], current: string): void {
-  for (const s of states) g.set({ ...labels, state: s } as never, s === current ? 1 : 0);
+export function setEnum<L extends string>(g: Family<L>, labels: Partial<Record<L, string>>, states: readonly string[], current: string, stateLabel: L = 'state' as L): void {
+  for (const s of states) g.set({ ...labels, [stateLabel]: s } as Labels<L>, s === current ? 1 : 0);
+}
+
+/**
+ * The exposition text of a registry: Families write their own text, any other prom-client
+ * metric goes through prom-client. Same layout as Registry.metrics() (blank line between).
+ */
+export async function renderRegistry(reg: Registry): Promise<string> {
+  const parts: string[] = [];
+  for (const m of reg.getMetricsAsArray() as unknown[]) {
+    if (m instanceof Family) parts.push(m.text());
+    else parts.push(await (reg as unknown as { getMetricsAsString(m: unknown): Promise<string> }).getMetricsAsString(m));
+  }
+  return `${parts.join('\n\n')}\n`;
 }

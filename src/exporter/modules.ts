@@ -20,9 +20,13 @@ export function moduleSpec(module: ModuleName, target: string | undefined, o: Ex
     case 'director':
       return {
         collectors: collectorsFor('director'),
-        checks: checks(['ipvs', 'heartbeat', 'sync', 'sorry'], (n) =>
-          n === 'ipvs' ? programArgs(o, ['ipvsadm']) : n === 'heartbeat' ? programArgs(o, ['cl-status']) : n === 'sync' ? programArgs(o, ['ipvsadm', 'ip']) : [],
-        ),
+        checks: [
+          // check_lvs_ipvs's verdict comes from the ipvs collector's snapshot (evaluateIpvs on
+          // the same table): on a large table, parsing /proc/net/ip_vs twice per scrape cost
+          // as much as everything else, and metrics and verdict now always agree.
+          { name: 'ipvs', args: [], byCollector: true },
+          ...checks(['heartbeat', 'sync', 'sorry'], (n) => (n === 'heartbeat' ? programArgs(o, ['cl-status']) : n === 'sync' ? programArgs(o, ['ipvsadm', 'ip']) : [])),
+        ],
       };
     case 'realserver':
       return { collectors: collectorsFor('realserver'), checks: checks(['arp'], () => programArgs(o, ['ip', 'ss'])) };

@@ -7,8 +7,11 @@ import { gauge } from './metrics';
 
 export interface ModuleSpec {
   collectors: Collector[];
-  /** Checks whose verdict becomes lvsha_check_status{check}, with their arguments. */
-  checks: { name: CheckName; args: string[] }[];
+  /**
+   * Checks whose verdict becomes lvsha_check_status{check}, with their arguments; `byCollector`:
+   * the collector of that name reports it through env.verdict() from its own snapshot.
+   */
+  checks: { name: CheckName; args: string[]; byCollector?: boolean }[];
 }
 
 async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
@@ -27,7 +30,7 @@ async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): P
  * One scrape: a fresh registry, every collector and check run concurrently, each bounded by
  * the deadline; a failing or hanging one sets lvsha_probe_success{probe} 0 and the rest is served.
  */
-export async function scrape(spec: ModuleSpec, env: ScrapeEnv, log?: (msg: string) => void): Promise<Registry> {
+export async function scrape(spec: ModuleSpec, scrapeEnv: ScrapeEnv, log?: (msg: string) => void): Promise<Registry> {
   const reg = new Registry();
   const success = gauge(reg, 'lvsha_probe_success', 'Whether the probe succeeded (1) or failed (0).', ['probe']);
   const duration = gauge(reg, 'lvsha_probe_duration_seconds', 'How long the probe took, in seconds.', ['probe']);
@@ -36,14 +39,28 @@ export async function scrape(spec: ModuleSpec, env: ScrapeEnv, log?: (msg: strin
 
   // Collectors write into private registries merged at the end, so a collector that times
   // out half-way never leaves half its series in the answer.
-  const parts: Registry[] = [];
+  // Series and families in collector order whatever order they finish in (stable output).
+  const parts: (Registry | undefined)[] = spec.collectors.map(() => undefined);
+  for (const c of spec.collectors) {
+    success.set({ probe: c.name }, 0);
+    duration.set({ probe: c.name }, 0);
+  }
+  for (const c of spec.checks) status!.set({ check: c.name }, 3);
+  const verdicts = new Map<string, number>();
+  const byCollector = new Set(spec.checks.filter((c) => c.byCollector).map((c) => c.name as string));
+  const env: ScrapeEnv = {
+    ...scrapeEnv,
+    verdict: (check, state) => {
+      if (byCollector.has(check)) verdicts.set(check, state);
+    },
+  };
   await Promise.all([
-    ...spec.collectors.map(async (c) => {
+    ...spec.collectors.map(async (c, i) => {
       const t0 = process.hrtime.bigint();
       const own = new Registry();
       try {
         await withDeadline(c.collect(env, own), env.deadline, c.name);
-        parts.push(own);
+        parts[i] = own;
         success.set({ probe: c.name }, 1);
       } catch (e) {
         log?.(`probe ${c.name} failed: ${(e as Error).message}`);
@@ -51,20 +68,25 @@ export async function scrape(spec: ModuleSpec, env: ScrapeEnv, log?: (msg: strin
       }
       duration.set({ probe: c.name }, Number(process.hrtime.bigint() - t0) / 1e9);
     }),
-    ...spec.checks.map(async (c) => {
-      try {
-        const r = await withDeadline(
-          runCheckEmbedded(loadCheck(c.name), c.args, { source: env.sourceFor, deployment: env.deployment, deadline: env.deadline }),
-          env.deadline,
-          `check ${c.name}`,
-        );
-        status!.set({ check: c.name }, r.state);
-      } catch {
-        status!.set({ check: c.name }, 3);
-      }
-    }),
+    ...spec.checks
+      .filter((c) => !c.byCollector)
+      .map(async (c) => {
+        try {
+          const r = await withDeadline(
+            runCheckEmbedded(loadCheck(c.name), c.args, { source: env.sourceFor, deployment: env.deployment, deadline: env.deadline }),
+            env.deadline,
+            `check ${c.name}`,
+          );
+          status!.set({ check: c.name }, r.state);
+        } catch {
+          status!.set({ check: c.name }, 3);
+        }
+      }),
   ]);
-  return parts.length ? Registry.merge([reg, ...parts]) : reg;
+  // A collector that failed before its verdict leaves the check UNKNOWN (3).
+  for (const c of byCollector) if (verdicts.has(c)) status!.set({ check: c }, verdicts.get(c)!);
+  const done = parts.filter((p): p is Registry => p !== undefined);
+  return done.length ? Registry.merge([reg, ...done]) : reg;
 }
 
 /** Concurrent scrapes of the same target share one run. */

@@ -6,13 +6,38 @@ import { LocalSource } from '../sources/local';
 import { MemoSource } from '../sources/memo';
 import { SshPool } from '../sources/pool';
 import { RootSource } from '../sources/root';
-import { Source } from '../sources/source';
+import { SshSource } from '../sources/ssh';
+import { RunOptions, RunResult, Source } from '../sources/source';
 import { VERSION } from '../runtime/version';
 import { ScrapeEnv } from './collector';
+import { renderRegistry } from './metrics';
 import { MODULES, ModuleName, moduleSpec } from './modules';
 import { scrape, SingleFlight } from './scrape';
 
-export const DEFAULT_PORT = 10694;
+export { DEFAULT_PORT } from './port';
+
+/**
+ * The memo of a --root scrape that still is a RootSource: probes ask `instanceof RootSource`
+ * to know they read a captured tree (detectHz must not read this host's /proc/config.gz).
+ */
+class MemoRootSource extends RootSource {
+  private readonly memo: MemoSource;
+  constructor(root: string, inner: Source) {
+    super(root, inner);
+    this.memo = new MemoSource(new RootSource(root, inner));
+  }
+  override run(argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
+    return this.memo.run(argv, opts);
+  }
+  override readFile(path: string): Promise<string> {
+    return this.memo.readFile(path);
+  }
+  override listDir(path: string): Promise<string[]> {
+    return this.memo.listDir(path);
+  }
+  /** The inner source belongs to the exporter. */
+  override async close(): Promise<void> {}
+}
 
 export interface ExporterOptions {
   host: string;
@@ -25,6 +50,9 @@ export interface ExporterOptions {
   ssh: { port: number; user: string; keyPath?: string; knownHostsPath?: string };
   programs: Record<string, string>;
   backendLabels: string[];
+  /** How the ipvs collector reads the table (default proc). */
+  ipvsProbe?: 'proc' | 'ipvsadm';
+  /** Pooled SSH connections for /probe; 0 = a fresh connection per scrape, closed after it. */
   poolSize: number;
   poolIdleMs: number;
   log?: (msg: string) => void;
@@ -68,16 +96,59 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * A remote source for one scrape only. A check cut at the deadline may go on issuing
+ * commands after the answer is sent: they must not reopen a connection this scrape closed
+ * (pool size 0) nor keep using a connection it gave back to the pool.
+ */
+class ScrapeScoped implements Source {
+  private ended = false;
+  constructor(private readonly inner: Source) {}
+  get host(): string {
+    return this.inner.host;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  private live(): void {
+    if (this.ended) throw new Error(`the scrape of ${this.inner.host} has already been answered`);
+  }
+  async run(argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
+    this.live();
+    return this.inner.run(argv, opts);
+  }
+  async readFile(path: string): Promise<string> {
+    this.live();
+    return this.inner.readFile(path);
+  }
+  async listDir(path: string): Promise<string[]> {
+    this.live();
+    return this.inner.listDir(path);
+  }
+  get openTcp(): Source['openTcp'] {
+    const open = this.inner.openTcp?.bind(this.inner);
+    return open
+      ? async (host: string, port: number) => {
+          this.live();
+          return open(host, port);
+        }
+      : undefined;
+  }
+  async close(): Promise<void> {}
+}
+
 export class Exporter {
   readonly pool: SshPool;
   private readonly flights = new SingleFlight<{ text: string; contentType: string }>();
   private server?: Server;
   private readonly local: Source;
 
+  private readonly base: Source;
+
   constructor(private readonly o: ExporterOptions) {
-    this.pool = new SshPool({ maxSize: o.poolSize, idleMs: o.poolIdleMs });
-    const base = new LocalSource({ sudo: o.sudo });
-    this.local = o.root ? new RootSource(o.root, base) : base;
+    this.pool = new SshPool({ maxSize: Math.max(1, o.poolSize), idleMs: o.poolIdleMs });
+    this.base = new LocalSource({ sudo: o.sudo });
+    this.local = o.root ? new RootSource(o.root, this.base) : this.base;
   }
 
   private sshOpts(host: string) {
@@ -86,28 +157,57 @@ export class Exporter {
 
   /** Runs one module against a target (undefined = this host) and renders the exposition text. */
   async render(module: ModuleName, target: string | undefined, deadline: number): Promise<{ text: string; contentType: string }> {
-    const borrowed: (() => void)[] = [];
+    const cleanup: (() => void | Promise<void>)[] = [];
+    // One memo per host for the whole scrape: the collectors and the checks' policies read
+    // the same program outputs and files once (cl_status, ipvsadm, /proc/net/ip_vs...).
+    const memos = new Map<string, Source>();
     const sourceFor = (host?: string): Source => {
-      if (host === undefined || host === 'localhost' || host === '127.0.0.1' || host === '::1') return this.local;
-      const lease = this.pool.acquire(this.sshOpts(host));
-      borrowed.push(lease.release);
-      return lease.source;
+      const key = host === undefined || host === 'localhost' || host === '127.0.0.1' || host === '::1' ? '' : host;
+      let m = memos.get(key);
+      if (!m) {
+        m = key === '' ? (this.o.root ? new MemoRootSource(this.o.root, this.base) : new MemoSource(this.local)) : new MemoSource(this.remote(key, cleanup));
+        memos.set(key, m);
+      }
+      return m;
     };
-    const main = module === 'sorry' || target === undefined ? this.local : sourceFor(target);
+    const hostTarget = module === 'sorry' ? undefined : target;
     const env: ScrapeEnv = {
-      source: new MemoSource(main),
-      sourceFor: (h?: string) => new MemoSource(sourceFor(h ?? (module === 'sorry' ? undefined : target))),
+      source: sourceFor(hostTarget),
+      sourceFor: (h?: string) => sourceFor(h ?? hostTarget),
       deployment: this.o.deployment,
       deadline,
       programs: this.o.programs,
       backendLabels: this.o.backendLabels,
+      ipvsProbe: this.o.ipvsProbe,
+      target,
     };
     try {
       const reg: Registry = await scrape(moduleSpec(module, target, this.o), env, this.o.log);
-      return { text: await reg.metrics(), contentType: reg.contentType };
+      return { text: await renderRegistry(reg), contentType: reg.contentType };
     } finally {
-      for (const r of borrowed) r();
+      for (const c of cleanup) await c();
     }
+  }
+
+  /** An SSH source for a /probe target: borrowed from the pool, or (pool size 0) opened for this scrape only. */
+  private remote(host: string, cleanup: (() => void | Promise<void>)[]): Source {
+    let inner: Source;
+    let done: () => void | Promise<void>;
+    if (this.o.poolSize <= 0) {
+      const src = new SshSource(this.sshOpts(host));
+      inner = src;
+      done = () => src.close();
+    } else {
+      const lease = this.pool.acquire(this.sshOpts(host));
+      inner = lease.source;
+      done = lease.release;
+    }
+    const scoped = new ScrapeScoped(inner);
+    cleanup.push(() => {
+      scoped.end();
+      return done();
+    });
+    return scoped;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,15 +1,17 @@
 // The shipped artifact: build/lvsha.js (npm run build) copied alone into an empty directory
 // with no node_modules anywhere above it, then every check on replayed real captures (the
 // cases of bench/startup-cases.js), lvsha --version, generate, the exporter, the SSH path,
-// and `lvsha install` (from the bundle and from this checkout).
+// and `lvsha install` (from the bundle and from this checkout); the V8 code cache beside the
+// bundle (build/lvsha.js.cache): same behaviour without it, with it, and with a bad one.
 // Nothing here leaves the machine: loopback deployment, replay scripts, a closed loopback port.
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findBundle, InstallRefused, runInstall } from '../../src/install/command';
+import { crc32 } from 'node:zlib';
+import { codeCacheBuild, findBundle, InstallRefused, runInstall } from '../../src/install/command';
 
 const ROOT = join(__dirname, '..', '..');
 const REAL = join(ROOT, 'test', 'fixtures', 'real');
@@ -41,6 +43,8 @@ let hasInstall = false;
 const env = { ...process.env };
 delete env.LVSHA_CONFIG;
 delete env.NODE_PATH;
+delete env.LVSHA_CODE_CACHE_OUT;
+delete env.LVSHA_CODE_CACHE_DEBUG;
 
 function run(file: string, args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', cwd: ship, env: { ...env, ...extraEnv }, timeout: 30000 });
@@ -60,11 +64,17 @@ afterAll(() => {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-test('build/ holds one file and links to it', () => {
+/** The build id the bundle's loader expects in its cache (second line of build/lvsha.js, scripts/bundle.js). */
+const bundleBuild = (file: string) => /^\/\/ lvsha single-file bundle, build ([0-9a-f]{16}):/m.exec(readFileSync(file, 'latin1'))?.[1];
+
+test('build/ holds one file, its code cache and links to it', () => {
   const entries = readdirSync(ship).sort();
-  expect(entries).toEqual(['check_lvs_arp', 'check_lvs_heartbeat', 'check_lvs_ipvs', 'check_lvs_sorry', 'check_lvs_sync', 'check_lvs_vip', 'lvsha', 'lvsha.js']);
-  for (const e of entries.filter((x) => x !== 'lvsha.js')) expect(readlinkSync(join(ship, e))).toBe('lvsha.js');
+  expect(entries).toEqual(['check_lvs_arp', 'check_lvs_heartbeat', 'check_lvs_ipvs', 'check_lvs_sorry', 'check_lvs_sync', 'check_lvs_vip', 'lvsha', 'lvsha.js', 'lvsha.js.cache']);
+  for (const e of entries.filter((x) => !x.startsWith('lvsha.js'))) expect(readlinkSync(join(ship, e))).toBe('lvsha.js');
   expect(lstatSync(join(ship, 'lvsha.js')).mode & 0o111).not.toBe(0);
+  const build = bundleBuild(join(ship, 'lvsha.js'));
+  expect(build).toMatch(/^[0-9a-f]{16}$/);
+  expect(codeCacheBuild(join(ship, 'lvsha.js.cache'))).toBe(build);
 });
 
 describe('every check from the copied bundle, on replayed real captures', () => {
@@ -91,6 +101,96 @@ describe('every check from the copied bundle, on replayed real captures', () => 
   });
   test('a check also runs as `node lvsha.js` called through a differently named link: the CLI', () => {
     expect(run(join(ship, 'lvsha.js'), ['--version'])).toMatchObject({ code: 0, first: '0.1.0' });
+  });
+});
+
+describe('the V8 code cache beside the bundle: same behaviour without it, with it, with a bad one', () => {
+  let c: ReturnType<typeof bench.cases>;
+  const CACHE_ENV = { LVSHA_CODE_CACHE_DEBUG: '1' };
+  /** A directory with the bundle, its links and `cache` (bytes) as lvsha.js.cache, or no cache. */
+  function shipWith(cache: Buffer | undefined): string {
+    const d = temp('lvsha-cache-');
+    copyFileSync(join(ship, 'lvsha.js'), join(d, 'lvsha.js'));
+    for (const e of readdirSync(ship).filter((x) => !x.startsWith('lvsha.js'))) symlinkSync('lvsha.js', join(d, e));
+    if (cache) writeFileSync(join(d, 'lvsha.js.cache'), cache);
+    return d;
+  }
+  // Timings in the output differ run to run.
+  const stable = (out: string) => out.replace(/\d+\.\d+ ?s\b/g, 'T s');
+  /** Every replayed check and --version from `dir`: exit code, stdout (timings masked), and what the loader said of the cache. */
+  function runAll(dir: string) {
+    const names = readdirSync(dir).sort();
+    const r = [...c.list.map((k) => [k.name, k.args, k.env] as const), ['check_lvs_ipvs', ['--version'], {}] as const, ['lvsha', ['--version'], {}] as const].map(([name, args, e]) => {
+      const x = run(join(dir, name), [...args], { ...e, ...CACHE_ENV });
+      const said = /^lvsha: code cache (\S+): (.*)$/m.exec(x.err);
+      return { name, code: x.code, first: x.first, out: stable(x.out), cache: said?.[2], cacheFile: said?.[1], otherErr: x.err.replace(/^lvsha: code cache .*\n/m, '') };
+    });
+    // Never a cache written at run time (LVSHA_CODE_CACHE_OUT unset): the directory is as it was.
+    expect(readdirSync(dir).sort()).toEqual(names);
+    return r;
+  }
+  let reference: ReturnType<typeof runAll>;
+  const good = () => readFileSync(join(ship, 'lvsha.js.cache'));
+  beforeAll(() => {
+    c = bench.cases(ship);
+    c.setup();
+    reference = runAll(shipWith(undefined));
+  });
+  afterAll(() => c.teardown());
+  const sameAsWithout = (r: ReturnType<typeof runAll>) => {
+    expect(r.map(({ name, code, out, otherErr }) => ({ name, code, out, otherErr }))).toEqual(reference.map(({ name, code, out, otherErr }) => ({ name, code, out, otherErr })));
+  };
+
+  test('without a cache: every check gives its expected result, nothing on stderr but the debug line', () => {
+    for (const x of reference) {
+      expect(x.cache).toBe('absent');
+      expect(x.otherErr).toBe('');
+    }
+    for (const k of c.list) expect(reference.find((x) => x.name === k.name && x.code === k.code && k.first.test(x.first))).toBeDefined();
+    expect(reference.slice(-2).map((x) => [x.code, x.first])).toEqual([
+      [3, 'check_lvs_ipvs (lvsha) 0.1.0'],
+      [0, '0.1.0'],
+    ]);
+  });
+
+  test('with the built cache: used, same output and exit codes', () => {
+    const r = runAll(shipWith(good()));
+    expect(r.map((x) => x.cache)).toEqual(r.map(() => 'used'));
+    sameAsWithout(r);
+  });
+
+  test('a damaged cache (bytes changed after the header): rejected by its checksum, same output', () => {
+    const b = good();
+    const nl = b.indexOf(10);
+    for (let i = nl + 1 + Math.floor((b.length - nl) / 3); i < nl + 1 + Math.floor((b.length - nl) / 3) + 64; i++) b[i]! ^= 0x5a;
+    const r = runAll(shipWith(b));
+    expect(r.map((x) => x.cache)).toEqual(r.map(() => 'rejected: crc32 mismatch'));
+    sameAsWithout(r);
+  });
+
+  test('a truncated cache, another build\'s cache, a file that is no cache: rejected, same output', () => {
+    const b = good();
+    const truncated = runAll(shipWith(b.subarray(0, Math.floor(b.length / 2))));
+    expect(truncated.map((x) => x.cache)).toEqual(truncated.map(() => 'rejected: crc32 mismatch'));
+    sameAsWithout(truncated);
+    const other = Buffer.from(b);
+    other.write('0123456789abcdef', 'LVSHA-V8-CACHE '.length, 'latin1');
+    const o = runAll(shipWith(other));
+    expect(o.map((x) => x.cache)).toEqual(o.map(() => expect.stringMatching(/^rejected: made for build 0123456789abcdef, /)));
+    sameAsWithout(o);
+    const junk = runAll(shipWith(Buffer.from('not a cache\n')));
+    expect(junk.map((x) => x.cache)).toEqual(junk.map(() => 'rejected: not a code cache'));
+    sameAsWithout(junk);
+  });
+
+  test('a header and checksum that match but data V8 does not accept (other Node/V8 build): V8 rejects it, same output', () => {
+    const b = good();
+    const header = b.subarray(0, b.indexOf(10)).toString('latin1').split(' ');
+    const data = Buffer.alloc(4096, 0x42);
+    header[4] = crc32(data).toString(16).padStart(8, '0');
+    const r = runAll(shipWith(Buffer.concat([Buffer.from(`${header.join(' ')}\n`, 'latin1'), data])));
+    expect(r.map((x) => x.cache)).toEqual(r.map(() => 'rejected by V8 (other V8 flags?)'));
+    sameAsWithout(r);
   });
 });
 
@@ -214,9 +314,12 @@ describe('lvsha install', () => {
     lines.length = 0;
     expect(runInstall({ ...o, dryRun: true }, io)).toBe(0);
     expect(existsSync(join(d, 'lib'))).toBe(false);
-    expect(lines.filter((l) => l.startsWith('would write'))).toHaveLength(8);
+    // The bundle, its code cache, 6 check links, lvsha.
+    expect(lines.filter((l) => l.startsWith('would write'))).toHaveLength(9);
     expect(runInstall(o, io)).toBe(0);
     expect(readlinkSync(join(d, 'plugins', 'check_lvs_sync'))).toBe(join(d, 'lib', 'lvsha.js'));
+    expect(readFileSync(join(d, 'lib', 'lvsha.js.cache')).equals(readFileSync(join(ROOT, 'build', 'lvsha.js.cache')))).toBe(true);
+    expect(lstatSync(join(d, 'lib', 'lvsha.js.cache')).mode & 0o777).toBe(0o644);
     const r = spawnSync(join(d, 'plugins', 'check_lvs_ipvs'), ['--root', d], { encoding: 'utf8', cwd: d, env });
     expect(r.stdout).toMatch(/^LVS IPVS CRITICAL - IPVS not available in this kernel/);
     // Same content again: nothing to do. Something else in the way: refused unless --force.
@@ -231,6 +334,37 @@ describe('lvsha install', () => {
     expect(lstatSync(join(d, 'plugins', 'check_lvs_arp')).isFile()).toBe(true);
     expect(runInstall({ ...o, force: true }, io)).toBe(0);
     expect(readlinkSync(join(d, 'plugins', 'check_lvs_arp'))).toBe(join(d, 'lib', 'lvsha.js'));
+  });
+
+  test('the code cache: one of the same build is refreshed without --force; another build\'s, or another file, needs --force', () => {
+    const d = temp();
+    const o = { prefix: join(d, 'plugins'), libDir: join(d, 'lib'), binDir: join(d, 'bin') };
+    const cache = join(d, 'lib', 'lvsha.js.cache');
+    const built = readFileSync(join(ROOT, 'build', 'lvsha.js.cache'));
+    expect(runInstall(o, io)).toBe(0);
+    // Same build id, other bytes (a cache made by another build run): derived, replaced.
+    const sameBuild = Buffer.from(built);
+    sameBuild[sameBuild.length - 1]! ^= 1;
+    writeFileSync(cache, sameBuild);
+    lines.length = 0;
+    expect(runInstall({ ...o, dryRun: true }, io)).toBe(0);
+    expect(lines).toContain(`would replace ${cache} (code cache, copy of ${join(ROOT, 'build', 'lvsha.js.cache')}, mode 644)`);
+    expect(runInstall(o, io)).toBe(0);
+    expect(readFileSync(cache).equals(built)).toBe(true);
+    // Another build's cache, or a file of someone else's: refused without --force, nothing written.
+    for (const other of [Buffer.concat([Buffer.from('LVSHA-V8-CACHE 0123456789abcdef x x x\n'), built.subarray(built.indexOf(10) + 1)]), Buffer.from('mine\n')]) {
+      writeFileSync(cache, other);
+      lines.length = 0;
+      expect(runInstall(o, io)).toBe(2);
+      expect(lines).toContain(`ERR exists: ${cache}`);
+      expect(readFileSync(cache).equals(other)).toBe(true);
+      expect(runInstall({ ...o, force: true }, io)).toBe(0);
+      expect(readFileSync(cache).equals(built)).toBe(true);
+    }
+    // The installed check uses it.
+    const r = spawnSync(join(d, 'plugins', 'check_lvs_ipvs'), ['--version'], { encoding: 'utf8', env: { ...env, LVSHA_CODE_CACHE_DEBUG: '1' } });
+    expect(r.stderr).toBe(`lvsha: code cache ${cache}: used\n`);
+    expect(r.stdout).toBe('check_lvs_ipvs (lvsha) 0.1.0\n');
   });
 
   test('from a checkout without a build: refused, telling to run npm run build; a missing --from: I/O error', () => {
@@ -252,6 +386,7 @@ describe('lvsha install', () => {
     const r = run(join(ship, 'lvsha'), ['install', ...dirsOf(d)]);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`wrote ${join(d, 'lib', 'lvsha.js')} (copy of ${join(ship, 'lvsha.js')}`);
+    expect(r.out).toContain(`wrote ${join(d, 'lib', 'lvsha.js.cache')} (code cache, copy of ${join(ship, 'lvsha.js.cache')}`);
     const k = spawnSync(join(d, 'plugins', 'check_lvs_ipvs'), ['--version'], { encoding: 'utf8', env });
     expect(k.stdout).toBe('check_lvs_ipvs (lvsha) 0.1.0\n');
     const again = run(join(ship, 'lvsha'), ['install', ...dirsOf(d), '--dry-run']);

@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// Exporter benchmarks, each against a baseline measured in the same run (run `npx tsc` first;
+// `node --expose-gc bench/exporter.js`). Everything listens and connects on loopback only.
+//   1. /metrics on a synthetic /proc of 1 000 services × 20 real servers (the kernel's exact
+//      line layout): median scrape time of our exporter vs Debian's prometheus-node-exporter
+//      (ipvs collector only) on the same tree. Goal: ratio ≤ 0.5.
+//   2. Heap after 1 000 and 10 000 scrapes (after gc): flat within 10 %.
+//   3. /probe?module=realserver over SSH to a real sshd on 127.0.0.2: pooled connections vs a
+//      new connection per scrape (--pool-size 0). Goal: ≥ 5× faster pooled.
+// Options: --scrapes N (15) --warmup N (2) --heap N (10000) --services N (1000) --reals N (20)
+//          --skip-heap --skip-ssh --skip-metrics --dist DIR (compiled tree, default ./dist)
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const http = require('node:http');
+const { tmpdir } = require('node:os');
+const path = require('node:path');
+const { writeProcTree } = require('./lib/proctree');
+const { startSshd, freePort } = require('./lib/sshd');
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
+const flag = (name) => argv.includes(`--${name}`);
+const SCRAPES = Number(opt('scrapes', 15));
+const WARMUP = Number(opt('warmup', 2));
+const HEAP_SCRAPES = Number(opt('heap', 10000));
+const SERVICES = Number(opt('services', 1000));
+const REALS = Number(opt('reals', 20));
+const DIST = path.resolve(opt('dist', path.join(__dirname, '..', 'dist')));
+const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function get(port, p, host = '127.0.0.1', timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: p, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (b) => chunks.push(b));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${p} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+async function waitUp(port, p, what) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await get(port, p, '127.0.0.1', 2000);
+      if (r.status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not come up on 127.0.0.1:${port}`);
+}
+
+async function timeScrapes(port, p, n) {
+  const out = [];
+  let bytes = 0;
+  let series = 0;
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = await get(port, p);
+    out.push(ms(t0));
+    if (r.status !== 200) throw new Error(`GET ${p}: HTTP ${r.status}`);
+    bytes = r.body.length;
+    series = r.body.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  }
+  return { times: out, bytes, series };
+}
+
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }, 3000).unref();
+  });
+}
+
+// ------------------------------------------------------------------ 1. /metrics vs node_exporter
+async function benchMetrics() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsha-bench-proc-'));
+  const children = [];
+  try {
+    const lines = writeProcTree(dir, SERVICES, REALS);
+    console.log(`# /metrics: synthetic ${dir}/proc/net/ip_vs, ${SERVICES} services × ${REALS} real servers (${lines} lines)`);
+    if (!existsSync(NODE_EXPORTER)) {
+      console.log(`${NODE_EXPORTER} missing: apt-get install -y prometheus-node-exporter`);
+      return;
+    }
+    const version = spawnSync(NODE_EXPORTER, ['--version'], { encoding: 'utf8' });
+    const ourPort = await freePort();
+    const nePort = await freePort();
+    // Our exporter as its own process, like node_exporter (bin/lvsha loads DIST/cli).
+    const ours = spawn(process.execPath, ['-e', `require(${JSON.stringify(path.join(DIST, 'cli'))}).main()`, 'lvsha', 'exporter', '--listen', `127.0.0.1:${ourPort}`, '--root', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(ours);
+    let ourLog = '';
+    ours.stderr.on('data', (b) => (ourLog += b.toString()));
+    const ne = spawn(NODE_EXPORTER, [`--path.procfs=${dir}/proc`, '--collector.disable-defaults', '--collector.ipvs', `--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+    children.push(ne);
+    await waitUp(ourPort, '/-/healthy', 'lvsha exporter').catch((e) => {
+      throw new Error(`${e.message}\n${ourLog}`);
+    });
+    await waitUp(nePort, '/metrics', 'node_exporter');
+    await timeScrapes(ourPort, '/metrics', WARMUP);
+    await timeScrapes(nePort, '/metrics', WARMUP);
+    // Interleaved, so drift in machine load hits both alike.
+    const a = [];
+    const b = [];
+    let oa;
+    let ob;
+    for (let i = 0; i < SCRAPES; i++) {
+      oa = await timeScrapes(ourPort, '/metrics', 1);
+      a.push(...oa.times);
+      ob = await timeScrapes(nePort, '/metrics', 1);
+      b.push(...ob.times);
+    }
+    const ma = median(a);
+    const mb = median(b);
+    console.log(`lvsha exporter /metrics (module director, all collectors and checks): median ${ma.toFixed(1)} ms over ${SCRAPES} (min ${Math.min(...a).toFixed(1)}, max ${Math.max(...a).toFixed(1)}), ${oa.series} series, ${(oa.bytes / 1e6).toFixed(2)} MB`);
+    console.log(`${(version.stdout || version.stderr).split('\n')[0]} (ipvs collector only): median ${mb.toFixed(1)} ms over ${SCRAPES} (min ${Math.min(...b).toFixed(1)}, max ${Math.max(...b).toFixed(1)}), ${ob.series} series, ${(ob.bytes / 1e6).toFixed(2)} MB`);
+    console.log(`ratio lvsha / node_exporter: ${(ma / mb).toFixed(2)} (goal ≤ 0.5)`);
+  } finally {
+    for (const c of children) await stopChild(c);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------ 2. heap over many scrapes
+async function benchHeap() {
+  if (typeof global.gc !== 'function') {
+    console.log('# heap: skipped (run node with --expose-gc)');
+    return;
+  }
+  const { Exporter } = require(path.join(DIST, 'exporter', 'server'));
+  const { referenceDeployment } = require(path.join(DIST, 'model', 'reference'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsha-bench-heap-'));
+  writeProcTree(dir, 50, REALS);
+  // Programs that cannot start (ENOENT, no process): the scrape machinery, the IPVS path and
+  // the failure paths are what runs 10 000 times, not fork/exec.
+  const none = path.join(dir, 'absent');
+  const e = new Exporter({
+    host: '127.0.0.1',
+    port: 0,
+    deployment: referenceDeployment,
+    timeout: 10,
+    root: dir,
+    sudo: false,
+    ssh: { port: 22, user: 'root' },
+    programs: { ipvsadm: none, 'cl-status': none, ip: none, ss: none, arping: none },
+    backendLabels: ['local_address', 'local_port', 'remote_address', 'remote_port', 'proto', 'local_mark'],
+    poolSize: 4,
+    poolIdleMs: 60000,
+  });
+  const { port } = await e.listen();
+  const heap = () => {
+    global.gc();
+    global.gc();
+    return process.memoryUsage().heapUsed;
+  };
+  try {
+    console.log(`# heap: ${HEAP_SCRAPES} scrapes of /metrics in-process (50 services × ${REALS} real servers)`);
+    const t0 = process.hrtime.bigint();
+    // Also half-way: V8 keeps warming up (code, feedback) for a few thousand scrapes; a leak
+    // grows on in the second half too.
+    const marks = [...new Set([Math.min(1000, HEAP_SCRAPES), Math.floor(HEAP_SCRAPES / 2), HEAP_SCRAPES])];
+    const at = new Map();
+    for (let i = 1; i <= HEAP_SCRAPES; i++) {
+      const r = await get(port, '/metrics');
+      if (r.status !== 200) throw new Error(`scrape ${i}: HTTP ${r.status}`);
+      if (marks.includes(i)) at.set(i, heap());
+    }
+    const mb = (x) => (x / 1048576).toFixed(2);
+    const pct = (a, b) => `${(((at.get(b) - at.get(a)) / at.get(a)) * 100).toFixed(1)} %`;
+    console.log(`heapUsed after gc: ${marks.map((m) => `${mb(at.get(m))} MiB at scrape ${m}`).join(', ')}; ${(ms(t0) / HEAP_SCRAPES).toFixed(2)} ms per scrape`);
+    console.log(`growth ${marks[0]} → ${HEAP_SCRAPES}: ${pct(marks[0], HEAP_SCRAPES)}; ${marks[1]} → ${HEAP_SCRAPES}: ${pct(marks[1], HEAP_SCRAPES)} (goal: flat within 10 %)`);
+  } finally {
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------ 3. SSH pool vs a connection per scrape
+async function benchSsh() {
+  if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
+    console.log('# ssh: skipped (needs /usr/sbin/sshd and root)');
+    return;
+  }
+  const { Exporter } = require(path.join(DIST, 'exporter', 'server'));
+  const { referenceDeployment } = require(path.join(DIST, 'model', 'reference'));
+  const sshd = await startSshd('127.0.0.2');
+  const run = async (poolSize) => {
+    const e = new Exporter({
+      host: '127.0.0.1',
+      port: 0,
+      deployment: referenceDeployment,
+      timeout: 10,
+      sudo: false,
+      ssh: { port: sshd.port, user: 'root', keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts },
+      programs: {},
+      backendLabels: [],
+      poolSize,
+      poolIdleMs: 60000,
+    });
+    const { port } = await e.listen();
+    try {
+      const p = `/probe?module=realserver&target=${sshd.address}`;
+      const first = await get(port, p);
+      if (!/lvsha_probe_success\{probe="arp"\} 1/.test(first.body)) throw new Error(`realserver probe over SSH failed:\n${first.body.slice(0, 2000)}`);
+      await timeScrapes(port, p, WARMUP);
+      return (await timeScrapes(port, p, SCRAPES)).times;
+    } finally {
+      await e.close();
+    }
+  };
+  try {
+    console.log(`# ssh: /probe?module=realserver&target=${sshd.address} over SSH to a real sshd on ${sshd.address}:${sshd.port}`);
+    const pooled = await run(32);
+    const fresh = await run(0);
+    const mp = median(pooled);
+    const mf = median(fresh);
+    console.log(`pooled (--pool-size 32): median ${mp.toFixed(1)} ms over ${SCRAPES}`);
+    console.log(`new connection per scrape (--pool-size 0): median ${mf.toFixed(1)} ms over ${SCRAPES}`);
+    console.log(`ratio new / pooled: ${(mf / mp).toFixed(1)}× (goal ≥ 5×)`);
+    // What the pool saves, alone: one command on an open connection vs connect + command.
+    const { SshSource } = require(path.join(DIST, 'sources', 'ssh'));
+    const o = { host: sshd.address, port: sshd.port, user: 'root', keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts };
+    const kept = new SshSource(o);
+    await kept.run(['true']);
+    const onOpen = [];
+    const fresh1 = [];
+    for (let i = 0; i < SCRAPES; i++) {
+      let t0 = process.hrtime.bigint();
+      await kept.run(['true']);
+      onOpen.push(ms(t0));
+      t0 = process.hrtime.bigint();
+      const f = new SshSource(o);
+      await f.run(['true']);
+      fresh1.push(ms(t0));
+      await f.close();
+    }
+    await kept.close();
+    console.log(`one command (true): ${median(onOpen).toFixed(1)} ms on a pooled connection, ${median(fresh1).toFixed(1)} ms with a new connection: ${(median(fresh1) / median(onOpen)).toFixed(1)}×`);
+  } finally {
+    await sshd.stop();
+  }
+}
+
+(async () => {
+  console.log(`node ${process.version}, dist ${DIST}`);
+  if (!flag('skip-metrics')) await benchMetrics();
+  if (!flag('skip-heap')) await benchHeap();
+  if (!flag('skip-ssh')) await benchSsh();
+  agent.destroy();
+})().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exitCode = 1;
+});

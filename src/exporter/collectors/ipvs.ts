@@ -1,0 +1,166 @@
+import type { Registry } from 'prom-client';
+import { configKey, evaluateIpvs, selectServices } from '../../checks/ipvs';
+import type { VirtualService } from '../../model/types';
+import { IpvsCounters, IpvsRealServer, IpvsService, IpvsTotals, normaliseAddress, serviceKey } from '../../parsers/procIpvs';
+import { applyHz, detectHz, IpvsSnapshot, IpvsUnavailableError, probeIpvs } from '../../probes/ipvs';
+import { State } from '../../runtime/state';
+import { BACKEND_LABELS, Collector, remainingMs, ScrapeEnv } from '../collector';
+import { counterLike, gauge, labelText } from '../metrics';
+
+/*
+ * The IPVS table, with node_exporter's label set so its dashboards port by renaming the
+ * prefix (node_ipvs_ → lvsha_ipvs_), and with label VALUES as node_exporter 1.5 writes them
+ * (checked against it on test/fixtures/real/ipvs/mixed): proto in capitals (TCP, UDP, SCTP,
+ * FWM), IPv6 compressed (2001:db8::3), fwmark services local_address="" local_port="0" and
+ * local_mark as /proc prints the mark (8 hex digits, "00000005"), "" for address services.
+ *
+ * node_exporter's bugs that this avoids (each covered by test/exporter/ipvs.test.ts):
+ * - SCTP services folded into the previous service: its parser does not know SCTP lines,
+ *   so their real servers are listed under the service before. Ours parses them.
+ * - Duplicate series (FWM services, or backends that collapse when labels are dropped):
+ *   every family here is keyed by its label values, so one label set is one series.
+ * - Summed weights when labels are dropped: see BACKEND_WEIGHT below.
+ */
+
+const SERVICE_LABELS = ['local_address', 'local_port', 'proto', 'local_mark'] as const;
+
+/** The four service labels, in SERVICE_LABELS order. */
+function serviceValues(s: IpvsService): [string, string, string, string] {
+  if (s.protocol === 'fwm') return ['', '0', 'FWM', (s.fwmark ?? 0).toString(16).toUpperCase().padStart(8, '0')];
+  return [s.address ?? '', String(s.port ?? 0), s.protocol.toUpperCase(), ''];
+}
+
+const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
+
+/** The deployment's fallback of this service; without a description, loopback real servers (as check_lvs_ipvs does). */
+function fallbackTest(s: IpvsService, cfg: VirtualService | undefined): (r: IpvsRealServer) => boolean {
+  if (!cfg) return (r) => isLoopback(r.address);
+  if (!cfg.fallback) return () => false;
+  const address = normaliseAddress(cfg.fallback.address) ?? cfg.fallback.address;
+  const port = cfg.fallback.port;
+  // fwmark services carry no port (0), whatever ldirectord's file says.
+  return (r) => r.address === address && (s.protocol === 'fwm' || r.port === port);
+}
+
+const COUNTERS: [keyof Omit<IpvsCounters, 'approximate'>, string, string][] = [
+  ['conns', 'connections_total', 'connections'],
+  ['inPackets', 'incoming_packets_total', 'incoming packets'],
+  ['outPackets', 'outgoing_packets_total', 'outgoing packets'],
+  ['inBytes', 'incoming_bytes_total', 'incoming bytes'],
+  ['outBytes', 'outgoing_bytes_total', 'outgoing bytes'],
+];
+
+function totals(reg: Registry, t: IpvsTotals): void {
+  for (const [k, suffix, what] of COUNTERS) counterLike(reg, `lvsha_ipvs_${suffix}`, `The total number of ${what} (all services, /proc/net/ip_vs_stats).`).set(t.stats[k]);
+}
+
+export const ipvsCollector: Collector = {
+  name: 'ipvs',
+  async collect(env: ScrapeEnv, reg: Registry): Promise<void> {
+    const viaIpvsadm = env.ipvsProbe === 'ipvsadm';
+    const timeoutMs = remainingMs(env);
+    // IpvsUnavailableError (no /proc/net/ip_vs, ipvsadm "Protocol not available") fails this
+    // probe: lvsha_probe_success{probe="ipvs"} 0 and the scrape logs the reason.
+    let snap: IpvsSnapshot;
+    try {
+      snap = await probeIpvs(env.source, viaIpvsadm ? { probe: 'ipvsadm', ipvsadm: env.programs.ipvsadm, stats: true, exact: true, timeoutMs } : { probe: 'proc', stats: true });
+    } catch (e) {
+      // check_lvs_ipvs says CRITICAL for a kernel without IPVS, as it would on its own.
+      if (e instanceof IpvsUnavailableError) env.verdict?.('ipvs', State.CRITICAL);
+      throw e;
+    }
+    if (env.verdict) {
+      // check_lvs_ipvs with its default options, on this very snapshot (see modules.ts).
+      const hz = viaIpvsadm ? undefined : await detectHz(env.source, timeoutMs);
+      if (hz) applyHz(snap.table, hz.hz);
+      env.verdict('ipvs', evaluateIpvs(snap, selectServices(snap, env.deployment.services, [], false), { drained: [], hz }).state);
+    }
+    let t = snap.totals;
+    if (viaIpvsadm) {
+      // ipvsadm has no namespace totals; /proc/net/ip_vs_stats has them without root.
+      t = await probeIpvs(env.source, { probe: 'proc', stats: true }).then(
+        (s) => s.totals,
+        () => undefined,
+      );
+    }
+    if (t) totals(reg, t);
+
+    // --ipvs-backend-labels: which of the six labels stay, in their canonical order.
+    const keep = BACKEND_LABELS.map((l) => env.backendLabels.includes(l));
+    const kept = BACKEND_LABELS.filter((_, i) => keep[i]);
+    const full = kept.length === BACKEND_LABELS.length;
+
+    /*
+     * BACKEND_WEIGHT: emitted only with the full label set. A weight is relative to the
+     * other real servers of one service; once labels are dropped, several backends share a
+     * series and neither their sum (node_exporter's output) nor their max means anything.
+     * Connections are counts: those are summed. Capacity per service stays available as
+     * lvsha_ipvs_service_live_backends.
+     */
+    const weight = full ? gauge(reg, 'lvsha_ipvs_backend_weight', 'The current backend weight by local and remote address.', kept) : undefined;
+    const active = gauge(reg, 'lvsha_ipvs_backend_connections_active', 'The current active connections by local and remote address.', kept);
+    const inactive = gauge(reg, 'lvsha_ipvs_backend_connections_inactive', 'The current inactive connections by local and remote address.', kept);
+    const live = gauge(reg, 'lvsha_ipvs_service_live_backends', 'Real servers with weight > 0, the fallback (sorry server) not counted.', SERVICE_LABELS);
+    const backends = gauge(reg, 'lvsha_ipvs_service_backends', 'Real servers in the table for this service, the fallback not counted.', SERVICE_LABELS);
+    const engaged = gauge(reg, 'lvsha_ipvs_fallback_engaged', "1 when the service's fallback (sorry server) is its only live real server.", SERVICE_LABELS);
+
+    // Per-service and per-backend counters exist only through ipvsadm (--ipvs-probe ipvsadm);
+    // /proc has none, and none are invented.
+    const hasStats = snap.table.services.some((s) => s.stats);
+    const svcCounters = hasStats
+      ? COUNTERS.map(([k, suffix, what]) => [k, counterLike(reg, `lvsha_ipvs_service_${suffix}`, `The total number of ${what} of the virtual service (ipvsadm --stats --exact).`, SERVICE_LABELS)] as const)
+      : [];
+    const rsCounters = hasStats
+      ? COUNTERS.map(([k, suffix, what]) => [k, counterLike(reg, `lvsha_ipvs_backend_${suffix}`, `The total number of ${what} by local and remote address (ipvsadm --stats --exact).`, kept)] as const)
+      : [];
+
+    const configs = new Map(env.deployment.services.map((s) => [configKey(s), s]));
+    const seen = new Set<string>();
+    for (const s of snap.table.services) {
+      const sv = serviceValues(s);
+      // The label text is built once per service and once per real server, and shared by
+      // every backend family (a 1 000 × 20 table is 60 000+ series).
+      const svcText = labelText(SERVICE_LABELS, sv);
+      const isFallback = fallbackTest(s, configs.get(serviceKey(s)));
+      let nLive = 0;
+      let nReal = 0;
+      let fallbackLive = false;
+      for (const r of s.realServers) {
+        const rp = String(r.port);
+        const bt = full
+          ? `${svcText},${labelText(['remote_address', 'remote_port'], [r.address, rp])}`
+          : labelText(
+              kept,
+              [sv[0], sv[1], r.address, rp, sv[2], sv[3]].filter((_, i) => keep[i]),
+            );
+        if (full) {
+          // The full label set identifies one real server of one service: a new series in
+          // every backend family, checked once for all of them. (The kernel never lists a
+          // real server twice in a service; if a table ever did, the first row wins rather
+          // than a duplicate series.)
+          if (seen.has(bt)) continue;
+          seen.add(bt);
+          weight!.appendText(bt, r.weight);
+          active.appendText(bt, r.activeConns);
+          inactive.appendText(bt, r.inactiveConns);
+          if (r.stats && !r.stats.approximate) for (const [k, f] of rsCounters) f.appendText(bt, r.stats[k]);
+        } else {
+          active.addText(bt, r.activeConns);
+          inactive.addText(bt, r.inactiveConns);
+          if (r.stats && !r.stats.approximate) for (const [k, f] of rsCounters) f.addText(bt, r.stats[k]);
+        }
+        if (isFallback(r)) {
+          if (r.weight > 0) fallbackLive = true;
+        } else {
+          nReal++;
+          if (r.weight > 0) nLive++;
+        }
+      }
+      // add/max: an IPv4 and an IPv6 fwmark service may share a mark (and so the labels).
+      live.addText(svcText, nLive);
+      backends.addText(svcText, nReal);
+      engaged.maxValues(sv, fallbackLive && nLive === 0 ? 1 : 0);
+      if (s.stats && !s.stats.approximate) for (const [k, f] of svcCounters) f.addText(svcText, s.stats[k]);
+    }
+  },
+};

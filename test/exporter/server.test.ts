@@ -1,0 +1,278 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { BACKEND_LABELS } from '../../src/exporter/collector';
+import { Exporter, ExporterOptions } from '../../src/exporter/server';
+import { referenceDeployment } from '../../src/model/reference';
+import { get, Lab, LabOptions, makeLab, promtoolPath, series, sortedSamples } from './lab';
+
+// The exporter over HTTP on 127.0.0.1:0, reading a --root tree of real captures and
+// replayed programs. Nothing leaves loopback.
+
+const DIRECTOR: LabOptions = {
+  ipvs: 'reference',
+  heartbeat: ['heartbeat/healthy/frontal1'],
+  ipAddr: 'ip/healthy/frontal1/addr',
+  daemon: 'sync-daemon/ipvsadm-L-daemon.both.txt',
+};
+const REALSERVER: LabOptions = { ipAddr: 'ip/healthy/reel1/addr', sysctl: 'sysctl/correct', ssTcp: 'ss/listening-any/reel1/ltn' };
+
+interface Running {
+  exporter: Exporter;
+  port: number;
+  lab: Lab;
+  logs: string[];
+}
+const running: Running[] = [];
+afterAll(async () => {
+  for (const r of running) {
+    await r.exporter.close();
+    r.lab.cleanup();
+  }
+});
+
+async function start(o: LabOptions, extra: Partial<ExporterOptions> = {}): Promise<Running> {
+  const lab = makeLab(o);
+  const logs: string[] = [];
+  const exporter = new Exporter({
+    host: '127.0.0.1',
+    port: 0,
+    deployment: referenceDeployment,
+    timeout: 10,
+    root: lab.root,
+    sudo: false,
+    ssh: { port: 22, user: 'root' },
+    programs: lab.programs,
+    backendLabels: [...BACKEND_LABELS],
+    poolSize: 4,
+    poolIdleMs: 60000,
+    log: (m) => logs.push(m),
+    ...extra,
+  });
+  const { port } = await exporter.listen();
+  const r = { exporter, port, lab, logs };
+  running.push(r);
+  return r;
+}
+
+const promtool = existsSync(promtoolPath);
+function lint(text: string): void {
+  if (!promtool) {
+    if (process.env.CI) throw new Error('promtool (Debian prometheus) is required in CI');
+    return;
+  }
+  const r = spawnSync(promtoolPath, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}
+
+let sorryPage: Server;
+let sorryPort: number;
+beforeAll(async () => {
+  sorryPage = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<h1>Site en maintenance</h1>\n'));
+  await new Promise<void>((r) => sorryPage.listen(0, '127.0.0.1', r));
+  sorryPort = (sorryPage.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((r) => sorryPage.close(() => r())));
+
+describe('/metrics on the reference director (real captures)', () => {
+  test('values from every collector, the checks\' verdicts, text format 0.0.4, promtool clean', async () => {
+    const d = await start(DIRECTOR);
+    const r = await get(d.port, '/metrics');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const s = sortedSamples(r.body);
+    for (const probe of ['ipvs', 'vip', 'heartbeat', 'sync']) expect([probe, s.get(series('lvsha_probe_success', { probe }))]).toEqual([probe, 1]);
+    expect(s.get(series('lvsha_ipvs_backend_connections_inactive', { local_address: '192.168.0.3', local_port: '80', remote_address: '192.168.0.4', remote_port: '80', proto: 'TCP', local_mark: '' }))).toBe(10);
+    expect(s.get('lvsha_ipvs_connections_total')).toBe(20);
+    expect(s.get(series('lvsha_vip_held', { vip: '192.168.0.3', interface: 'eth0' }))).toBe(1);
+    expect(s.get('lvsha_heartbeat_up')).toBe(1);
+    expect(s.get(series('lvsha_sync_daemon_running', { role: 'backup' }))).toBe(1);
+    // check_lvs_ipvs on the same snapshot: 2 of 2 live, persistence 900000 jiffies at HZ 250
+    // (no kernel config in a captured tree: 250 assumed, the lab VM's) = 3600 s as configured.
+    expect(s.get(series('lvsha_check_status', { check: 'ipvs' }))).toBe(0);
+    expect(s.get(series('lvsha_check_status', { check: 'sync' }))).toBe(0);
+    for (const check of ['heartbeat', 'sorry']) expect(s.has(series('lvsha_check_status', { check }))).toBe(true);
+    expect(r.body).toMatch(/^lvsha_build_info\{version="\d+\.\d+\.\d+"\} 1$/m);
+    lint(r.body);
+  });
+
+  test('fallback scenario: fallback_engaged 1 and check_lvs_ipvs CRITICAL', async () => {
+    const d = await start({ ...DIRECTOR, ipvs: 'fallback' });
+    const s = sortedSamples((await get(d.port, '/metrics')).body);
+    expect(s.get(series('lvsha_ipvs_fallback_engaged', { local_address: '192.168.0.3', local_port: '80', proto: 'TCP', local_mark: '' }))).toBe(1);
+    expect(s.get(series('lvsha_check_status', { check: 'ipvs' }))).toBe(2);
+  });
+
+  test('a failing probe is a 200 with lvsha_probe_success 0; a kernel without IPVS: check_lvs_ipvs CRITICAL', async () => {
+    const d = await start({ heartbeat: ['heartbeat/healthy/frontal1'] }, { programs: { 'cl-status': '/nonexistent/cl_status', ip: '/nonexistent/ip' } });
+    const r = await get(d.port, '/metrics');
+    expect(r.status).toBe(200);
+    const s = sortedSamples(r.body);
+    expect(s.get(series('lvsha_probe_success', { probe: 'heartbeat' }))).toBe(0);
+    expect(s.get(series('lvsha_probe_success', { probe: 'vip' }))).toBe(0);
+    expect(s.get(series('lvsha_probe_success', { probe: 'ipvs' }))).toBe(0);
+    expect(s.get(series('lvsha_check_status', { check: 'ipvs' }))).toBe(2);
+    expect(d.logs.join('\n')).toMatch(/probe ipvs failed: IPVS not available in this kernel/);
+    lint(r.body);
+  });
+
+  test('X-Prometheus-Scrape-Timeout-Seconds: a hanging cl_status is cut at the deadline, the rest is served', async () => {
+    const d = await start({ ...DIRECTOR, hang: { program: 'cl-status', seconds: 20 } });
+    const t0 = Date.now();
+    const r = await get(d.port, '/metrics', { 'X-Prometheus-Scrape-Timeout-Seconds': '2' });
+    const took = Date.now() - t0;
+    expect(r.status).toBe(200);
+    expect(took).toBeLessThan(10000); // answered near the 1.5 s deadline, not after the 20 s hang
+    const s = sortedSamples(r.body);
+    expect(s.get(series('lvsha_probe_success', { probe: 'heartbeat' }))).toBe(0);
+    expect(s.get(series('lvsha_probe_success', { probe: 'ipvs' }))).toBe(1);
+    expect(s.get(series('lvsha_probe_duration_seconds', { probe: 'heartbeat' }))).toBeGreaterThanOrEqual(1.4);
+    expect(s.get(series('lvsha_probe_duration_seconds', { probe: 'heartbeat' }))).toBeLessThan(5);
+    lint(r.body);
+  });
+
+  test('50 concurrent clients for 3 s (at most 500 requests): no error, single flight', async () => {
+    const d = await start(DIRECTOR);
+    const until = Date.now() + 3000;
+    let sent = 0;
+    let errors = 0;
+    let ok = 0;
+    const client = async () => {
+      while (Date.now() < until && sent < 500) {
+        sent++;
+        try {
+          const r = await get(d.port, '/metrics');
+          if (r.status === 200 && r.body.includes('lvsha_probe_success{probe="ipvs"} 1')) ok++;
+          else errors++;
+        } catch {
+          errors++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, client));
+    expect(errors).toBe(0);
+    expect(ok).toBe(sent);
+    // One flight runs cl_status hbstatus once (collector and check share the memo); 50
+    // clients wait on the same flight, so far fewer flights ran than requests were answered.
+    const flights = d.lab.calls('cl-status').filter((c) => c === 'hbstatus').length;
+    expect(flights).toBeGreaterThan(0);
+    expect(flights).toBeLessThanOrEqual(Math.ceil(sent / 10));
+    console.log(`concurrency: ${sent} requests by 50 clients in 3 s, ${errors} errors, ${flights} scrape runs (single flight)`);
+  });
+
+  test('single flight: a burst of 50 simultaneous scrapes runs the probes once', async () => {
+    const d = await start(DIRECTOR);
+    const rs = await Promise.all(Array.from({ length: 50 }, () => get(d.port, '/metrics')));
+    expect(rs.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(rs.map((r) => r.body)).size).toBe(1);
+    expect(d.lab.calls('cl-status').filter((c) => c === 'hbstatus').length).toBeLessThanOrEqual(2);
+    expect(d.lab.calls('ipvsadm').filter((c) => c === '-L --daemon').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('/probe', () => {
+  test('every module answers promtool-clean text: director, realserver (local target), sorry', async () => {
+    const d = await start(DIRECTOR);
+    const dir = await get(d.port, '/probe?module=director&target=localhost');
+    expect(dir.status).toBe(200);
+    expect(sortedSamples(dir.body).get(series('lvsha_probe_success', { probe: 'ipvs' }))).toBe(1);
+    lint(dir.body);
+
+    const rs = await start(REALSERVER);
+    const real = await get(rs.port, '/probe?module=realserver&target=127.0.0.1');
+    expect(real.status).toBe(200);
+    const s = sortedSamples(real.body);
+    expect(s.get(series('lvsha_probe_success', { probe: 'arp' }))).toBe(1);
+    expect(s.get(series('lvsha_arp_leak', { vip: '192.168.0.3' }))).toBe(0);
+    expect(s.get(series('lvsha_check_status', { check: 'arp' }))).toBeDefined();
+    lint(real.body);
+
+    const sorry = await get(d.port, `/probe?module=sorry&target=${encodeURIComponent(`http://127.0.0.1:${sorryPort}/`)}`);
+    expect(sorry.status).toBe(200);
+    const ss = sortedSamples(sorry.body);
+    expect(ss.get('lvsha_sorry_up')).toBe(1);
+    expect(ss.get(series('lvsha_check_status', { check: 'sorry' }))).toBe(0);
+    lint(sorry.body);
+  });
+
+  test('unknown module or malformed target: 400', async () => {
+    const d = await start(DIRECTOR);
+    for (const p of [
+      '/probe?module=nope&target=127.0.0.1',
+      '/probe?target=127.0.0.1',
+      '/probe?module=realserver',
+      '/probe?module=realserver&target=',
+      '/probe?module=realserver&target=a%20b',
+      '/probe?module=realserver&target=-oProxyCommand%3Dx',
+      '/probe?module=director&target=host%3Bid',
+      '/probe?module=sorry&target=127.0.0.1',
+      '/probe?module=sorry&target=ftp%3A%2F%2F127.0.0.1%2F',
+    ]) {
+      const r = await get(d.port, p);
+      expect([p, r.status]).toEqual([p, 400]);
+    }
+  });
+
+  test('a target that does not answer SSH: 200 with the probe failed, not an error', async () => {
+    // 127.0.0.2 is loopback; nothing listens on this port there.
+    const d = await start(REALSERVER, { ssh: { port: 1, user: 'root' } });
+    const r = await get(d.port, '/probe?module=realserver&target=127.0.0.2', { 'X-Prometheus-Scrape-Timeout-Seconds': '5' });
+    expect(r.status).toBe(200);
+    expect(sortedSamples(r.body).get(series('lvsha_probe_success', { probe: 'arp' }))).toBe(0);
+    lint(r.body);
+  });
+
+  test('landing page, health, 404', async () => {
+    const d = await start(DIRECTOR);
+    const home = await get(d.port, '/');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('/probe?module=director|realserver|sorry');
+    expect((await get(d.port, '/-/healthy')).status).toBe(200);
+    expect((await get(d.port, '/nope')).status).toBe(404);
+  });
+});
+
+// The command line as installed: bin/lvsha (compiled dist/, built by `npm test` first).
+const BIN = join(__dirname, '..', '..', 'bin', 'lvsha');
+(existsSync(join(__dirname, '..', '..', 'dist', 'exporter', 'collectors', 'ipvs.js')) ? describe : describe.skip)('lvsha exporter (CLI)', () => {
+  test('--listen 127.0.0.1:0 --root: serves /metrics, stops on SIGTERM', async () => {
+    const lab = makeLab(DIRECTOR);
+    const child = spawn(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', '--root', lab.root, '--cl-status', lab.programs['cl-status']!, '--ip', lab.programs.ip!, '--ipvsadm', lab.programs.ipvsadm!], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let err = '';
+      child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+      let port = 0;
+      for (let i = 0; i < 100 && !port; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(err)?.[1] ?? 0);
+      }
+      expect(port).toBeGreaterThan(0);
+      const r = await get(port, '/metrics');
+      expect(r.status).toBe(200);
+      expect(sortedSamples(r.body).get(series('lvsha_probe_success', { probe: 'ipvs' }))).toBe(1);
+      lint(r.body);
+      const code = await new Promise<number | null>((resolve) => {
+        child.once('exit', (c) => resolve(c));
+        child.kill('SIGTERM');
+      });
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      lab.cleanup();
+    }
+  });
+
+  test('bad options: --ipvs-backend-labels with an unknown label, --ipvs-probe with an unknown way', () => {
+    const a = spawnSync(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', '--ipvs-backend-labels', 'local_address,nope'], { encoding: 'utf8', timeout: 20000 });
+    expect(a.status).not.toBe(0);
+    expect(a.stderr).toMatch(/unknown label 'nope'/);
+    const b = spawnSync(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', '--ipvs-probe', 'netlink'], { encoding: 'utf8', timeout: 20000 });
+    expect(b.status).not.toBe(0);
+    expect(b.stderr).toMatch(/--ipvs-probe/);
+  });
+});

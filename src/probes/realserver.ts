@@ -32,19 +32,25 @@ export interface ArpSysctl {
  */
 export async function probeArpSysctls(src: Source, names: string[]): Promise<Record<string, ArpSysctl>> {
   const out: Record<string, ArpSysctl> = {};
-  for (const name of [...new Set(names)]) {
-    const v: ArpSysctl = {};
-    for (const p of ['arp_ignore', 'arp_announce'] as const) {
-      const path = `/proc/sys/net/ipv4/conf/${name}/${p}`;
-      try {
-        v[p] = parseSysctlValue(await src.readFile(path), path);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    out[name] = v;
-  }
-  return out;
+  // All reads at once: over SSH each is a round trip, and they are independent.
+  await Promise.all(
+    [...new Set(names)].map(async (name) => {
+      const v: ArpSysctl = {};
+      await Promise.all(
+        (['arp_ignore', 'arp_announce'] as const).map(async (p) => {
+          const path = `/proc/sys/net/ipv4/conf/${name}/${p}`;
+          try {
+            v[p] = parseSysctlValue(await src.readFile(path), path);
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
+      out[name] = v;
+    }),
+  );
+  // Keep the caller's order of names.
+  return Object.fromEntries([...new Set(names)].map((n) => [n, out[n]!]));
 }
 
 export interface BootSysctl {
@@ -57,30 +63,42 @@ export interface BootSysctl {
 /** Reads the sysctl.d directories and /etc/sysctl.conf in the order boot applies them. */
 export async function probeBootSysctl(src: Source): Promise<BootSysctl> {
   const listing: Record<string, string[]> = {};
-  for (const d of SYSCTL_DIRS) listing[d] = await src.listDir(d).catch(() => []);
   let hasConf = true;
   const texts = new Map<string, string>();
-  try {
-    texts.set('/etc/sysctl.conf', await src.readFile('/etc/sysctl.conf'));
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    hasConf = false;
-  }
-  const res: BootSysctl = { files: [], unreadable: [] };
-  for (const path of sysctlFileOrder(listing, hasConf)) {
-    let text = texts.get(path);
-    if (text === undefined) {
+  // Independent round trips (SSH) go out together; the order boot applies is rebuilt below.
+  await Promise.all([
+    ...SYSCTL_DIRS.map(async (d) => {
+      listing[d] = await src.listDir(d).catch(() => []);
+    }),
+    (async () => {
       try {
-        text = await src.readFile(path);
+        texts.set('/etc/sysctl.conf', await src.readFile('/etc/sysctl.conf'));
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        hasConf = false;
+      }
+    })(),
+  ]);
+  const order = sysctlFileOrder(listing, hasConf);
+  const read = await Promise.all(
+    order.map(async (path): Promise<string | Error | undefined> => {
+      const known = texts.get(path);
+      if (known !== undefined) return known;
+      try {
+        return await src.readFile(path);
       } catch (e) {
         // A dangling link (`-> /dev/null` in a captured tree, or removed) sets nothing.
-        if (isNotFound(e)) continue;
-        res.unreadable.push(`${path}: ${errorMessage(e)}`);
-        continue;
+        return isNotFound(e) ? undefined : (e as Error);
       }
-    }
-    res.files.push({ path, parsed: parseSysctlConf(text) });
-  }
+    }),
+  );
+  const res: BootSysctl = { files: [], unreadable: [] };
+  order.forEach((path, i) => {
+    const text = read[i];
+    if (text === undefined) return;
+    if (text instanceof Error) res.unreadable.push(`${path}: ${errorMessage(text)}`);
+    else res.files.push({ path, parsed: parseSysctlConf(text) });
+  });
   return res;
 }
 

@@ -116,7 +116,30 @@ export class SshSource implements Source {
     return ssh;
   }
 
+  /** OpenSSH allows 10 sessions per connection (MaxSessions): stay below it. */
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private static readonly MAX_CHANNELS = 8;
+
+  private async slot(): Promise<() => void> {
+    if (this.active >= SshSource.MAX_CHANNELS) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    return () => {
+      this.active--;
+      this.waiting.shift()?.();
+    };
+  }
+
   async run(argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> {
+    const release = await this.slot();
+    try {
+      return await this.runNow(argv, ro);
+    } finally {
+      release();
+    }
+  }
+
+  private async runNow(argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> {
     const full = ro.privileged && this.o.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
     this.o.onRun?.(full);
     const ssh = await this.connect();

@@ -56,6 +56,8 @@ export async function startSshd(listen = '127.0.0.1'): Promise<TestSshd> {
       'UsePAM no',
       'PermitRootLogin prohibit-password',
       'MaxStartups 100',
+      // bash reads ~/.bashrc for commands from sshd when SHLVL < 2: not wanted in tests.
+      'SetEnv SHLVL=1',
       '',
     ].join('\n'),
   );

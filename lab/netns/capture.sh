@@ -89,47 +89,6 @@ sysctl_tree() {
   done
   meta "$FIX/sysctl/$c.meta" "$h" cat "/proc/sys/net/ipv4/conf/{all,default,lo,eth0}/{arp_ignore,arp_announce}"
 }
-nodestatus_is() {   # nodestatus_is HOST NODE WORD
-  [[ "$(in_host "$1" timeout 5 cl_status nodestatus "$2" 2>/dev/null || true)" == "$3" ]]
-}
-holders_are() { [[ "$(vip_holders)" == "$*" ]]; }
-# host_pids HOST COMM : host-side PIDs of HOST's processes named COMM.
-host_pids() {
-  local a pidns p
-  a=$(anchor_pid "$1"); pidns=$(readlink "/proc/$a/ns/pid")
-  for p in $(ip netns pids "$(ns "$1")"); do
-    [[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" == "$pidns" ]] || continue
-    [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == "$2" ]] && echo "$p"
-  done
-  return 0
-}
-stop_heartbeat() {   # graceful: TERM the master, wait for every heartbeat process
-  local h=$1 m; m=$(heartbeat_master "$h")
-  [[ -n "$m" ]] && kill -TERM "$m"
-  hb_gone() { [[ -z "$(host_pids "$1" heartbeat)" ]]; }
-  wait_until 20 0.1 hb_gone "$h" || die "heartbeat on $h did not stop within 20 s"
-  rm -f "$PIDS/$h.heartbeat.pid"
-}
-# reboot_host HOST : like a power cycle: end its PID namespace (every process),
-# reset eth0 to its boot address, plug it back, start its daemons again.
-reboot_host() {
-  local h=$1 a; a=$(anchor_pid "$h")
-  kill -KILL "$a"
-  ns_empty() { local p pidns=$2; for p in $(ip netns pids "$(ns "$1")"); do
-      [[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" == "$pidns" ]] && pid_alive "$p" && return 1; done; return 0; }
-  wait_until 10 0.1 ns_empty "$h" "$(readlink "/proc/$a/ns/pid")" || die "$h processes survive its PID namespace"
-  ip -n "$(ns "$h")" addr flush dev eth0
-  ip -n "$(ns "$h")" addr add "${IP[$h]}/24" dev eth0
-  ip -n "$SW_NS" link set "p-$h" up
-  start_anchor "$h"; start_services "$h"; start_heartbeat "$h"
-}
-wait_peers_active() {
-  both_active() { nodestatus_is frontal1 frontal2 active && nodestatus_is frontal2 frontal1 active \
-    && [[ "$(in_host frontal1 cl_status hblinkstatus frontal2 eth0 2>/dev/null)" == up ]] \
-    && [[ "$(in_host frontal2 cl_status hblinkstatus frontal1 eth0 2>/dev/null)" == up ]]; }
-  wait_until 30 0.2 both_active || die "directors do not see each other active"
-}
-
 # === A. healthy =====================================================================
 wait_peers_active
 SCEN="healthy: both directors run Heartbeat and see each other active; frontal1 holds the VIP 192.168.0.3 on eth0 (label eth0:0) and runs ldirectord; reel1 and reel2 hold it on lo/32 with arp_ignore=1 arp_announce=2 on all and lo"
@@ -138,7 +97,7 @@ for h in "${DIRECTORS[@]}"; do cl_set healthy "$h"; done
 ip_set healthy frontal1; ip_set healthy frontal2; ip_set healthy reel1; ip_set healthy reel2
 arping_cap healthy
 ss_set listening-any reel1; ss_set listening-any reel2
-SCEN="healthy, director: sorry server on 127.0.0.1:80, sshd on its address, Heartbeat on udp 694 (ucast)"
+SCEN="healthy, director: sorry server on 0.0.0.0:80, sshd on its address, Heartbeat on udp 694 (ucast)"
 ss_set director frontal1; ss_set director frontal2
 SCEN="real server with the recommended ARP settings: arp_ignore=1 arp_announce=2 on all and lo (eth0 and default untouched)"
 sysctl_tree correct reel2
@@ -228,9 +187,7 @@ for h in "${DIRECTORS[@]}"; do echo "$(heartbeat_master "$h")" >"$PIDS/$h.heartb
 # kill -9 of every heartbeat process of frontal1 and its switch port down
 # (a crashed host: its VIP stays configured but it is gone from the wire).
 t=$(now_ms)
-mapfile -t hbp < <(host_pids frontal1 heartbeat)
-kill -KILL "${hbp[@]}"
-ip -n "$SW_NS" link set p-frontal1 down
+crash_host frontal1
 frontal2_holds() { [[ " $(vip_holders) " == *" frontal2 "* ]]; }
 wait_until $((DEADTIME + 20)) 0.05 frontal2_holds || die "frontal2 did not take the VIP"
 note "failover after kill -9 + link down of frontal1: VIP on frontal2 after $(( $(now_ms) - t )) ms"

@@ -19,6 +19,9 @@ STATE="$LAB_DIR/netns"            # runtime state: pids, node dirs, logs
 PIDS="$STATE/pids"
 KEYS="$LAB_DIR/ssh"               # kept across runs (stable known_hosts)
 ETC_DIR="${LVSHA_LAB_ETC:-$LAB_NETNS_DIR/etc}"
+# etc_of HOST : the host's config root in $ETC_DIR. Two layouts: the hand-made
+# one (etc/HOST/ha.d/...) and `lvsha generate -o DIR` (DIR/HOST/etc/ha.d/...).
+etc_of() { if [[ -d "$ETC_DIR/$1/etc" ]]; then printf '%s/%s/etc' "$ETC_DIR" "$1"; else printf '%s/%s' "$ETC_DIR" "$1"; fi; }
 
 NS_PREFIX="lvsha-"
 SW_NS="${NS_PREFIX}sw"
@@ -171,6 +174,12 @@ if [ "$role" = director ]; then
   mount --bind "$d/ha.d" /etc/ha.d
   mount --bind "$d/lib-heartbeat" /var/lib/heartbeat
 fi
+# a clean /root: SSH sessions must not run the lab host ~/.bashrc (a pyenv
+# init there costs ~1 s per command on the host kernel and ~70 s under qemu TCG)
+mkdir -p "$d/root"; mount --bind "$d/root" /root
+# boot-time files of the node (real servers: sysctl.d, systemd/network), when prepared
+[ -d "$d/boot/sysctl.d" ] && mount --bind "$d/boot/sysctl.d" /etc/sysctl.d
+[ -d "$d/boot/systemd-network" ] && [ -d /etc/systemd/network ] && mount --bind "$d/boot/systemd-network" /etc/systemd/network
 mv "$pidf.tmp" "$pidf"
 # A minimal init: reap orphans (daemons that fork, like heartbeat), exit on TERM.
 exec perl -e '"'"'$0 = "lvsha-init $ARGV[0]"; $SIG{TERM} = $SIG{INT} = sub { exit 0 };
@@ -192,11 +201,12 @@ set_arp_sysctls() {
     net.ipv4.conf.lo.arp_ignore="$4" net.ipv4.conf.lo.arp_announce="$5"
 }
 
-# start_httpd HOST [ADDR] : web server (real servers: its name on 0.0.0.0:80;
-# directors: the sorry server's maintenance page on 127.0.0.1:80).
+# start_httpd HOST [ADDR] : web server (real servers: their name; directors: the
+# sorry server's maintenance page), on 0.0.0.0:80 by default. Directors too:
+# ldirectord's fallback 127.0.0.1:80 is a DR (gate) destination, the packets
+# keep the VIP as destination, so a sorry server on 127.0.0.1 only is never reached.
 start_httpd() {
-  local h=$1 addr=${2:-}
-  [[ -n "$addr" ]] || { if is_director "$h"; then addr=127.0.0.1; else addr=0.0.0.0; fi; }
+  local h=$1 addr=${2:-0.0.0.0}
   spawn "$h.httpd" "$h" busybox httpd -f -p "$addr:80" -h "$STATE/nodes/$h/www"
   wait_until 5 0.05 in_host "$h" sh -c "ss -ltnH | grep -q ' $addr:80 '" || die "httpd on $h not listening"
 }
@@ -225,4 +235,92 @@ start_heartbeat() {
   hb_master_ready() { [[ -n "$(heartbeat_master "$1")" ]]; }
   wait_until 10 0.1 hb_master_ready "$h" || die "no heartbeat pid file on $h"
   echo "$(heartbeat_master "$h")" >"$PIDS/$h.heartbeat.pid"
+}
+
+# --- state and fault helpers (shared by capture.sh and the scenarios of `lvsha lab`) ---
+
+nodestatus_is() {   # nodestatus_is HOST NODE WORD : HOST's Heartbeat reads NODE as WORD
+  [[ "$(in_host "$1" timeout 5 cl_status nodestatus "$2" 2>/dev/null || true)" == "$3" ]]
+}
+holders_are() { [[ "$(vip_holders)" == "$*" ]]; }
+# host_pids HOST COMM : host-side PIDs of HOST's processes named COMM.
+host_pids() {
+  local a pidns p
+  a=$(anchor_pid "$1"); pidns=$(readlink "/proc/$a/ns/pid")
+  for p in $(ip netns pids "$(ns "$1")"); do
+    [[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" == "$pidns" ]] || continue
+    [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == "$2" ]] && echo "$p"
+  done
+  return 0
+}
+stop_heartbeat() {   # graceful: TERM the master, wait for every heartbeat process
+  local h=$1 m; m=$(heartbeat_master "$h")
+  [[ -n "$m" ]] && kill -TERM "$m"
+  hb_gone() { [[ -z "$(host_pids "$1" heartbeat)" ]]; }
+  wait_until 20 0.1 hb_gone "$h" || die "heartbeat on $h did not stop within 20 s"
+  rm -f "$PIDS/$h.heartbeat.pid"
+}
+# crash_host HOST : kill -9 every heartbeat process of HOST and unplug its switch
+# port (a crashed director: its VIP stays configured but it is gone from the wire).
+crash_host() {
+  local hbp
+  mapfile -t hbp < <(host_pids "$1" heartbeat)
+  ((${#hbp[@]})) && kill -KILL "${hbp[@]}"
+  ip -n "$SW_NS" link set "p-$1" down
+}
+# reboot_host HOST : like a power cycle: end its PID namespace (every process),
+# reset eth0 to its boot address, plug it back, start its daemons again.
+reboot_host() {
+  local h=$1 a; a=$(anchor_pid "$h")
+  kill -KILL "$a"
+  ns_empty() { local p pidns=$2; for p in $(ip netns pids "$(ns "$1")"); do
+      [[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" == "$pidns" ]] && pid_alive "$p" && return 1; done; return 0; }
+  wait_until 10 0.1 ns_empty "$h" "$(readlink "/proc/$a/ns/pid")" || die "$h processes survive its PID namespace"
+  ip -n "$(ns "$h")" addr flush dev eth0
+  ip -n "$(ns "$h")" addr add "${IP[$h]}/24" dev eth0
+  # the IPVS table belongs to the network namespace, which outlives the "reboot"
+  if ipvs_available; then ip netns exec "$(ns "$h")" ipvsadm -C; fi
+  ip -n "$SW_NS" link set "p-$h" up
+  start_anchor "$h"; start_services "$h"; start_heartbeat "$h"
+  is_director "$h" && start_sync "$h"
+  return 0
+}
+wait_peers_active() {   # wait_peers_active [SECONDS]
+  both_active() { nodestatus_is frontal1 frontal2 active && nodestatus_is frontal2 frontal1 active \
+    && [[ "$(in_host frontal1 cl_status hblinkstatus frontal2 eth0 2>/dev/null)" == up ]] \
+    && [[ "$(in_host frontal2 cl_status hblinkstatus frontal1 eth0 2>/dev/null)" == up ]]; }
+  wait_until "${1:-30}" 0.2 both_active || die "directors do not see each other active"
+}
+
+# ipvs_available : this kernel has IPVS (a director's namespace shows /proc/net/ip_vs,
+# after a modprobe when it is a module). False on the host kernel of this project.
+ipvs_available() {
+  ip netns exec "$(ns frontal1)" test -e /proc/net/ip_vs 2>/dev/null && return 0
+  modprobe -q ip_vs 2>/dev/null || return 1
+  ip netns exec "$(ns frontal1)" test -e /proc/net/ip_vs 2>/dev/null
+}
+# start_sync HOST : the IPVS connection-sync daemons, master and backup on both
+# directors (the seed's lvsstate). Kernel threads of the namespace: no PID to record.
+start_sync() {
+  ipvs_available || return 0
+  local d
+  for d in master backup; do
+    # kernel threads of the network namespace: they survive a reboot_host (PID namespace)
+    in_host "$1" ipvsadm -L --daemon 2>/dev/null | grep -q "^$d sync daemon" && continue
+    in_host "$1" ipvsadm --start-daemon "$d" --syncid=1 --mcast-interface eth0 \
+      || die "ipvsadm --start-daemon $d on $1 failed"
+  done
+}
+# traffic N : N bounded HTTP requests from the client to the VIP (each ≤ 3 s);
+# prints one line: how many answered and by whom.
+traffic() {
+  local n=${1:-10} i out ok=0; declare -A by=()
+  (( n <= 200 )) || die "traffic: at most 200 requests"
+  for ((i = 0; i < n; i++)); do
+    # curl, not busybox wget: busybox-static's wget segfaults under qemu TCG
+    out=$(in_host client timeout 5 curl -s -m 3 "http://$VIP/" 2>/dev/null | head -c 200 | tr -d '\n') || out=""
+    if [[ -n "$out" ]]; then ok=$((ok + 1)); by[${out:0:40}]=$(( ${by[${out:0:40}]:-0} + 1 )); fi
+  done
+  local k s=""; for k in "${!by[@]}"; do s+=" [$k]=${by[$k]}"; done
+  echo "traffic: $ok of $n requests answered;$s"
 }

@@ -2,7 +2,7 @@
 # Build the reference deployment in network namespaces on the host kernel:
 # switch lvsha-sw (bridge br0) + frontal1 frontal2 reel1 reel2 client mon.
 # Directors run Heartbeat (VIP 192.168.0.3 on eth0:0) and a sorry server on
-# 127.0.0.1:80; real servers hold the VIP on lo with arp_ignore/arp_announce
+# 0.0.0.0:80 (and, where the kernel has IPVS, both sync daemons); real servers hold the VIP on lo with arp_ignore/arp_announce
 # and serve their own name on :80; the four servers run sshd on :22.
 # Environment: LVSHA_LAB_DIR (state, default /work/main/.lab), LVSHA_LAB_ETC
 # (config tree, default lab/netns/etc), LVSHA_HB_TIMINGS (see lib.sh),
@@ -57,9 +57,10 @@ for h in "${HOSTS[@]}"; do
 done
 for h in "${DIRECTORS[@]}"; do
   d="$STATE/nodes/$h"
-  [[ -f "$ETC_DIR/$h/ha.d/ha.cf" ]] || die "missing $ETC_DIR/$h/ha.d/ha.cf"
+  e=$(etc_of "$h")
+  [[ -f "$e/ha.d/ha.cf" ]] || die "missing $e/ha.d/ha.cf"
   cp -a /etc/ha.d "$d/ha.d"                      # resource.d, rc.d, shellfuncs...
-  cp -r "$ETC_DIR/$h/ha.d/." "$d/ha.d/"          # ha.cf, haresources, conf/www.cf
+  cp -r "$e/ha.d/." "$d/ha.d/"                   # ha.cf, haresources, conf/www.cf
   if ((${#TIM[@]})); then
     sed -i -E "s/^(keepalive)[[:space:]].*/\1 ${TIM[0]}/; s/^(warntime)[[:space:]].*/\1 ${TIM[1]}/;
                s/^(deadtime)[[:space:]].*/\1 ${TIM[2]}/; s/^(initdead)[[:space:]].*/\1 ${TIM[3]}/" "$d/ha.d/ha.cf"
@@ -75,6 +76,18 @@ for h in "${DIRECTORS[@]}"; do
 done
 for h in "${REALS[@]}"; do
   printf '%s\n' "$h" >"$STATE/nodes/$h/www/index.html"
+  # Boot-time files from the tree (generated trees have them): the anchor binds
+  # them over /etc/sysctl.d and /etc/systemd/network, so checks that read what
+  # a reboot would restore see the deployment's files, not the lab host's.
+  e=$(etc_of "$h")
+  if [[ -d "$e/sysctl.d" ]]; then
+    mkdir -p "$STATE/nodes/$h/boot/sysctl.d"
+    cp -a /etc/sysctl.d/. "$STATE/nodes/$h/boot/sysctl.d/"; cp -r "$e/sysctl.d/." "$STATE/nodes/$h/boot/sysctl.d/"
+  fi
+  if [[ -d "$e/systemd/network" && -d /etc/systemd/network ]]; then
+    mkdir -p "$STATE/nodes/$h/boot/systemd-network"
+    cp -a /etc/systemd/network/. "$STATE/nodes/$h/boot/systemd-network/"; cp -r "$e/systemd/network/." "$STATE/nodes/$h/boot/systemd-network/"
+  fi
 done
 for h in "${SSH_HOSTS[@]}"; do
   cat >"$STATE/nodes/$h/sshd_config" <<EOF
@@ -102,17 +115,29 @@ for h in "${REALS[@]}"; do
 done
 for h in "${HOSTS[@]}"; do start_services "$h"; done
 
+# --- IPVS sync daemons (only where the kernel has IPVS: the VM tier) -------------
+if ipvs_available; then
+  for h in "${DIRECTORS[@]}"; do start_sync "$h"; done
+  log "IPVS: sync daemons master+backup (syncid 1, eth0) on ${DIRECTORS[*]}"
+else
+  log "IPVS not available in this kernel: no sync daemons, ldirectord's ipvsadm calls fail"
+fi
+
 # --- Heartbeat --------------------------------------------------------------------
 for h in "${DIRECTORS[@]}"; do start_heartbeat "$h"; done
 t_hb=$(now_ms)
 
 # --- checks: sshd reachable from mon -----------------------------------------------
+# Bounds: 10 s per host on the host kernel; under qemu TCG (LVSHA_LAB_SLOW=1, set by the
+# VM agent) an ssh login takes several seconds.
+if [[ "${LVSHA_LAB_SLOW:-0}" == 1 ]]; then SSH_TRY=40 SSH_WAIT=120; else SSH_TRY=10 SSH_WAIT=10; fi
 for h in "${SSH_HOSTS[@]}"; do
   ssh_ok() {
-    timeout 10 ip netns exec "$(ns mon)" ssh -i "$KEYS/client_ed25519" -o UserKnownHostsFile="$KEYS/known_hosts" \
-      -o BatchMode=yes -o ConnectTimeout=3 "root@${IP[$1]}" true 2>>"$STATE/log/ssh-check.log"
+    timeout "$SSH_TRY" ip netns exec "$(ns mon)" ssh -i "$KEYS/client_ed25519" -o UserKnownHostsFile="$KEYS/known_hosts" \
+      -o BatchMode=yes -o ConnectTimeout=3 "root@${IP[$1]}" true 2>>"$STATE/log/ssh-check.log" \
+      || { echo "ssh to $1: rc $? after at most $SSH_TRY s" >>"$STATE/log/ssh-check.log"; return 1; }
   }
-  wait_until 10 0.2 ssh_ok "$h" || die "ssh from mon to $h (${IP[$h]}) fails (see $STATE/log/ssh-check.log)"
+  wait_until "$SSH_WAIT" 0.2 ssh_ok "$h" || die "ssh from mon to $h (${IP[$h]}) fails (see $STATE/log/ssh-check.log)"
 done
 log "sshd ok on ${SSH_HOSTS[*]}"
 

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # PID 1 of the lvsha lab VM (runs from the initramfs built by lab/vm/build.sh).
 # Loads the modules, mounts the host root read-only over 9p with a tmpfs overlay,
-# mounts the writable share, moves /proc /sys /dev and chroots into stage2.
+# mounts the writable share, moves /proc /sys /dev and switch_roots into stage2.
 /bin/busybox mkdir -p /usr/bin /sbin /usr/sbin /tmp
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -24,4 +24,6 @@ KREL=$(cat /kernel-release)
 mkdir -p /newroot/lib/modules/$KREL/extra
 cp /lib/mod/*.ko /newroot/lib/modules/$KREL/extra/
 for d in proc sys dev; do mkdir -p /newroot/$d; mount --move /$d /newroot/$d; done
-exec chroot /newroot /bin/sh /lvsha/stage2.sh
+# switch_root, not chroot: the overlay must become the mount namespace's root, or
+# setns() (nsenter -m, used by the namespace lab) lands in the initramfs instead.
+exec switch_root /newroot /bin/sh /lvsha/stage2.sh

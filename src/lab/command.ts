@@ -1,0 +1,131 @@
+import { Command } from 'commander';
+import { Progress } from './progress';
+import { findScenario, formatOutcome, runScenario, SCENARIOS, ScenarioOutcome } from './scenarios';
+import { chooseTier, currentTier, LAB_DIR, LabTier, labEnv, NetnsTier, readTier, REPO, runHost, tierOf, VmTier } from './tiers';
+
+function needRoot(): void {
+  if (process.getuid && process.getuid() !== 0) throw new Error('the lab needs root (network namespaces, qemu share)');
+}
+
+function upTier(): LabTier {
+  const t = currentTier();
+  if (!t || !t.isUp()) throw new Error('the lab is not up: lvsha lab up');
+  return t;
+}
+
+/** Both tiers down, whatever the tier file says (after a killed run it may be missing). */
+export async function labDown(p: Progress): Promise<void> {
+  await new VmTier().down(p);
+  await new NetnsTier().down(p);
+}
+
+export async function labUp(p: Progress, forced?: string): Promise<LabTier> {
+  const name = chooseTier(forced);
+  p.note(`lvsha lab: ${name === 'netns' ? 'namespace tier (the host kernel has IPVS or --tier netns)' : 'VM tier (qemu TCG, kernel with IPVS; the host kernel has none)'}`);
+  await labDown(p);
+  const t = tierOf(name);
+  await t.up(p);
+  return t;
+}
+
+export async function runScenarioCli(t: LabTier, name: string, p: Progress): Promise<ScenarioOutcome> {
+  const sc = findScenario(name);
+  if (!sc) throw new Error(`unknown scenario '${name}' (one of: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  p.note(`scenario ${sc.name} on the ${t.name} tier: ${sc.title}`);
+  const o = await runScenario(t, sc, {
+    step: (label, fn) => p.step(label, fn),
+    result: (r) => p.note(formatOutcome(r)),
+  });
+  for (const e of o.errors) p.note(`ERROR ${e}`);
+  p.note(`scenario ${sc.name} (${t.name}): ${o.pass ? 'PASS' : 'FAIL'} in ${o.seconds.toFixed(1)} s`);
+  return o;
+}
+
+export function registerLab(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('the real lab: the reference deployment in network namespaces (host kernel) or in a qemu VM (kernel with IPVS)');
+
+  lab
+    .command('up')
+    .description('build the lab: namespaces when this kernel has IPVS, else the VM (it stays up until `lab down`)')
+    .option('--tier <tier>', 'netns or vm (default: chosen from the kernel)')
+    .action(async (o: { tier?: string }) => {
+      needRoot();
+      const p = new Progress();
+      const t0 = Date.now();
+      try {
+        const t = await labUp(p, o.tier);
+        p.note(`lab up on the ${t.name} tier in ${((Date.now() - t0) / 1000).toFixed(1)} s; try: lvsha lab run -- lvsha doctor`);
+      } catch (e) {
+        process.exitCode = 1;
+        p.note(`lab up failed: ${(e as Error).message}`);
+      }
+    });
+
+  lab
+    .command('down')
+    .description('remove every namespace, process, VM and share the lab made (idempotent)')
+    .action(async () => {
+      needRoot();
+      await labDown(new Progress());
+    });
+
+  lab
+    .command('status')
+    .description('which tier is up and what it holds')
+    .action(async () => {
+      const tier = readTier();
+      process.stdout.write(`tier file: ${tier ?? 'none'}\n${new NetnsTier().describe()}\n${new VmTier().describe()}\n`);
+      const t = currentTier();
+      if (t?.isUp()) {
+        const r = await t.exec('echo "VIP holders: [$(vip_holders)]"; for h in "${DIRECTORS[@]}"; do echo "$h heartbeat: $(in_host "$h" cl_status hbstatus 2>&1 | head -1)"; done; if ipvs_available; then in_host frontal1 ipvsadm -Ln; fi', [], 60);
+        process.stdout.write(r.stdout + r.stderr);
+      } else process.exitCode = 3;
+    });
+
+  lab
+    .command('scenario [name]')
+    .description(`run one scenario (${SCENARIOS.map((s) => s.name).join(', ')}) on the lab that is up; prints each check's output and PASS/FAIL`)
+    .option('--list', 'list the scenarios', false)
+    .action(async (name: string | undefined, o: { list: boolean }) => {
+      if (o.list || !name) {
+        for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(22)} [${s.tiers.join(',')}] ${s.title}\n`);
+        return;
+      }
+      needRoot();
+      const r = await runScenarioCli(upTier(), name, new Progress(process.stdout));
+      process.exitCode = r.pass ? 0 : 1;
+    });
+
+  lab
+    .command('run')
+    .description('run CMD on the lab\'s monitoring host (namespace lvsha-mon) with LVSHA_CONFIG, LVSHA_SSH_KEY, LVSHA_KNOWN_HOSTS and PATH (bin/) set: lvsha lab run -- lvsha doctor')
+    .argument('<cmd...>', 'command and arguments')
+    .option('--host <name>', 'another lab host (frontal1, reel1, client...)', 'mon')
+    .option('-t, --timeout <seconds>', 'time bound', '300')
+    .allowUnknownOption()
+    .action(async (cmd: string[], o: { host: string; timeout: string }) => {
+      needRoot();
+      const t = upTier();
+      const timeout = Number(o.timeout);
+      if (t.name === 'netns') {
+        // Straight on this host: the command's output streams to the terminal.
+        const r = await runHost(['bash', '-c', `. lab/netns/lib.sh; in_host "$1" bash -c 'cd "$0" 2>/dev/null || cd /; exec "$@"' "\${@:2}"`, 'lab', o.host, process.cwd(), ...cmd], {
+          timeoutSec: timeout,
+          stdio: 'inherit',
+          env: { ...process.env, ...labEnvWithPath() },
+        });
+        process.exitCode = r.rc;
+      } else {
+        const r = await t.exec(`in_host "$1" bash -c 'cd "$0" 2>/dev/null || cd /; exec "$@"' "\${@:2}"`, [o.host, process.cwd(), ...cmd], timeout);
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        process.exitCode = r.rc;
+      }
+    });
+}
+
+function labEnvWithPath(): Record<string, string> {
+  return { ...labEnv(), LVSHA_LAB_DIR: LAB_DIR, PATH: `${REPO}/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
+}

@@ -1,0 +1,349 @@
+import { ExecResult, LabTier, TierName } from './tiers';
+
+/**
+ * The lab's scenarios: one definition drives `lvsha lab scenario NAME` and the e2e tests
+ * (test/e2e/). Steps are bash snippets run in the lab's control context with
+ * lab/netns/lib.sh sourced (in_host, vip_holders, crash_host, traffic...); expectations run
+ * a real check (or a real program) on one lab host and assert its exit code and first line.
+ */
+
+/** One assertion: run `cmd` (bash, PATH has bin/, $SSH = the lab's SSH options) on `host`. */
+export interface Expectation {
+  /** Short name for reports: `vip`, `heartbeat frontal2`... */
+  label: string;
+  /** Lab host (namespace) to run on: mon, client, frontal1..., or `lab` for the control context (lib.sh functions). */
+  host: string;
+  cmd: string;
+  /** Expected exit code (a check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). */
+  exit: number;
+  /** Expected first line of stdout. */
+  firstLine: RegExp;
+  /** Retry for up to this many seconds until it matches (states that settle, e.g. ldirectord's checks). */
+  within?: number;
+  /** Only on these tiers (default: every tier the scenario runs on). */
+  tiers?: TierName[];
+}
+
+export interface Step {
+  label: string;
+  sh: string;
+  /** Time bound in seconds. */
+  timeout: number;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** Tiers it can run on: the IPVS scenarios need the VM (a kernel with IPVS). */
+  tiers: TierName[];
+  setup: Step[];
+  expect: Expectation[];
+  /** Run whatever happened, to put the lab back to healthy. */
+  heal: Step[];
+}
+
+const VIP = '192.168.0.3';
+const F1 = '192.168.0.1';
+const F2 = '192.168.0.2';
+const R1 = '192.168.0.4';
+const R2 = '192.168.0.5';
+
+// -t 60: over SSH the arp check reads many files (8-10 s on the host kernel, more under TCG).
+const check = (name: string, args = '') => `lvsha check ${name}${args ? ` ${args}` : ''} -t 60 $SSH`;
+const checks = {
+  vip: (args = '') => ({ host: 'mon', cmd: check('vip', args) }),
+  heartbeat: (addr: string) => ({ host: 'mon', cmd: check('heartbeat', `-H ${addr}`) }),
+  ipvs: (addr: string, args = '') => ({ host: 'mon', cmd: check('ipvs', `-H ${addr}${args ? ` ${args}` : ''}`) }),
+  sync: (addr: string) => ({ host: 'mon', cmd: check('sync', `-H ${addr}`) }),
+  /** On the director itself: the sorry page is on its loopback. */
+  sorry: (director: string) => ({ host: director, cmd: 'lvsha check sorry -t 60' }),
+  /** From the client: the active ARP view (broadcast arping on the client's eth0). */
+  arp: (addr: string) => ({ host: 'client', cmd: check('arp', `-H ${addr} --arp-from localhost --arp-interface eth0`) }),
+};
+const ARP_VIEW = '--arp-from localhost --arp-interface eth0';
+
+/** The state the lab must be in before a scenario: frontal1 alone holds the VIP, peers see each other. */
+const HEALTHY_WAIT: Step = {
+  label: 'lab healthy: frontal1 alone holds the VIP, both directors see each other',
+  sh: `wait_until 60 0.2 holders_are frontal1 || die "holders: [$(vip_holders)]"; wait_peers_active 60
+if ipvs_available; then
+  wait_until 90 0.5 in_host frontal1 sh -c "ipvsadm -Ln | grep -c '^  ->.*Route' | grep -qx 2" || die "IPVS table of frontal1: $(in_host frontal1 ipvsadm -Ln)"
+fi`,
+  timeout: 200,
+};
+/** Back to the boot state after a scenario that moved the VIP or restarted Heartbeat. */
+const FAILBACK_WAIT: Step = { ...HEALTHY_WAIT, label: 'back to healthy (frontal1 holds the VIP again)' };
+
+const CLIENT_NEIGH_FLUSH = 'ip -n "$(ns client)" neigh flush all; ip -n "$(ns mon)" neigh flush all';
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'healthy',
+    title: 'the reference deployment, healthy: every check OK (IPVS ones: VM tier), exporter green',
+    tiers: ['netns', 'vm'],
+    setup: [HEALTHY_WAIT],
+    expect: [
+      { label: 'vip', ...checks.vip(ARP_VIEW), exit: 0, firstLine: /^LVS VIP OK - 192\.168\.0\.3 on frontal1 \(eth0:0\)/ },
+      { label: 'heartbeat frontal1', ...checks.heartbeat(F1), exit: 0, firstLine: /^LVS HEARTBEAT OK - frontal1: peer frontal2 active/ },
+      { label: 'heartbeat frontal2', ...checks.heartbeat(F2), exit: 0, firstLine: /^LVS HEARTBEAT OK - frontal2: peer frontal1 active/ },
+      { label: 'arp reel1', ...checks.arp(R1), exit: 0, firstLine: /^LVS ARP OK/ },
+      { label: 'arp reel2', ...checks.arp(R2), exit: 0, firstLine: /^LVS ARP OK/ },
+      { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 0, firstLine: /^LVS SORRY OK - HTTP\/1\.[01] 200/ },
+      { label: 'sorry frontal2', ...checks.sorry('frontal2'), exit: 0, firstLine: /^LVS SORRY OK - HTTP\/1\.[01] 200/ },
+      // Host kernel: no IPVS, and the checks say so.
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - IPVS not available in this kernel/, tiers: ['netns'] },
+      { label: 'sync frontal1', ...checks.sync(F1), exit: 2, firstLine: /^LVS SYNC CRITICAL - IPVS not available in this kernel/, tiers: ['netns'] },
+      // Kernel with IPVS: ldirectord's table on the active director, both sync daemons everywhere.
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 30, tiers: ['vm'] },
+      { label: 'ipvs frontal2 (passive: empty table)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - passive director: 192\.168\.0\.3 not held here/, tiers: ['vm'] },
+      { label: 'sync frontal1', ...checks.sync(F1), exit: 0, firstLine: /^LVS SYNC OK - master and backup sync daemons \(syncid 1, eth0\)/, tiers: ['vm'] },
+      { label: 'sync frontal2', ...checks.sync(F2), exit: 0, firstLine: /^LVS SYNC OK - master and backup sync daemons \(syncid 1, eth0\)/, tiers: ['vm'] },
+      { label: 'traffic through the VIP (DR; persistence: one real server per client)', host: 'lab', cmd: 'traffic 12', exit: 0, firstLine: /^traffic: 12 of 12 requests answered; \[reel[12]\]=12$/, tiers: ['vm'] },
+      { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: none$/, tiers: ['vm'] },
+      { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: (ipvs|sync|,)+$/, tiers: ['netns'] },
+    ],
+    heal: [],
+  },
+  {
+    name: 'director-crash',
+    title: 'the active director crashes (kill -9 of Heartbeat, switch port down): the VIP moves to frontal2',
+    tiers: ['netns', 'vm'],
+    setup: [
+      HEALTHY_WAIT,
+      { label: 'crash frontal1', sh: 'crash_host frontal1; date +%s%3N > "$STATE/crash.t0"', timeout: 20 },
+      {
+        label: 'frontal2 takes the VIP',
+        // frontal1 keeps its (stale) VIP on a dead link: wait for frontal2 among the holders
+        sh: `f2_holds() { [[ " $(vip_holders) " == *" frontal2 "* ]]; }
+wait_until 60 0.1 f2_holds || die "holders: [$(vip_holders)]"
+wait_until 30 0.2 nodestatus_is frontal2 frontal1 dead || die "frontal2 does not read frontal1 dead"
+echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the crash"`,
+        timeout: 100,
+      },
+    ],
+    expect: [
+      { label: 'vip', ...checks.vip(), exit: 1, firstLine: /^LVS VIP WARNING - .*192\.168\.0\.3 running on backup frontal2/ },
+      { label: 'heartbeat frontal2', ...checks.heartbeat(F2), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - peer frontal1 is dead/ },
+      { label: 'heartbeat frontal1 (unreachable)', ...checks.heartbeat(F1), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - / },
+      { label: 'ipvs frontal2 (took over the table)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 60, tiers: ['vm'] },
+    ],
+    heal: [
+      { label: 'reboot frontal1 (auto_failback)', sh: 'reboot_host frontal1', timeout: 60 },
+      FAILBACK_WAIT,
+    ],
+  },
+  {
+    name: 'split-brain',
+    title: 'heartbeats dropped between the directors (nft udp/694): both take the VIP',
+    tiers: ['netns', 'vm'],
+    setup: [
+      HEALTHY_WAIT,
+      {
+        label: 'drop udp/694 on both directors',
+        sh: `for h in "\${DIRECTORS[@]}"; do in_host "$h" nft -f - <<<'table inet lvsha_split {
+  chain input { type filter hook input priority 0; policy accept; udp dport 694 drop; }
+}'; done`,
+        timeout: 20,
+      },
+      { label: 'both directors hold the VIP', sh: `wait_until 60 0.1 holders_are frontal1 frontal2 || die "holders: [$(vip_holders)]"; ${CLIENT_NEIGH_FLUSH}`, timeout: 70 },
+    ],
+    expect: [
+      { label: 'vip (with the ARP view)', ...checks.vip(ARP_VIEW), exit: 2, firstLine: /^LVS VIP CRITICAL - split brain: frontal1, frontal2 hold 192\.168\.0\.3/ },
+      {
+        label: 'arping from the client sees two MACs',
+        host: 'client',
+        cmd: `arping -b -c 3 -I eth0 ${VIP} | sed -n 's/.*\\[\\(.*\\)\\].*/\\1/p' | sort -u | tr '\\n' ' '; echo`,
+        exit: 0,
+        firstLine: /^02:1A:00:00:00:01 02:1A:00:00:00:02 $/i,
+      },
+      { label: 'heartbeat frontal1', ...checks.heartbeat(F1), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - peer frontal2 is dead/ },
+    ],
+    heal: [
+      { label: 'let heartbeats through again', sh: `for h in "\${DIRECTORS[@]}"; do in_host "$h" nft delete table inet lvsha_split 2>/dev/null || true; done`, timeout: 20 },
+      // Heartbeat restarts itself on both directors after a partition: ~25 s without a holder.
+      { ...FAILBACK_WAIT, sh: `wait_until 120 0.2 holders_are frontal1 || die "holders: [$(vip_holders)]"\n${FAILBACK_WAIT.sh}`, timeout: 320 },
+      { label: 'record the new Heartbeat PIDs', sh: 'for h in "${DIRECTORS[@]}"; do echo "$(heartbeat_master "$h")" >"$PIDS/$h.heartbeat.pid"; done', timeout: 20 },
+    ],
+  },
+  {
+    name: 'real-server-down',
+    title: "reel1's web server stops: ldirectord removes it from the IPVS table",
+    tiers: ['vm'],
+    setup: [HEALTHY_WAIT, { label: 'stop the HTTP server of reel1', sh: 'stop_pidfile reel1.httpd', timeout: 20 }],
+    expect: [
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 1, firstLine: /^LVS IPVS WARNING - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.4:80 removed from the table/, within: 60 },
+      { label: 'traffic goes to reel2 only', host: 'lab', cmd: 'traffic 6', exit: 0, firstLine: /^traffic: 6 of 6 requests answered; \[reel2\]=6$/ },
+    ],
+    heal: [{ label: 'start the HTTP server of reel1', sh: 'start_httpd reel1', timeout: 20 }, HEALTHY_WAIT],
+  },
+  {
+    name: 'all-real-servers-down',
+    title: "both real servers' web servers stop: ldirectord puts the fallback (sorry server) in",
+    tiers: ['vm'],
+    setup: [HEALTHY_WAIT, { label: 'stop the HTTP servers of reel1 and reel2', sh: 'stop_pidfile reel1.httpd; stop_pidfile reel2.httpd', timeout: 20 }],
+    expect: [
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 },
+      { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
+      { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+    ],
+    heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 20 }, HEALTHY_WAIT],
+  },
+  {
+    name: 'drained',
+    title: 'reel2 drained by hand (ipvsadm -e ... -w 0): reported as drained, not failed',
+    tiers: ['vm'],
+    setup: [HEALTHY_WAIT, { label: 'weight 0 for reel2', sh: `in_host frontal1 ipvsadm -e -t ${VIP}:80 -r ${R2}:80 -g -w 0`, timeout: 20 }],
+    expect: [
+      { label: 'ipvs frontal1 --drained reel2', ...checks.ipvs(F1, `--drained ${R2}`), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live/ },
+      { label: 'ipvs frontal1 (not told)', ...checks.ipvs(F1), exit: 1, firstLine: /^LVS IPVS WARNING - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.5:80 weight 0 \(by hand\?/ },
+    ],
+    heal: [{ label: 'weight 1 for reel2', sh: `in_host frontal1 ipvsadm -e -t ${VIP}:80 -r ${R2}:80 -g -w 1`, timeout: 20 }],
+  },
+  {
+    name: 'sync-stopped',
+    title: "frontal1's master sync daemon stopped",
+    tiers: ['vm'],
+    setup: [HEALTHY_WAIT, { label: 'ipvsadm --stop-daemon master on frontal1', sh: 'in_host frontal1 ipvsadm --stop-daemon master', timeout: 20 }],
+    expect: [{ label: 'sync frontal1', ...checks.sync(F1), exit: 2, firstLine: /^LVS SYNC CRITICAL - master sync daemon not running on / }],
+    heal: [{ label: 'start it again', sh: 'in_host frontal1 ipvsadm --start-daemon master --syncid=1 --mcast-interface eth0', timeout: 20 }],
+  },
+  {
+    name: 'sync-working',
+    title: "connections through the VIP reach frontal2's table as SYNC entries",
+    tiers: ['vm'],
+    setup: [HEALTHY_WAIT, { label: 'client traffic through the VIP', sh: 'traffic 20', timeout: 120 }],
+    expect: [
+      { label: 'sync frontal2 (backup side)', ...checks.sync(F2), exit: 0, firstLine: /^LVS SYNC OK - master and backup sync daemons \(syncid 1, eth0\), \d+ local, [1-9]\d* synced connections/, within: 20 },
+      { label: 'SYNC rows on frontal2', host: 'frontal2', cmd: "grep -c ' SYNC ' /proc/net/ip_vs_conn_sync", exit: 0, firstLine: /^[1-9]\d*$/ },
+    ],
+    heal: [],
+  },
+  {
+    name: 'arp-leak',
+    title: 'reel2 with the default ARP sysctls (0/0): it answers ARP for the VIP',
+    tiers: ['netns', 'vm'],
+    setup: [HEALTHY_WAIT, { label: 'default ARP sysctls on reel2', sh: `set_arp_sysctls reel2 0 0 0 0; ${CLIENT_NEIGH_FLUSH}`, timeout: 20 }],
+    expect: [
+      { label: 'arp reel2', ...checks.arp(R2), exit: 2, firstLine: /^LVS ARP CRITICAL - reel2 answers ARP for 192\.168\.0\.3 on eth0 \(arp_ignore=0, arp_announce=0\); reel2 \(02:1a:00:00:00:05\) answered ARP/ },
+      { label: 'vip (ARP view names reel2)', ...checks.vip(ARP_VIEW), exit: 2, firstLine: /^LVS VIP CRITICAL - .*MACs answer ARP for 192\.168\.0\.3: .*\(reel2\)/ },
+      { label: 'arp reel1 still fine', ...checks.arp(R1), exit: 0, firstLine: /^LVS ARP OK/ },
+    ],
+    heal: [{ label: 'ARP sysctls back on reel2', sh: `set_arp_sysctls reel2 1 2 1 2; ${CLIENT_NEIGH_FLUSH}`, timeout: 20 }],
+  },
+  {
+    name: 'vip-missing-on-lo',
+    title: "the VIP is missing from reel1's lo",
+    tiers: ['netns', 'vm'],
+    setup: [HEALTHY_WAIT, { label: 'remove the VIP from reel1 lo', sh: `ip -n "$(ns reel1)" addr del ${VIP}/32 dev lo`, timeout: 20 }],
+    expect: [{ label: 'arp reel1', ...checks.arp(R1), exit: 2, firstLine: /^LVS ARP CRITICAL - reel1 lacks 192\.168\.0\.3 on lo/ }],
+    heal: [{ label: 'VIP back on reel1 lo', sh: `ip -n "$(ns reel1)" addr add ${VIP}/32 dev lo 2>/dev/null || true`, timeout: 20 }],
+  },
+];
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
+
+// ----------------------------------------------------------------------------- running
+
+export interface ExpectationOutcome {
+  expectation: Expectation;
+  pass: boolean;
+  rc: number;
+  firstLine: string;
+  output: string;
+  stderr: string;
+  tries: number;
+  seconds: number;
+}
+
+export interface ScenarioOutcome {
+  scenario: string;
+  tier: TierName;
+  pass: boolean;
+  /** Setup or heal failures, in order. */
+  errors: string[];
+  results: ExpectationOutcome[];
+  seconds: number;
+}
+
+export interface RunHooks {
+  /** Called around each step and expectation (progress display, logs). */
+  step?<T>(label: string, fn: (waiting: (w: string) => void) => Promise<T>): Promise<T>;
+  /** Each expectation's outcome once known. */
+  result?(o: ExpectationOutcome): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runStep(tier: LabTier, s: Step, hooks: RunHooks): Promise<ExecResult> {
+  const go = async () => {
+    const r = await tier.exec(`set -o pipefail\n${s.sh}`, [], s.timeout);
+    if (r.rc !== 0) throw new Error(`${s.label}: rc ${r.rc}${r.timedOut ? ' (timed out)' : ''}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-4).join(' / ')}`);
+    return r;
+  };
+  return hooks.step ? hooks.step(s.label, go) : go();
+}
+
+/** Runs one expectation (retrying up to `within` seconds) and reports what it saw. */
+export async function runExpectation(tier: LabTier, e: Expectation): Promise<ExpectationOutcome> {
+  const t0 = Date.now();
+  const deadline = t0 + (e.within ?? 0) * 1000;
+  let tries = 0;
+  for (;;) {
+    tries++;
+    const r = e.host === 'lab' ? await tier.exec(e.cmd, [], 90) : await tier.exec('in_host "$1" bash -c \'cd "$0" || exit 97; eval "$1"\' "$PWD" "$2"', [e.host, e.cmd], 120);
+    const firstLine = r.stdout.split('\n')[0] ?? '';
+    const pass = r.rc === e.exit && e.firstLine.test(firstLine);
+    if (pass || Date.now() >= deadline || tries >= 60) {
+      return { expectation: e, pass, rc: r.rc, firstLine, output: r.stdout, stderr: r.stderr, tries, seconds: (Date.now() - t0) / 1000 };
+    }
+    await sleep(2000);
+  }
+}
+
+/** Setup, expectations, heal (always). */
+export async function runScenario(tier: LabTier, sc: Scenario, hooks: RunHooks = {}): Promise<ScenarioOutcome> {
+  const t0 = Date.now();
+  const out: ScenarioOutcome = { scenario: sc.name, tier: tier.name, pass: false, errors: [], results: [], seconds: 0 };
+  if (!sc.tiers.includes(tier.name)) {
+    out.errors.push(`scenario ${sc.name} needs the ${sc.tiers.join(' or ')} tier (the lab is on the ${tier.name} tier)`);
+    return out;
+  }
+  try {
+    for (const s of sc.setup) await runStep(tier, s, hooks);
+    for (const e of sc.expect.filter((x) => !x.tiers || x.tiers.includes(tier.name))) {
+      const go = async (waiting: (w: string) => void) => {
+        if (e.within) waiting(`up to ${e.within} s for the state to settle`);
+        return runExpectation(tier, e);
+      };
+      const r = hooks.step ? await hooks.step(`check: ${e.label}`, go) : await go(() => undefined);
+      out.results.push(r);
+      hooks.result?.(r);
+    }
+  } catch (e) {
+    out.errors.push((e as Error).message);
+  } finally {
+    for (const s of sc.heal) {
+      try {
+        await runStep(tier, s, hooks);
+      } catch (e) {
+        out.errors.push(`heal: ${(e as Error).message}`);
+        break;
+      }
+    }
+  }
+  out.pass = out.errors.length === 0 && out.results.length > 0 && out.results.every((r) => r.pass);
+  out.seconds = (Date.now() - t0) / 1000;
+  return out;
+}
+
+/** Human report of one expectation. */
+export function formatOutcome(o: ExpectationOutcome): string {
+  const e = o.expectation;
+  const head = `${o.pass ? 'PASS' : 'FAIL'} ${e.label} [${e.host}: ${e.cmd}] rc ${o.rc} (want ${e.exit}), ${o.seconds.toFixed(1)} s${o.tries > 1 ? `, ${o.tries} tries` : ''}`;
+  const body = o.output.trimEnd().split('\n').slice(0, 12).map((l) => `    ${l}`);
+  if (!o.pass) body.push(`    want first line: ${e.firstLine}`);
+  if (!o.pass && o.stderr.trim()) body.push(...o.stderr.trim().split('\n').slice(-4).map((l) => `    stderr: ${l}`));
+  return [head, ...body].join('\n');
+}

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatOutcome, runScenario, Scenario, ScenarioOutcome } from '../../src/lab/scenarios';
+import { LAB_DIR, LabTier, REPO, TierName } from '../../src/lab/tiers';
+import { Progress } from '../../src/lab/progress';
+
+/** What the lab needs on this machine; empty when everything is there. */
+export function missingForLab(tier: TierName): string[] {
+  const miss: string[] = [];
+  if (process.getuid?.() !== 0) miss.push('root');
+  const programs = ['/usr/libexec/heartbeat/heartbeat', 'cl_status', 'busybox', 'nft', 'arping', 'ipvsadm', 'ldirectord', '/usr/sbin/sshd', 'nsenter', 'curl'];
+  if (tier === 'vm') programs.push('qemu-system-x86_64');
+  for (const p of programs) {
+    const ok = p.startsWith('/') ? existsSync(p) : (() => {
+      try {
+        execFileSync('sh', ['-c', `command -v ${p}`], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (!ok) miss.push(p);
+  }
+  if (!existsSync(join(REPO, 'dist', 'cli.js'))) miss.push('dist/ (npx tsc -p tsconfig.json)');
+  return miss;
+}
+
+/**
+ * Whether to run the e2e tests: always in CI (missing prerequisites are an error there, not a
+ * skip), and locally when LVSHA_E2E=1 (they take the machine's lvsha-* namespaces for minutes).
+ */
+export function e2eEnabled(tier: TierName): boolean {
+  const miss = missingForLab(tier);
+  if (process.env.CI) {
+    if (miss.length) throw new Error(`e2e ${tier} tier: missing ${miss.join(', ')} (scripts/install-lab-deps.sh)`);
+    return true;
+  }
+  if (process.env.LVSHA_E2E !== '1' && process.env.LVSHA_E2E !== tier) return false;
+  if (miss.length) throw new Error(`LVSHA_E2E set but missing: ${miss.join(', ')}`);
+  return true;
+}
+
+export const quietProgress = () => new Progress(process.stderr, false);
+
+const outcomes: ScenarioOutcome[] = [];
+
+/** Runs a scenario, logs its report, records it in .lab/e2e-<tier>.json for the summary. */
+export async function runAndReport(tier: LabTier, sc: Scenario): Promise<ScenarioOutcome> {
+  const p = quietProgress();
+  const o = await runScenario(tier, sc, { step: (l, fn) => p.step(l, fn) });
+  const text = [`scenario ${sc.name} (${tier.name}): ${o.pass ? 'PASS' : 'FAIL'} in ${o.seconds.toFixed(1)} s`, ...o.results.map(formatOutcome), ...o.errors.map((e) => `ERROR ${e}`)].join('\n');
+  process.stderr.write(`${text}\n`);
+  outcomes.push(o);
+  mkdirSync(LAB_DIR, { recursive: true });
+  writeFileSync(
+    join(LAB_DIR, `e2e-${tier.name}.json`),
+    JSON.stringify(
+      outcomes.map((x) => ({
+        scenario: x.scenario,
+        tier: x.tier,
+        pass: x.pass,
+        seconds: x.seconds,
+        errors: x.errors,
+        results: x.results.map((r) => ({ label: r.expectation.label, host: r.expectation.host, rc: r.rc, want: r.expectation.exit, pass: r.pass, firstLine: r.firstLine, seconds: r.seconds })),
+      })),
+      null,
+      2,
+    ),
+  );
+  if (!o.pass) throw new Error(text);
+  return o;
+}

@@ -1,0 +1,36 @@
+/**
+ * End-to-end: the namespace tier (host kernel) and every scenario it can run, each asserting
+ * the real checks' exit codes and first lines. Runs in CI (fails there when the lab's
+ * packages are missing) and locally with LVSHA_E2E=1 (or =netns).
+ */
+import { labDown } from '../../src/lab/command';
+import { SCENARIOS } from '../../src/lab/scenarios';
+import { NetnsTier } from '../../src/lab/tiers';
+import { e2eEnabled, quietProgress, runAndReport } from './lab';
+
+const enabled = e2eEnabled('netns');
+const d = enabled ? describe : describe.skip;
+
+d('lab, namespace tier', () => {
+  const tier = new NetnsTier();
+  beforeAll(async () => {
+    await labDown(quietProgress());
+    await tier.up(quietProgress());
+  }, 300_000);
+  afterAll(async () => {
+    await labDown(quietProgress());
+  }, 300_000);
+
+  for (const sc of SCENARIOS.filter((s) => s.tiers.includes('netns'))) {
+    test(`scenario ${sc.name}`, async () => {
+      await runAndReport(tier, sc);
+    }, 600_000);
+  }
+
+  test('down leaves nothing behind', async () => {
+    await labDown(quietProgress());
+    const { readdirSync, existsSync } = await import('node:fs');
+    const ns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('lvsha-')) : [];
+    expect(ns).toEqual([]);
+  }, 300_000);
+});

@@ -32,11 +32,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     ['./lab/command', 'registerLab'],
     ['./install/command', 'registerInstall'],
   ] as const) {
-    try {
-      (require(mod) as Record<string, (p: Command) => void>)[fn]!(program);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-    }
+    (require(mod) as Record<string, (p: Command) => void>)[fn]!(program);
   }
   try {
     await program.parseAsync(argv, { from: 'user' });

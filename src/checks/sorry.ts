@@ -233,7 +233,8 @@ export const sorryCheck: CheckDef<SorryOptions> = {
     // With -H the page is fetched FROM that director through the SSH connection (a
     // direct-tcpip channel), so its loopback sorry server is reachable as it sees it.
     const remote = !!o.hostname && !/^(localhost|127\.0\.0\.1|::1)$/.test(o.hostname);
-    const tunnel = remote ? ctx.source().openTcp : undefined;
+    const src = ctx.source();
+    const tunnel = remote && src.openTcp ? src.openTcp.bind(src) : undefined;
     if (remote && !tunnel && LOOPBACK.test(u.hostname)) {
       throw new UsageError(`${url} is on the loopback of ${o.hostname}, not reachable from here`);
     }

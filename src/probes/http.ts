@@ -147,6 +147,9 @@ export function probeHttp(o: HttpProbeOptions): Promise<HttpOutcome> {
     };
     if (o.connect) {
       const open = o.connect;
+      // Node uses options.createConnection only when no agent is given (agent: false
+      // would create one, and an agent connects by itself).
+      delete reqOpts.agent;
       // Node's callback form of createConnection: the stream arrives asynchronously.
       (reqOpts as { createConnection?: unknown }).createConnection = (_opts: unknown, cb: (err: Error | null, s?: import('node:stream').Duplex) => void) => {
         open(hostname, port).then(

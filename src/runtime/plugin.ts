@@ -180,7 +180,8 @@ export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.ar
           keyPath: opts.sshKey,
           knownHostsPath: opts.knownHosts,
           sudo: opts.sudo,
-          connectTimeoutMs: Math.min(remaining(), 5000),
+          // -t is the one bound the user set: a slow handshake may use all of it.
+          connectTimeoutMs: remaining(),
           timeoutMs: remaining(),
           onRun,
         });

@@ -350,13 +350,16 @@ describe('-H: the page is fetched from the director through its SSH connection',
   const available = sshdAvailable();
   if (!available && process.env.CI) throw new Error('openssh-server is required in CI');
   (available ? test : test.skip)('OK through the tunnel; refused port is CRITICAL with the cause', async () => {
-    const sshd = await startSshd('127.0.0.2');
+    const sshd = await startSshd('127.0.0.2', 'DEBUG1');
     try {
       const ssh = ['-H', '127.0.0.2', '--ssh-port', String(sshd.port), '--ssh-key', sshd.userKey, '--known-hosts', sshd.knownHosts, '--no-engaged'];
       const ok = await plugin([...ssh, '-u', url(), '-v']);
       expect(ok.code).toBe(0);
       expect(ok.first).toMatch(/^LVS SORRY OK - /);
       expect(ok.out).toContain('fetched from 127.0.0.2 through its SSH connection');
+      // The page really came through sshd (same machine here, so a direct connection would
+      // also have worked: sshd's own log is the proof).
+      expect(sshd.log()).toMatch(new RegExp(`direct-tcpip.*127\\.0\\.0\\.1.*${httpPort}|target 127\\.0\\.0\\.1 port ${httpPort}`));
       const refused = await plugin([...ssh, '-u', url('/', refusedPort)]);
       expect(refused.code).toBe(2);
       expect(refused.first).toMatch(/^LVS SORRY CRITICAL - /);

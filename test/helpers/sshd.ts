@@ -25,13 +25,15 @@ export interface TestSshd {
   knownHosts: string;
   wrongKnownHosts: string;
   emptyKnownHosts: string;
+  /** What sshd logged so far (-e: stderr). */
+  log(): string;
   stop(): Promise<void>;
 }
 
 const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
 
 /** A real OpenSSH sshd on 127.0.0.1 (free port), with keys generated for this test only. */
-export async function startSshd(listen = '127.0.0.1'): Promise<TestSshd> {
+export async function startSshd(listen = '127.0.0.1', logLevel = 'INFO'): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsha-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
   const otherHostKey = join(dir, 'other_host_ed25519');
@@ -56,6 +58,7 @@ export async function startSshd(listen = '127.0.0.1'): Promise<TestSshd> {
       'UsePAM no',
       'PermitRootLogin prohibit-password',
       'MaxStartups 100',
+      `LogLevel ${logLevel}`,
       // bash reads ~/.bashrc for commands from sshd when SHLVL < 2: not wanted in tests.
       'SetEnv SHLVL=1',
       '',
@@ -89,6 +92,7 @@ export async function startSshd(listen = '127.0.0.1'): Promise<TestSshd> {
     knownHosts,
     wrongKnownHosts,
     emptyKnownHosts,
+    log: () => log,
     async stop() {
       child.kill('SIGTERM');
       for (let i = 0; i < 40 && child.exitCode === null && child.signalCode === null; i++) await new Promise((r) => setTimeout(r, 50));

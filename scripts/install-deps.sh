@@ -3,7 +3,7 @@
 set -euo pipefail
 # sshd for the SSH source tests; the real programs that must accept the generated files
 # (promtool, keepalived, ldirectord, nagios4, icinga2, apache2, nginx, visudo).
-PKGS=(openssh-server openssh-client sudo iproute2 procps util-linux systemd prometheus keepalived ldirectord nagios4 icinga2 apache2 nginx)
+PKGS=(openssh-server openssh-client sudo iproute2 procps util-linux systemd monitoring-plugins-basic prometheus keepalived ldirectord nagios4 icinga2 apache2 nginx)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -78,7 +78,7 @@ export function registerDoctor(program: Command): void {
                 const i = ssh.indexOf(k);
                 return i >= 0 ? ssh[i + 1] : undefined;
               };
-              s = new SshSource({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: timeout * 1000 });
+              s = new SshSource({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600) });
             }
             sources.set(h, s);
           }

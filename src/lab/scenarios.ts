@@ -62,6 +62,15 @@ const checks = {
 };
 const ARP_VIEW = '--arp-from localhost --arp-interface eth0';
 
+/**
+ * `lvsha doctor` from the monitoring host, keeping the row of CHECK on HOST: the expectation
+ * reads that row as the first line, and the exit code is doctor's (the worst state of all).
+ */
+const doctorRow = (check: string, host: string) => ({
+  host: 'mon',
+  cmd: `set -o pipefail; lvsha doctor -t 60 --no-color | grep -E '^${check} +${host.replace(/\+/g, '\\+')} '`,
+});
+
 /** The state the lab must be in before a scenario: frontal1 alone holds the VIP, peers see each other. */
 const HEALTHY_WAIT: Step = {
   label: 'lab healthy: frontal1 alone holds the VIP, both directors see each other',
@@ -98,6 +107,9 @@ export const SCENARIOS: Scenario[] = [
       { label: 'ipvs frontal2 (passive: empty table)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - passive director: 192\.168\.0\.3 not held here/, tiers: ['vm'] },
       { label: 'sync frontal1', ...checks.sync(F1), exit: 0, firstLine: /^LVS SYNC OK - master and backup sync daemons \(syncid 1, eth0\)/, tiers: ['vm'] },
       { label: 'sync frontal2', ...checks.sync(F2), exit: 0, firstLine: /^LVS SYNC OK - master and backup sync daemons \(syncid 1, eth0\)/, tiers: ['vm'] },
+      // doctor: the same verdicts in one table (the host kernel's missing IPVS makes it exit 2)
+      { label: 'doctor: vip row', ...doctorRow('vip', 'frontal1+frontal2'), exit: 2, firstLine: /^vip +frontal1\+frontal2 +OK +192\.168\.0\.3 on frontal1 \(eth0:0\)/, tiers: ['netns'] },
+      { label: 'doctor: sorry row (through SSH to the director loopback)', ...doctorRow('sorry', 'frontal2'), exit: 2, firstLine: /^sorry +frontal2 +OK +HTTP\/1\.[01] 200/, tiers: ['netns'] },
       { label: 'traffic through the VIP (DR; persistence: one real server per client)', host: 'lab', cmd: 'traffic 12', exit: 0, firstLine: /^traffic: 12 of 12 requests answered; \[reel[12]\]=12$/, tiers: ['vm'] },
       { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: none$/, tiers: ['vm'] },
       { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: (ipvs|sync|,)+$/, tiers: ['netns'] },
@@ -125,6 +137,7 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
       { label: 'vip', ...checks.vip(), exit: 1, firstLine: /^LVS VIP WARNING - .*192\.168\.0\.3 running on backup frontal2/ },
       { label: 'heartbeat frontal2', ...checks.heartbeat(F2), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - peer frontal1 is dead/ },
       { label: 'heartbeat frontal1 (unreachable)', ...checks.heartbeat(F1), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - / },
+      { label: 'doctor: heartbeat frontal2 row', ...doctorRow('heartbeat', 'frontal2'), exit: 2, firstLine: /^heartbeat +frontal2 +CRITICAL +peer frontal1 is dead/, tiers: ['netns'] },
       { label: 'ipvs frontal2 (took over the table)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 60, tiers: ['vm'] },
     ],
     heal: [
@@ -157,6 +170,7 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
         firstLine: /^02:1A:00:00:00:01 02:1A:00:00:00:02 $/i,
       },
       { label: 'heartbeat frontal1', ...checks.heartbeat(F1), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - peer frontal2 is dead/ },
+      { label: 'doctor: vip row', ...doctorRow('vip', 'frontal1+frontal2'), exit: 2, firstLine: /^vip +frontal1\+frontal2 +CRITICAL +split brain: frontal1, frontal2 hold 192\.168\.0\.3/, tiers: ['netns'] },
     ],
     heal: [
       { label: 'let heartbeats through again', sh: `for h in "\${DIRECTORS[@]}"; do in_host "$h" nft delete table inet lvsha_split 2>/dev/null || true; done`, timeout: 20 },
@@ -227,6 +241,7 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
       { label: 'arp reel2', ...checks.arp(R2), exit: 2, firstLine: /^LVS ARP CRITICAL - reel2 answers ARP for 192\.168\.0\.3 on eth0 \(arp_ignore=0, arp_announce=0\); reel2 \(02:1a:00:00:00:05\) answered ARP/ },
       { label: 'vip (ARP view names reel2)', ...checks.vip(ARP_VIEW), exit: 2, firstLine: /^LVS VIP CRITICAL - .*MACs answer ARP for 192\.168\.0\.3: .*\(reel2\)/ },
       { label: 'arp reel1 still fine', ...checks.arp(R1), exit: 0, firstLine: /^LVS ARP OK/ },
+      { label: 'doctor: arp reel2 row', ...doctorRow('arp', 'reel2'), exit: 2, firstLine: /^arp +reel2 +CRITICAL +reel2 answers ARP for 192\.168\.0\.3 on eth0/, tiers: ['netns'] },
     ],
     heal: [{ label: 'ARP sysctls back on reel2', sh: `set_arp_sysctls reel2 1 2 1 2; ${CLIENT_NEIGH_FLUSH}`, timeout: 20 }],
   },
@@ -235,7 +250,10 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     title: "the VIP is missing from reel1's lo",
     tiers: ['netns', 'vm'],
     setup: [HEALTHY_WAIT, { label: 'remove the VIP from reel1 lo', sh: `ip -n "$(ns reel1)" addr del ${VIP}/32 dev lo`, timeout: 20 }],
-    expect: [{ label: 'arp reel1', ...checks.arp(R1), exit: 2, firstLine: /^LVS ARP CRITICAL - reel1 lacks 192\.168\.0\.3 on lo/ }],
+    expect: [
+      { label: 'arp reel1', ...checks.arp(R1), exit: 2, firstLine: /^LVS ARP CRITICAL - reel1 lacks 192\.168\.0\.3 on lo/ },
+      { label: 'doctor: arp reel1 row', ...doctorRow('arp', 'reel1'), exit: 2, firstLine: /^arp +reel1 +CRITICAL +reel1 lacks 192\.168\.0\.3 on lo/, tiers: ['netns'] },
+    ],
     heal: [{ label: 'VIP back on reel1 lo', sh: `ip -n "$(ns reel1)" addr add ${VIP}/32 dev lo 2>/dev/null || true`, timeout: 20 }],
   },
 ];

@@ -180,8 +180,9 @@ export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.ar
           keyPath: opts.sshKey,
           knownHostsPath: opts.knownHosts,
           sudo: opts.sudo,
-          // -t is the one bound the user set: a slow handshake may use all of it.
-          connectTimeoutMs: remaining(),
+          // A slow handshake may use most of -t, but not all: a director that does not answer
+          // must still be reported (unreachable) before the plugin itself times out.
+          connectTimeoutMs: Math.max(1000, Math.floor(remaining() * 0.6)),
           timeoutMs: remaining(),
           onRun,
         });

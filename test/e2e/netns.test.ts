@@ -6,6 +6,7 @@
 import { labDown } from '../../src/lab/command';
 import { SCENARIOS } from '../../src/lab/scenarios';
 import { NetnsTier } from '../../src/lab/tiers';
+import { nagiosInLab } from '../clients/nagios-lab';
 import { e2eEnabled, quietProgress, runAndReport } from './lab';
 
 const enabled = e2eEnabled('netns');
@@ -26,6 +27,12 @@ d('lab, namespace tier', () => {
       await runAndReport(tier, sc);
     }, 600_000);
   }
+
+  // The real client: a throwaway Nagios 4 in the monitoring namespace runs the generated
+  // objects against the lab, healthy then split brain, and the test reads what it recorded.
+  test('Nagios 4 in lvsha-mon: healthy, then split brain', async () => {
+    await nagiosInLab(tier, '/usr/sbin/nagios4');
+  }, 300_000);
 
   test('down leaves nothing behind', async () => {
     await labDown(quietProgress());

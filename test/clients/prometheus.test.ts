@@ -1,0 +1,211 @@
+/**
+ * Prometheus (the real server, Debian prometheus) scrapes two `lvsha exporter` processes with
+ * the scrape configuration and alerting rules `lvsha generate` wrote, and its HTTP API shows
+ * the targets up, the IPVS series, and the alerts firing when the captures say so.
+ *
+ * Each exporter stands for one director: `--root` holds the real IPVS capture of its table and
+ * `--ip`/`--cl-status`/`--ipvsadm` replay that director's real captures of the current scenario
+ * (harness.ts). Phases, in one Prometheus run: healthy (no alert), ldirectord fallback on
+ * frontal1 (LvshaFallbackEngaged), split brain (LvshaSplitBrain). The test copy of the
+ * configuration keeps only the `lvsha-directors` job (the other jobs probe the deployment's
+ * hosts over SSH), points it at the two exporters, and scrapes/evaluates every second; the
+ * rules are the generated file unchanged (both alerts have `for: 0s`).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { clientTest, Daemon, Fatal, freePort, generate, hostPrograms, hostRoot, httpGet, REPO, setIpvsState, tempDir, waitFor } from './harness';
+
+interface Alert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: string;
+}
+
+async function api<T>(base: string, path: string): Promise<T> {
+  const r = await httpGet(`${base}${path}`, 5000);
+  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${r.body}`);
+  const j = JSON.parse(r.body) as { status: string; data: T };
+  if (j.status !== 'success') throw new Error(`${path}: ${r.body}`);
+  return j.data;
+}
+
+async function startExporter(dir: string, host: 'frontal1' | 'frontal2', config: string): Promise<{ daemon: Daemon; port: number }> {
+  const p = (name: string) => join(dir, 'hosts', host, name);
+  const daemon = new Daemon(`exporter ${host}`, [
+    process.execPath,
+    join(REPO, 'bin', 'lvsha'),
+    'exporter',
+    '--listen',
+    '127.0.0.1:0',
+    '--config',
+    config,
+    '--root',
+    join(dir, 'roots', host),
+    '--ip',
+    p('ip'),
+    '--cl-status',
+    p('cl_status'),
+    '--ipvsadm',
+    p('ipvsadm'),
+  ]);
+  const port = await waitFor(
+    `the ${host} exporter to listen`,
+    () => {
+      if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
+      return m ? Number(m[1]) : undefined;
+    },
+    15_000,
+    50,
+  );
+  return { daemon, port };
+}
+
+clientTest(
+  ['prometheus'],
+  'a throwaway Prometheus with the generated scrape config and rules: targets up, IPVS series, LvshaFallbackEngaged and LvshaSplitBrain fire',
+  async ([prometheus]) => {
+    const t0 = Date.now();
+    const dir = tempDir('prometheus');
+    const daemons: Daemon[] = [];
+    try {
+      // The exporters serve the reference deployment; sorry.url points at a closed port here
+      // (the sorry probe fails, which is served as lvsha_probe_success 0, not as an error).
+      const etc = generate(join(dir, 'generated'), null);
+      const scenarioFile = join(dir, 'scenario');
+      writeFileSync(scenarioFile, 'healthy\n');
+      for (const h of ['frontal1', 'frontal2'] as const) {
+        hostPrograms(dir, scenarioFile, h);
+        hostRoot(dir, undefined, h);
+      }
+      const config = join(dir, 'deployment.json');
+      const dep = JSON.parse(readFileSync(join(etc, 'lvsha', 'deployment.json'), 'utf8'));
+      dep.sorry = { url: `http://127.0.0.1:${await freePort()}/` };
+      writeFileSync(config, JSON.stringify(dep));
+
+      const ex: Record<string, number> = {};
+      for (const h of ['frontal1', 'frontal2'] as const) {
+        const e = await startExporter(dir, h, config);
+        daemons.push(e.daemon);
+        ex[h] = e.port;
+      }
+
+      // The test copy of the generated configuration.
+      const gen = parse(readFileSync(join(etc, 'prometheus', 'lvsha.yml'), 'utf8'));
+      const rulesText = readFileSync(join(etc, 'prometheus', 'lvsha-rules.yml'), 'utf8');
+      const rules = parse(rulesText);
+      const ruleFor = (name: string) => rules.groups[0].rules.find((r: { alert?: string }) => r.alert === name)?.for;
+      expect([ruleFor('LvshaFallbackEngaged'), ruleFor('LvshaSplitBrain')]).toEqual(['0s', '0s']);
+      const pdir = join(dir, 'prometheus');
+      mkdirSync(join(pdir, 'data'), { recursive: true });
+      writeFileSync(join(pdir, 'lvsha-rules.yml'), rulesText);
+      const job = gen.scrape_configs.find((j: { job_name: string }) => j.job_name === 'lvsha-directors');
+      expect(job.static_configs.map((s: { labels: { director: string } }) => s.labels.director)).toEqual(['frontal1', 'frontal2']);
+      for (const s of job.static_configs) s.targets = [`127.0.0.1:${ex[s.labels.director]}`];
+      const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
+      writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
+
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const prom = new Daemon('prometheus', [
+        prometheus!,
+        `--config.file=${join(pdir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(pdir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ]);
+      daemons.push(prom);
+      await waitFor(
+        'prometheus to be ready',
+        async () => {
+          if (prom.exited) throw new Fatal(`prometheus exited: ${prom.out}`);
+          return (await httpGet(`${base}/-/ready`, 2000)).status === 200 ? true : undefined;
+        },
+        30_000,
+        200,
+      );
+      const ready = Date.now();
+
+      // Targets up, with the generated labels.
+      type Targets = { activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] };
+      const targets = await waitFor(
+        'both targets up',
+        async () => {
+          const d = await api<Targets>(base, '/api/v1/targets');
+          return d.activeTargets.length === 2 && d.activeTargets.every((t) => t.health === 'up') ? d.activeTargets : undefined;
+        },
+        20_000,
+      );
+      process.stderr.write(`prometheus /api/v1/targets: ${JSON.stringify(targets.map((t) => ({ job: t.labels.job, director: t.labels.director, instance: t.labels.instance, health: t.health })))}\n`);
+      expect(targets.map((t) => [t.labels.job, t.labels.director]).sort()).toEqual([
+        ['lvsha-directors', 'frontal1'],
+        ['lvsha-directors', 'frontal2'],
+      ]);
+
+      type Vector = { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+      const query = (expr: string) => api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const alerts = async () => (await api<{ alerts: Alert[] }>(base, '/api/v1/alerts')).alerts;
+      const firing = async (name: string) => (await alerts()).filter((a) => a.labels.alertname === name && a.state === 'firing');
+
+      // healthy: ldirectord's table on frontal1 (2 real servers), frontal1 alone holds the VIP.
+      const backends = await waitFor(
+        'the IPVS series of frontal1',
+        async () => {
+          const r = await query('lvsha_ipvs_backend_weight{director="frontal1"}');
+          return r.result.length === 2 ? r.result : undefined;
+        },
+        15_000,
+      );
+      process.stderr.write(`prometheus query lvsha_ipvs_backend_weight{director="frontal1"}: ${JSON.stringify(backends.map((b) => [b.metric.remote_address, b.metric.local_address, b.metric.local_port, b.metric.proto, b.value[1]]))}\n`);
+      expect(backends.map((b) => `${b.metric.local_address}:${b.metric.local_port} ${b.metric.proto} -> ${b.metric.remote_address}:${b.metric.remote_port} = ${b.value[1]}`).sort()).toEqual([
+        '192.168.0.3:80 TCP -> 192.168.0.4:80 = 1',
+        '192.168.0.3:80 TCP -> 192.168.0.5:80 = 1',
+      ]);
+      const held = await waitFor('sum(lvsha_vip_held) = 1', async () => {
+        const r = await query('sum(lvsha_vip_held{job="lvsha-directors",vip="192.168.0.3"})');
+        return r.result[0]?.value[1] === '1' ? r.result : undefined;
+      }, 15_000);
+      expect(held[0]!.value[1]).toBe('1');
+      // Rules evaluated at least twice since the series exist: nothing of ours fires.
+      await new Promise((r) => setTimeout(r, 2500));
+      const healthyAlerts = (await alerts()).filter((a) => ['LvshaSplitBrain', 'LvshaFallbackEngaged', 'LvshaNoVipHolder'].includes(a.labels.alertname!));
+      expect(healthyAlerts).toEqual([]);
+      const healthyAt = Date.now();
+
+      // ldirectord fallback: every real server down, only 127.0.0.1:80 left in frontal1's table.
+      setIpvsState(join(dir, 'roots', 'frontal1'), 'ldirectord-fallback');
+      const fb = await waitFor('LvshaFallbackEngaged firing', async () => {
+        const f = await firing('LvshaFallbackEngaged');
+        return f.length ? f : undefined;
+      }, 20_000);
+      const fallbackAt = Date.now();
+      process.stderr.write(`prometheus /api/v1/alerts LvshaFallbackEngaged: ${JSON.stringify(fb)}\n`);
+      expect(fb).toHaveLength(1);
+      expect(fb[0]!.labels).toMatchObject({ alertname: 'LvshaFallbackEngaged', severity: 'critical', director: 'frontal1', local_address: '192.168.0.3', local_port: '80', proto: 'TCP' });
+      expect(fb[0]!.annotations.summary).toBe('Sorry server engaged for 192.168.0.3:80');
+
+      // split brain: each director's own capture shows it holding the VIP.
+      writeFileSync(scenarioFile, 'split-brain\n');
+      const sb = await waitFor('LvshaSplitBrain firing', async () => {
+        const f = await firing('LvshaSplitBrain');
+        return f.length ? f : undefined;
+      }, 20_000);
+      const splitAt = Date.now();
+      process.stderr.write(`prometheus /api/v1/alerts LvshaSplitBrain: ${JSON.stringify(sb)}\n`);
+      expect(sb).toHaveLength(1);
+      expect(sb[0]!.labels).toMatchObject({ alertname: 'LvshaSplitBrain', severity: 'critical', vip: '192.168.0.3' });
+      expect(sb[0]!.annotations.description).toBe('2 directors hold 192.168.0.3: clients are split between them. Stop Heartbeat on one, check the link between the directors.');
+      const sum = await query('sum(lvsha_vip_held{job="lvsha-directors",vip="192.168.0.3"})');
+      expect(sum.result[0]!.value[1]).toBe('2');
+
+      process.stderr.write(
+        `prometheus timings: exporters+server ready ${((ready - t0) / 1000).toFixed(1)} s; healthy checked ${((healthyAt - ready) / 1000).toFixed(1)} s later; fallback alert ${((fallbackAt - healthyAt) / 1000).toFixed(1)} s after the table changed; split-brain alert ${((splitAt - fallbackAt) / 1000).toFixed(1)} s after the scenario changed\n`,
+      );
+    } finally {
+      for (const d of daemons.reverse()) await d.stop(10_000);
+      require('node:fs').rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  90_000,
+);

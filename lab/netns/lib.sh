@@ -14,7 +14,7 @@
 # inside one, reboot(2) only ends the node's PID namespace, like a crash.
 
 LAB_NETNS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-LAB_DIR="${LVSHA_LAB_DIR:-/work/main/.lab}"
+LAB_DIR="${LVSHA_LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.lab}"
 STATE="$LAB_DIR/netns"            # runtime state: pids, node dirs, logs
 PIDS="$STATE/pids"
 KEYS="$LAB_DIR/ssh"               # kept across runs (stable known_hosts)

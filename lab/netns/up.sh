@@ -4,7 +4,7 @@
 # Directors run Heartbeat (VIP 192.168.0.3 on eth0:0) and a sorry server on
 # 0.0.0.0:80 (and, where the kernel has IPVS, both sync daemons); real servers hold the VIP on lo with arp_ignore/arp_announce
 # and serve their own name on :80; the four servers run sshd on :22.
-# Environment: LVSHA_LAB_DIR (state, default /work/main/.lab), LVSHA_LAB_ETC
+# Environment: LVSHA_LAB_DIR (state, default .lab/ in the repository), LVSHA_LAB_ETC
 # (config tree, default lab/netns/etc), LVSHA_HB_TIMINGS (see lib.sh),
 # LVSHA_LAB_LDIRECTORD=0 (strip ldirectord::www.cf from haresources; default 1:
 # keep it: without IP_VS every ipvsadm call of ldirectord fails and is logged,

@@ -344,6 +344,24 @@ withProgram('sh', 'sh -n accepts the init script', (sh) => {
 });
 
 /**
+ * The real servers' sysctl file, applied by the real `sysctl -p` inside a fresh network
+ * namespace made for this test (unshare -n: its own /proc/sys/net, nothing else touched),
+ * then read back from the kernel.
+ */
+const canNetns = process.getuid?.() === 0 && which('unshare') !== undefined;
+(canNetns ? withProgram : (p: string, n: string) => test.skip(`${p}: ${n} [SKIPPED: needs root and unshare]`, () => undefined))(
+  'sysctl',
+  'sysctl -p of the real servers\' file in a network namespace sets arp_ignore=1, arp_announce=2 on all and lo',
+  (sysctl) => {
+    const file = join(tree, 'reel1', 'etc', 'sysctl.d', '90-lvs-dr.conf');
+    const script = `${sysctl} -q -p ${file} && for i in all lo; do for k in arp_ignore arp_announce; do printf '%s.%s=%s\\n' $i $k "$(cat /proc/sys/net/ipv4/conf/$i/$k)"; done; done`;
+    const r = run(['unshare', '-n', 'sh', '-c', script]);
+    expect(show(r)).toBe(show({ ...r, status: 0, stderr: '' }));
+    expect(r.stdout).toBe('all.arp_ignore=1\nall.arp_announce=2\nlo.arp_ignore=1\nlo.arp_announce=2\n');
+  },
+);
+
+/**
  * The rule allows exactly the sync check's command: sudo itself is asked (`sudo -l -U`), with
  * the snippet bind-mounted over /etc/sudoers.d inside a private mount namespace (root only;
  * the machine's sudoers is never touched).

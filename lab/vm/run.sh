@@ -48,6 +48,7 @@ qemu-system-x86_64 -accel tcg -nographic -m 1024 -smp 1 -nic none -no-reboot \
   -append 'console=ttyS0 quiet loglevel=1 panic=-1' \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$SHARE,mount_tag=share,security_model=none,multidevs=remap" \
+  -virtfs "local,path=$REPO,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
   < /dev/null > "$SHARE/console.log" 2>&1 &
 QPID=$!
 HARD=$((T + 60)); timed_out=0

@@ -11,6 +11,13 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /var/log
 mount -t tmpfs tmpfs /var/lock 2>/dev/null
+# The repository comes as its own read-only share (tag `repo`), mounted at its host path:
+# it may live under a directory the tmpfs mounts above hide (a clone in /tmp, say).
+[ -f /share/env ] && . /share/env
+if [ -n "${LVSHA_REPO:-}" ]; then
+  mkdir -p "$LVSHA_REPO" 2>/dev/null
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 repo "$LVSHA_REPO" 2>/dev/null || true
+fi
 hostname lvsha-vm
 ip link set lo up
 depmod -a "$(cat /lvsha/kernel-release)" 2>/dev/null

@@ -302,6 +302,8 @@ export class VmTier implements LabTier {
         '-append', 'console=ttyS0 quiet loglevel=1 panic=-1',
         '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
         '-virtfs', `local,path=${share},mount_tag=share,security_model=none,multidevs=remap`,
+        // the repository on its own: the guest's /tmp is a tmpfs, and a clone may live there
+        '-virtfs', `local,path=${REPO},mount_tag=repo,security_model=none,readonly=on,multidevs=remap`,
       ],
       { detached: true, stdio: ['ignore', log, log] },
     );

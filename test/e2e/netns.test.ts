@@ -6,7 +6,9 @@
 import { labDown } from '../../src/lab/command';
 import { SCENARIOS } from '../../src/lab/scenarios';
 import { NetnsTier } from '../../src/lab/tiers';
+import { icinga2InLab } from '../clients/icinga2-lab';
 import { nagiosInLab } from '../clients/nagios-lab';
+import { prometheusInLab } from '../clients/prometheus-lab';
 import { e2eEnabled, quietProgress, runAndReport } from './lab';
 
 const enabled = e2eEnabled('netns');
@@ -32,6 +34,16 @@ d('lab, namespace tier', () => {
   // objects against the lab, healthy then split brain, and the test reads what it recorded.
   test('Nagios 4 in lvsha-mon: healthy, then split brain', async () => {
     await nagiosInLab(tier, '/usr/sbin/nagios4');
+  }, 300_000);
+
+  // Prometheus in the monitoring namespace scraping lvsha exporter on both directors, with
+  // the generated rules: healthy, then LvshaSplitBrain firing in a real split brain.
+  test('Prometheus in lvsha-mon, exporters in the directors: healthy, then split brain', async () => {
+    await prometheusInLab(tier, { prometheus: '/usr/bin/prometheus', promtool: '/usr/bin/promtool' });
+  }, 300_000);
+
+  test('Icinga 2 in lvsha-mon: lvs-vip and lvs-heartbeat of frontal1 OK with perfdata', async () => {
+    await icinga2InLab(tier, '/usr/sbin/icinga2');
   }, 300_000);
 
   test('down leaves nothing behind', async () => {

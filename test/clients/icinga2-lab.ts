@@ -5,11 +5,12 @@
 // checks are off; the test forces `lvs-vip` and `lvs-heartbeat` of frontal1 through the command
 // pipe, so the checks reach the real directors over SSH, and reads what the PerfdataWriter
 // recorded: OK and the plugins' perfdata. The lab must be up and healthy (it waits for that).
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { findScenario, Step } from '../../src/lab/scenarios';
 import { LabTier, labEnv, REPO } from '../../src/lab/tiers';
 import { Daemon, Fatal, generate, q, tempDir, waitFor, writeWrappers } from './harness';
+import { writeIcinga2Instance } from './icinga2';
 
 async function steps(tier: LabTier, list: Step[]): Promise<void> {
   for (const s of list) {
@@ -52,59 +53,12 @@ export async function icinga2InLab(tier: LabTier, icinga2: string): Promise<LabI
     await steps(tier, findScenario('healthy')!.setup);
 
     const t = join(dir, 'icinga2');
-    for (const d of ['etc', 'lib', 'log', 'cache', 'spool', 'run/icinga2', 'perfdata']) mkdirSync(join(t, d), { recursive: true });
-    const conf = join(t, 'etc', 'icinga2.conf');
-    writeFileSync(
-      conf,
-      `const PluginDir = "${plugins}"
-const NodeName = "lvsha-lab-test"
-const ZoneName = NodeName
-include <itl>
-include <plugins>
-object IcingaApplication "app" {
-  enable_host_checks = false
-  enable_service_checks = false
-  enable_notifications = false
-  enable_event_handlers = false
-  enable_perfdata = true
-}
-object CheckerComponent "checker" { }
-object ExternalCommandListener "command" {
-  command_path = "${t}/run/icinga2.cmd"
-}
-object FileLogger "main-log" {
-  severity = "information"
-  path = "${t}/log/icinga2.log"
-}
-object PerfdataWriter "perfdata" {
-  service_perfdata_path = "${t}/perfdata/service-perfdata"
-  service_temp_path = "${t}/perfdata/service-perfdata.tmp"
-  host_perfdata_path = "${t}/perfdata/host-perfdata"
-  host_temp_path = "${t}/perfdata/host-perfdata.tmp"
-  // $service.output$ holds the long output too (several lines): last.
-  service_format_template = "SERVICE\\t$host.name$\\t$service.name$\\t$service.state$\\t$service.perfdata$\\t$service.output$"
-  rotation_interval = 1s
-}
-include "${join(etc, 'icinga2', 'conf.d')}/*.conf"
-`,
-    );
-    const defines = [
-      `-DConfiguration.ConfigDir=${t}/etc`,
-      `-DConfiguration.DataDir=${t}/lib`,
-      `-DConfiguration.LogDir=${t}/log`,
-      `-DConfiguration.CacheDir=${t}/cache`,
-      `-DConfiguration.SpoolDir=${t}/spool`,
-      `-DConfiguration.InitRunDir=${t}/run`,
-      `-DConfiguration.PidPath=${t}/run/icinga2/icinga2.pid`,
-      `-DConfiguration.VarsPath=${t}/cache/icinga2.vars`,
-      `-DConfiguration.ObjectsPath=${t}/cache/icinga2.debug`,
-      `-DConfiguration.StatePath=${t}/lib/icinga2.state`,
-      `-DConfiguration.ModAttrPath=${t}/lib/modified-attributes.conf`,
-    ];
+    const inst = writeIcinga2Instance(t, { pluginDir: plugins, confD: join(etc, 'icinga2', 'conf.d'), nodeName: 'lvsha-lab-test' });
+    const conf = inst.conf;
     // `ip netns exec` execs icinga2 (whose wrapper script execs the binary): the child's PID is the daemon's.
-    daemon = new Daemon('icinga2', ['ip', 'netns', 'exec', 'lvsha-mon', icinga2, 'daemon', '-c', conf, ...defines], { ICINGA2_USER: 'root', ICINGA2_GROUP: 'root' });
+    daemon = new Daemon('icinga2', ['ip', 'netns', 'exec', 'lvsha-mon', icinga2, 'daemon', '-c', conf, ...inst.defines], inst.env);
     const d = daemon;
-    const pipe = join(t, 'run', 'icinga2.cmd');
+    const pipe = inst.pipe;
     await waitFor('icinga2 (in lvsha-mon) to open its command pipe', () => {
       if (d.exited) throw new Fatal(`icinga2 exited:\n${d.out}`);
       return existsSync(pipe) && statSync(pipe).isFIFO() ? true : undefined;
@@ -118,7 +72,7 @@ include "${join(etc, 'icinga2', 'conf.d')}/*.conf"
     writeSync(fd, EXPECT.map((e) => `[${now}] SCHEDULE_FORCED_SVC_CHECK;frontal1;${e.service};${now}\n`).join(''));
     closeSync(fd);
 
-    const perfDir = join(t, 'perfdata');
+    const perfDir = inst.perfDir;
     const records = await waitFor('the perfdata writer to record the forced checks of frontal1', () => {
       if (d.exited) throw new Fatal(`icinga2 exited:\n${d.out}`);
       const lines = readdirSync(perfDir)
@@ -139,7 +93,7 @@ include "${join(etc, 'icinga2', 'conf.d')}/*.conf"
       const r = records.find((x) => x.service === e.service)!;
       if (r.state !== 'OK' || !e.output.test(r.output) || !e.perfdata.test(r.perfdata)) throw new Error(`icinga2 recorded frontal1/${e.service}: state ${r.state} "${r.output}" | ${r.perfdata}`);
     }
-    const log = readFileSync(join(t, 'log', 'icinga2.log'), 'utf8');
+    const log = readFileSync(inst.log, 'utf8');
     const warnings = log.split('\n').filter((l) => /warning\/|critical\//.test(l));
     if (warnings.length) process.stderr.write(`icinga2 (lab) log warnings:\n${warnings.join('\n')}\n`);
     const timings = `lab Icinga 2: daemon ready ${((startedAt - t0) / 1000).toFixed(1)} s after start (generate + healthy wait included); forced checks recorded ${((recordedAt - startedAt) / 1000).toFixed(1)} s later`;

@@ -6,10 +6,10 @@
  * that only the check the test forces (SCHEDULE_FORCED_SVC_CHECK through the pipe) runs:
  * lvs-ipvs of frontal1, reading the real IPVS capture of ldirectord's table (--root) over SSH.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { constants, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientTest, Daemon, Fatal, LoopbackSite, startLoopbackSite, waitFor } from './harness';
+import { writeIcinga2Instance } from './icinga2';
 
 clientTest(
   ['icinga2', '/usr/sbin/sshd', 'ssh-keygen'],
@@ -21,58 +21,9 @@ clientTest(
     try {
       site = await startLoopbackSite('icinga2');
       const t = join(site.dir, 'icinga2');
-      for (const d of ['etc', 'lib', 'log', 'cache', 'spool', 'run/icinga2', 'perfdata']) mkdirSync(join(t, d), { recursive: true });
-      const conf = join(t, 'etc', 'icinga2.conf');
-      writeFileSync(
-        conf,
-        `const PluginDir = "${site.plugins}"
-const NodeName = "lvsha-client-test"
-const ZoneName = NodeName
-include <itl>
-include <plugins>
-object IcingaApplication "app" {
-  enable_host_checks = false
-  enable_service_checks = false
-  enable_notifications = false
-  enable_event_handlers = false
-  enable_perfdata = true
-}
-object CheckerComponent "checker" { }
-object ExternalCommandListener "command" {
-  command_path = "${t}/run/icinga2.cmd"
-}
-object FileLogger "main-log" {
-  severity = "information"
-  path = "${t}/log/icinga2.log"
-}
-object PerfdataWriter "perfdata" {
-  service_perfdata_path = "${t}/perfdata/service-perfdata"
-  service_temp_path = "${t}/perfdata/service-perfdata.tmp"
-  host_perfdata_path = "${t}/perfdata/host-perfdata"
-  host_temp_path = "${t}/perfdata/host-perfdata.tmp"
-  // $service.output$ holds the long output too (several lines): last.
-  service_format_template = "SERVICE\\t$host.name$\\t$service.name$\\t$service.state$\\t$service.perfdata$\\t$service.output$"
-  rotation_interval = 1s
-}
-include "${join(site.etc, 'icinga2', 'conf.d')}/*.conf"
-`,
-      );
-      const defines = [
-        `-DConfiguration.ConfigDir=${t}/etc`,
-        `-DConfiguration.DataDir=${t}/lib`,
-        `-DConfiguration.LogDir=${t}/log`,
-        `-DConfiguration.CacheDir=${t}/cache`,
-        `-DConfiguration.SpoolDir=${t}/spool`,
-        `-DConfiguration.InitRunDir=${t}/run`,
-        `-DConfiguration.PidPath=${t}/run/icinga2/icinga2.pid`,
-        `-DConfiguration.VarsPath=${t}/cache/icinga2.vars`,
-        `-DConfiguration.ObjectsPath=${t}/cache/icinga2.debug`,
-        `-DConfiguration.StatePath=${t}/lib/icinga2.state`,
-        `-DConfiguration.ModAttrPath=${t}/lib/modified-attributes.conf`,
-      ];
-      const env = { ICINGA2_USER: 'root', ICINGA2_GROUP: 'root' };
-      daemon = new Daemon('icinga2', [icinga2!, 'daemon', '-c', conf, ...defines], env);
-      const pipe = join(t, 'run', 'icinga2.cmd');
+      const inst = writeIcinga2Instance(t, { pluginDir: site.plugins, confD: join(site.etc, 'icinga2', 'conf.d'), nodeName: 'lvsha-client-test' });
+      daemon = new Daemon('icinga2', [icinga2!, 'daemon', '-c', inst.conf, ...inst.defines], inst.env);
+      const pipe = inst.pipe;
       await waitFor(
         'icinga2 to open its command pipe',
         () => {
@@ -90,7 +41,7 @@ include "${join(site.etc, 'icinga2', 'conf.d')}/*.conf"
       writeSync(fd, `[${now}] SCHEDULE_FORCED_SVC_CHECK;frontal1;lvs-ipvs;${now}\n`);
       closeSync(fd);
 
-      const perfDir = join(t, 'perfdata');
+      const perfDir = inst.perfDir;
       const line = await waitFor(
         'the perfdata writer to record lvs-ipvs of frontal1',
         () => {
@@ -109,7 +60,7 @@ include "${join(site.etc, 'icinga2', 'conf.d')}/*.conf"
         return r.found;
       });
       const recordedAt = Date.now();
-      const log = readFileSync(join(t, 'log', 'icinga2.log'), 'utf8');
+      const log = readFileSync(inst.log, 'utf8');
       process.stderr.write(`icinga2 perfdata line:\n${JSON.stringify(line)}\nicinga2.log warnings:\n${log.split('\n').filter((l) => /warning\/|critical\//.test(l)).join('\n')}\n`);
       const [, host, service, state, perfdata, output] = line.split('\t');
       expect([host, service, state]).toEqual(['frontal1', 'lvs-ipvs', 'OK']);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { planFiles } from '../../src/generate/plan';
 import { writeFiles } from '../../src/generate/write';
 import { referenceDeployment } from '../../src/model/reference';
+import { STOCK_CFG } from '../clients/nagios';
 import { otherDeployment, testOptions, tmp } from './helpers';
 
 function which(program: string): string | undefined {
@@ -194,39 +195,7 @@ withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configu
   const me = userInfo().username;
   const group = run(['id', '-gn']).stdout.trim();
   writeFileSync(join(t, 'resource.cfg'), '$USER1$=/usr/lib/nagios/plugins\n');
-  writeFileSync(
-    join(t, 'stock.cfg'),
-    `define timeperiod {
-    timeperiod_name 24x7
-    alias           always
-    monday 00:00-24:00
-    tuesday 00:00-24:00
-    wednesday 00:00-24:00
-    thursday 00:00-24:00
-    friday 00:00-24:00
-    saturday 00:00-24:00
-    sunday 00:00-24:00
-}
-define command {
-    command_name notify-null
-    command_line /bin/true
-}
-define contact {
-    contact_name                  admin
-    host_notification_period      24x7
-    service_notification_period   24x7
-    host_notification_options     d,u,r
-    service_notification_options  w,u,c,r
-    host_notification_commands    notify-null
-    service_notification_commands notify-null
-}
-define contactgroup {
-    contactgroup_name admins
-    alias             admins
-    members           admin
-}
-`,
-  );
+  writeFileSync(join(t, 'stock.cfg'), STOCK_CFG);
   const main = join(t, 'nagios.cfg');
   writeFileSync(
     main,

@@ -162,9 +162,9 @@ describe('probeHttp against real servers on 127.0.0.1', () => {
   test('an abort signal ends the request', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    const r = await get(url('/hang'), { signal: ac.signal, timeoutMs: 5000 });
+    // The probe's own timer is far beyond jest's 60 s: only the signal can end this request.
+    const r = await get(url('/hang'), { signal: ac.signal, timeoutMs: 600_000 });
     expect(r).toMatchObject({ ok: false, kind: 'timeout' });
-    expect(r.timings.total).toBeLessThan(2);
   });
 
   (haveOpenssl ? test : test.skip)('TLS: self-signed refused unless --insecure; SNI sent', async () => {

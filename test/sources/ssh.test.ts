@@ -58,9 +58,8 @@ d('SSH source against a real sshd on loopback', () => {
     const s = src();
     const pidfile = join(sshd.dir, 'hung.pid');
     try {
-      const started = Date.now();
+      // sleep 60 outlives the test's own timeout: rejecting with CommandTimeoutError is the proof.
       await expect(s.run(['sh', '-c', `echo $$ > ${pidfile}; exec sleep 60`], { timeoutMs: 1500 })).rejects.toThrow(CommandTimeoutError);
-      expect(Date.now() - started).toBeLessThan(20000); // bound on the test itself, not a speed claim
       const pid = Number(readFileSync(pidfile, 'utf8'));
       // The remote process must be gone (bounded wait: the KILL crosses sshd).
       let gone = false;

@@ -2,8 +2,8 @@
 // with the objects `lvsha generate` wrote for lab/deployment.yaml, and its checks reach the
 // real directors and real servers over SSH (the lab's key and known_hosts). Scenario healthy,
 // then split brain (src/lab/scenarios.ts: heartbeats dropped by nft on both directors), then
-// the scenario's heal steps. Called by nagios-lab.test.ts (which brings the lab up itself) and
-// meant to be called from test/e2e/netns.test.ts while the lab is up (see lab/clients/README.md).
+// the scenario's heal steps. Called from test/e2e/netns.test.ts while the lab is up (see
+// lab/clients/README.md).
 import { join } from 'node:path';
 import { findScenario, Step } from '../../src/lab/scenarios';
 import { hostHasIpvs, LabTier, labEnv, REPO } from '../../src/lab/tiers';

@@ -4,7 +4,7 @@
  * command lines run unchanged through `$USER1$` wrappers that add the SSH settings of the test
  * sshd and the replay programs, so what the checks read is the real captures of the healthy
  * and split-brain lab scenarios. The lab version (the real deployment in the lab's
- * namespaces) is nagios-lab.test.ts.
+ * namespaces) is nagios-lab.ts, run by test/e2e/netns.test.ts.
  */
 import { join } from 'node:path';
 import { clientTest, LoopbackSite, sleep, startLoopbackSite } from './harness';

@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeSSH } from 'node-ssh';
 import { entriesFor, HostKeyVerdict, parseKnownHosts, verifyHostKey } from './knownHosts';
-import { CommandTimeoutError, RunOptions, RunResult, Source, SshAuthError, UnreachableError } from './source';
+import { ReadAnswer, ReadRequest, parseReadBatch, readAnswerError, readBatchArgv } from './readBatch';
+import { CommandTimeoutError, RunOptions, RunResult, Source, SshAuthError, UnreachableError, describeExit } from './source';
 
 export interface SshSourceOptions {
   host: string;
@@ -112,6 +113,10 @@ export class SshSource implements Source {
       if (/privatekey|private key|parse/i.test(m) && !/ECONN|ETIMEDOUT/.test(m)) throw new SshAuthError(`cannot use SSH key ${keyPath}: ${m}`);
       throw new UnreachableError(`cannot reach ${where} over SSH: ${m}`);
     }
+    // ssh2 leaves Nagle on, and OpenSSH sets TCP_NODELAY only for sessions with a tty: each
+    // command's last small packets then wait for a delayed ACK, ~45 ms per command (measured
+    // here: 46 ms for `true`, 3 ms with it off).
+    ssh.connection?.setNoDelay(true);
     this.ssh = ssh;
     return ssh;
   }
@@ -211,20 +216,58 @@ export class SshSource implements Source {
     });
   }
 
-  async readFile(path: string): Promise<string> {
-    const r = await this.run(['cat', '--', path]);
-    if (r.code !== 0) {
-      const e = new Error(`cannot read ${path} on ${this.o.host}: ${r.stderr.trim()}`) as NodeJS.ErrnoException;
-      if (/No such file/i.test(r.stderr)) e.code = 'ENOENT';
-      throw e;
+  /**
+   * Reads and listings asked for in the same event-loop turn go out as one remote command
+   * (readBatch.ts): the probes issue theirs side by side (Promise.all), so a real server's
+   * ~30 reads take 3 round trips instead of 30 channels.
+   */
+  private batch?: { req: ReadRequest; resolve: (a: ReadAnswer) => void; reject: (e: unknown) => void }[];
+  private static readonly MAX_BATCH = 256;
+
+  private read(req: ReadRequest): Promise<ReadAnswer> {
+    return new Promise((resolve, reject) => {
+      if (!this.batch) {
+        this.batch = [];
+        setImmediate(() => this.flush());
+      }
+      this.batch.push({ req, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const all = this.batch ?? [];
+    this.batch = undefined;
+    for (let i = 0; i < all.length; i += SshSource.MAX_BATCH) {
+      const part = all.slice(i, i + SshSource.MAX_BATCH);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const boundary = (require('node:crypto') as typeof import('node:crypto')).randomBytes(12).toString('hex');
+      this.run(readBatchArgv(boundary, part.map((p) => p.req))).then(
+        (r) => {
+          let answers: ReadAnswer[];
+          try {
+            answers = parseReadBatch(r.stdout, boundary, part.length);
+          } catch (e) {
+            const why = r.code !== 0 ? describeExit(['sh'], r) : (e as Error).message;
+            for (const p of part) p.reject(new Error(`cannot read ${p.req.path} on ${this.o.host}: ${why}`));
+            return;
+          }
+          part.forEach((p, k) => p.resolve(answers[k]!));
+        },
+        (e: unknown) => part.forEach((p) => p.reject(e)),
+      );
     }
-    return r.stdout;
+  }
+
+  async readFile(path: string): Promise<string> {
+    const a = await this.read({ kind: 'f', path });
+    if (!a.ok) throw readAnswerError(path, this.o.host, a);
+    return a.text;
   }
 
   async listDir(path: string): Promise<string[]> {
-    const r = await this.run(['ls', '-1A', '--', path]);
-    if (r.code !== 0) return [];
-    return r.stdout.split('\n').filter((l) => l !== '').sort();
+    const a = await this.read({ kind: 'd', path });
+    if (!a.ok) return [];
+    return a.text.split('\n').filter((l) => l !== '').sort();
   }
 
   async close(): Promise<void> {

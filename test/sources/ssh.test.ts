@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { SshSource, shQuote } from '../../src/sources/ssh';
 import { CommandTimeoutError, SshAuthError, UnreachableError } from '../../src/sources/source';
@@ -32,6 +33,49 @@ d('SSH source against a real sshd on loopback', () => {
       const fail = await s.run(['sh', '-c', 'echo oops >&2; exit 7']);
       expect(fail).toMatchObject({ code: 7, stderr: 'oops\n' });
     } finally {
+      await s.close();
+    }
+  });
+
+  test('reads asked for together go out as ONE remote command, each answered exactly', async () => {
+    const runs: string[][] = [];
+    const s = src({ onRun: (a) => runs.push([...a]) });
+    try {
+      await s.run(['true']);
+      runs.length = 0;
+      const ak = join(sshd.dir, 'authorized_keys');
+      const [a, b, missing, isDir, listing, noDir] = await Promise.allSettled([
+        s.readFile(ak),
+        s.readFile('/proc/sys/net/ipv4/conf/lo/arp_ignore'),
+        s.readFile('/nonexistent/file'),
+        s.readFile(sshd.dir),
+        s.listDir(sshd.dir),
+        s.listDir('/nonexistent/dir'),
+      ]);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]!.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(a).toEqual({ status: 'fulfilled', value: readFileSync(ak, 'utf8') });
+      expect(b).toEqual({ status: 'fulfilled', value: readFileSync('/proc/sys/net/ipv4/conf/lo/arp_ignore', 'utf8') });
+      expect(missing).toMatchObject({ status: 'rejected', reason: { code: 'ENOENT' } });
+      expect(isDir).toMatchObject({ status: 'rejected', reason: { code: 'EISDIR' } });
+      expect(listing).toEqual({ status: 'fulfilled', value: readdirSync(sshd.dir).sort() });
+      expect(noDir).toEqual({ status: 'fulfilled', value: [] });
+      // The next turn's read is a new command.
+      await s.readFile(ak);
+      expect(runs).toHaveLength(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('TCP_NODELAY is set on the connection (else each command waits ~45 ms for a delayed ACK)', async () => {
+    const spy = jest.spyOn(Socket.prototype, 'setNoDelay');
+    const s = src();
+    try {
+      await s.run(['true']);
+      expect(spy.mock.calls.some((c) => c[0] === true)).toBe(true);
+    } finally {
+      spy.mockRestore();
       await s.close();
     }
   });

@@ -385,18 +385,22 @@ export const arpCheck: CheckDef<ArpOptions> = {
     const { vips, notes } = vipsFor(d, o.vip, o.port);
     if (vips.length === 0) throw new UsageError('no VIP to check: the deployment has none; give --vip');
 
+    // Over SSH each wave of reads is one round trip (SshSource batches what is asked for in
+    // the same turn): boot files are fetched alongside the live state, not after it.
+    const persistence = o.persistence ? Promise.all([probeBootSysctl(src), probeAliasPersistence(src, 'lo')]) : undefined;
+    persistence?.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
     const interfaces = await probeInterfaces(src, { ip: o.ip });
     const names = ['all', 'default', 'lo', ...new Set(vips.flatMap((v) => facingInterfaces(interfaces, v).map((i) => i.name)))];
-    const sysctl = await probeArpSysctls(src, names);
-    const protocols = new Set(vips.flatMap((v) => v.ports.map((p) => p.protocol)));
+    const protocols = [...new Set(vips.flatMap((v) => v.ports.map((p) => p.protocol)))];
+    const [sysctl, perProtocol] = await Promise.all([
+      probeArpSysctls(src, names),
+      Promise.all(protocols.map((p) => probeListeners(src, { ss: o.ss, protocol: p }))),
+    ]);
     const listeners: ArpModel['listeners'] = {};
-    for (const p of protocols) listeners[p] = await probeListeners(src, { ss: o.ss, protocol: p });
+    protocols.forEach((p, i) => (listeners[p] = perProtocol[i]!));
     const fallbackName = o.hostname ?? (src.host === 'localhost' ? osHostname() : src.host);
     const model: ArpModel = { server: serverName(d, interfaces, fallbackName), vips, interfaces, sysctl, listeners };
-    if (o.persistence) {
-      model.boot = await probeBootSysctl(src);
-      model.alias = await probeAliasPersistence(src, 'lo');
-    }
+    if (persistence) [model.boot, model.alias] = await persistence;
     if (o.arpFrom) {
       const from = ctx.source(o.arpFrom);
       model.arping = [];

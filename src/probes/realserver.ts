@@ -126,90 +126,123 @@ const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/loc
  */
 export async function probeAliasPersistence(src: Source, iface = 'lo'): Promise<AliasPersistence> {
   const res: AliasPersistence = { read: [], addresses: [], errors: [] };
-  const tryRead = async (path: string): Promise<string | undefined> => {
+  // Reads go out in a few waves of independent requests (one SSH round trip each, see
+  // SshSource): the results are then taken in the order boot would apply them.
+  type Got = { path: string; text?: string; error?: string };
+  const get = async (path: string): Promise<Got> => {
     try {
-      const t = await src.readFile(path);
-      res.read.push(path);
-      return t;
+      return { path, text: await src.readFile(path) };
     } catch (e) {
-      if (!isNotFound(e) && !/EISDIR|EACCES/.test(errorMessage(e))) res.errors.push(`${path}: ${errorMessage(e)}`);
-      return undefined;
+      const quiet = isNotFound(e) || /EISDIR|EACCES/.test(errorMessage(e));
+      return { path, error: quiet ? undefined : `${path}: ${errorMessage(e)}` };
     }
+  };
+  /** tryRead's bookkeeping, applied in order. */
+  const take = (g: Got): string | undefined => {
+    if (g.text !== undefined) res.read.push(g.path);
+    else if (g.error) res.errors.push(g.error);
+    return g.text;
   };
   const keep = (as: PersistedAddress[], file: string) => {
     for (const a of as) if (a.interface.split(':')[0] === iface) res.addresses.push({ ...a, file });
   };
 
-  // Red Hat
+  // Wave 1: every directory listing and the Debian root file.
   const rh = '/etc/sysconfig/network-scripts';
-  for (const name of (await src.listDir(rh).catch(() => [])).filter((n) => n.startsWith(`ifcfg-${iface}`))) {
-    const path = `${rh}/${name}`;
-    const t = await tryRead(path);
-    if (t === undefined) continue;
+  const [rhNames, debianRoot, networkdLists] = await Promise.all([
+    src.listDir(rh).catch(() => [] as string[]),
+    get('/etc/network/interfaces'),
+    Promise.all(NETWORKD_DIRS.map((d) => src.listDir(d).catch(() => [] as string[]))),
+  ]);
+  // networkd: one .network file applies per interface, the first in name order.
+  const chosen = new Map<string, string>();
+  NETWORKD_DIRS.forEach((dir, i) => {
+    for (const n of networkdLists[i]!) if (n.endsWith('.network') && !chosen.has(n)) chosen.set(n, `${dir}/${n}`);
+  });
+  const unitPaths = [...chosen.keys()].sort().map((n) => chosen.get(n)!);
+  const rhPaths = rhNames.filter((n) => n.startsWith(`ifcfg-${iface}`)).map((n) => `${rh}/${n}`);
+
+  // Wave 2: Red Hat files, networkd candidates, and the Debian tree level by level.
+  const unitsP = Promise.all(unitPaths.map(async (path) => {
     try {
-      keep(parseIfcfg(t, name), path);
+      return { path, text: await src.readFile(path) };
     } catch (e) {
-      res.errors.push(`${path}: ${errorMessage(e)}`);
+      return { path, error: e };
     }
-  }
+  }));
+  const rhP = Promise.all(rhPaths.map(get));
 
   // Debian: interfaces, its source lines (bounded: no loops), interfaces.d
-  const seen = new Set<string>();
-  const queue = ['/etc/network/interfaces'];
+  const seen = new Set<string>(['/etc/network/interfaces']);
   const auto = new Set<string>();
   const debian: { file: string; parsed: InterfacesFile }[] = [];
-  while (queue.length > 0 && seen.size < 50) {
-    const path = queue.shift()!;
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const t = await tryRead(path);
-    if (t === undefined) continue;
-    let parsed: InterfacesFile;
-    try {
-      parsed = parseInterfaces(t);
-    } catch (e) {
-      res.errors.push(`${path}: ${errorMessage(e)}`);
-      continue;
+  let level: Got[] = [debianRoot];
+  for (let depth = 0; level.length > 0 && depth < 10; depth++) {
+    const next: string[] = [];
+    for (const g of level) {
+      const t = take(g);
+      if (t === undefined) continue;
+      let parsed: InterfacesFile;
+      try {
+        parsed = parseInterfaces(t);
+      } catch (e) {
+        res.errors.push(`${g.path}: ${errorMessage(e)}`);
+        continue;
+      }
+      debian.push({ file: g.path, parsed });
+      parsed.auto.forEach((a) => auto.add(a));
+      const listed = await Promise.all(
+        parsed.sources.map(async (s): Promise<string[]> => {
+          const target = s.path.startsWith('/') ? s.path : `/etc/network/${s.path}`;
+          if (s.kind === 'source-directory') {
+            // run-parts names only: letters, digits, _ and -
+            return (await src.listDir(target).catch(() => [])).filter((n) => /^[A-Za-z0-9_-]+$/.test(n)).map((n) => `${target}/${n}`);
+          }
+          if (/[*?[]/.test(target)) {
+            const slash = target.lastIndexOf('/');
+            const dir = target.slice(0, slash);
+            const pat = target.slice(slash + 1);
+            return (await src.listDir(dir).catch(() => [])).filter((n) => matchesName(pat, n)).map((n) => `${dir}/${n}`);
+          }
+          return [target];
+        }),
+      );
+      for (const p of listed.flat()) if (!seen.has(p) && seen.size < 50) (seen.add(p), next.push(p));
     }
-    debian.push({ file: path, parsed });
-    parsed.auto.forEach((a) => auto.add(a));
-    for (const s of parsed.sources) {
-      const target = s.path.startsWith('/') ? s.path : `/etc/network/${s.path}`;
-      if (s.kind === 'source-directory') {
-        // run-parts names only: letters, digits, _ and -
-        for (const n of await src.listDir(target).catch(() => [])) if (/^[A-Za-z0-9_-]+$/.test(n)) queue.push(`${target}/${n}`);
-      } else if (/[*?[]/.test(target)) {
-        const slash = target.lastIndexOf('/');
-        const dir = target.slice(0, slash);
-        const pat = target.slice(slash + 1);
-        for (const n of await src.listDir(dir).catch(() => [])) if (matchesName(pat, n)) queue.push(`${dir}/${n}`);
-      } else queue.push(target);
+    level = await Promise.all(next.map(get));
+  }
+
+  // Red Hat first, as before: its files come first in `read`.
+  const debianRead = res.read.splice(0);
+  const debianErrors = res.errors.splice(0);
+  for (const g of await rhP) {
+    const t = take(g);
+    if (t === undefined) continue;
+    const name = g.path.slice(rh.length + 1);
+    try {
+      keep(parseIfcfg(t, name), g.path);
+    } catch (e) {
+      res.errors.push(`${g.path}: ${errorMessage(e)}`);
     }
   }
+  res.read.push(...debianRead);
+  res.errors.push(...debianErrors);
   // `auto lo:1` may sit in another file than the stanza: apply the union of auto lines.
   for (const d of debian) keep(d.parsed.addresses.map((a) => ({ ...a, atBoot: a.atBoot || auto.has(a.interface) })), d.file);
 
-  // systemd-networkd: one .network file applies per interface, the first in name order.
-  const chosen = new Map<string, string>();
-  for (const dir of NETWORKD_DIRS) {
-    for (const n of await src.listDir(dir).catch(() => [])) if (n.endsWith('.network') && !chosen.has(n)) chosen.set(n, `${dir}/${n}`);
-  }
-  for (const n of [...chosen.keys()].sort()) {
-    const path = chosen.get(n)!;
+  for (const u of await unitsP) {
+    const path = u.path;
     // Vendor units (/usr/lib) ship with systemd whether networkd runs or not: they only
     // count as evidence when one of them applies to the interface.
     const vendor = !path.startsWith('/etc/') && !path.startsWith('/run/');
-    let t: string;
-    try {
-      t = await src.readFile(path);
-    } catch (e) {
-      if (!isNotFound(e)) res.errors.push(`${path}: ${errorMessage(e)}`);
+    if (u.text === undefined) {
+      if (!isNotFound(u.error)) res.errors.push(`${path}: ${errorMessage(u.error)}`);
       continue;
     }
     if (!vendor) res.read.push(path);
     let unit: NetworkUnit;
     try {
-      unit = parseNetworkUnit(t);
+      unit = parseNetworkUnit(u.text);
     } catch (e) {
       res.errors.push(`${path}: ${errorMessage(e)}`);
       continue;

@@ -6,17 +6,19 @@
 //      (ipvs collector only) on the same tree. Goal: ratio ≤ 0.5.
 //   2. Heap after 1 000 and 10 000 scrapes (after gc): flat within 10 %.
 //   3. /probe?module=realserver over SSH to a real sshd on 127.0.0.2: pooled connections vs a
-//      new connection per scrape (--pool-size 0). Goal: ≥ 5× faster pooled.
+//      new connection per scrape (--pool-size 0), on loopback and through a loopback relay
+//      adding a LAN's round trip (--rtt-ms 0,1). Goal: ≥ 5× faster pooled.
 // Options: --scrapes N (15) --warmup N (2) --heap N (10000) --services N (1000) --reals N (20)
-//          --skip-heap --skip-ssh --skip-metrics --dist DIR (compiled tree, default ./dist)
+//          --rtt-ms LIST (0,1) --skip-heap --skip-ssh --skip-metrics --dist DIR (compiled tree, default ./dist)
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const { tmpdir } = require('node:os');
 const path = require('node:path');
 const { writeProcTree } = require('./lib/proctree');
 const { startSshd, freePort } = require('./lib/sshd');
+const { startDelayProxy } = require('./lib/delayproxy');
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -201,59 +203,82 @@ async function benchSsh() {
   }
   const { Exporter } = require(path.join(DIST, 'exporter', 'server'));
   const { referenceDeployment } = require(path.join(DIST, 'model', 'reference'));
+  const { SshSource } = require(path.join(DIST, 'sources', 'ssh'));
   const sshd = await startSshd('127.0.0.2');
-  const run = async (poolSize) => {
+  // On loopback the costs are CPU only (key exchange, sshd's fork, the remote programs); a
+  // LAN adds round trips, which is what a pool saves most: the second run goes through a
+  // relay holding each chunk RTT/2 each way (loopback only; this kernel has no netem).
+  const rtts = String(opt('rtt-ms', '0,1'))
+    .split(',')
+    .map(Number)
+    .filter((x) => Number.isFinite(x) && x >= 0);
+  const run = async (poolSize, port, knownHostsPath) => {
     const e = new Exporter({
       host: '127.0.0.1',
       port: 0,
       deployment: referenceDeployment,
       timeout: 10,
       sudo: false,
-      ssh: { port: sshd.port, user: 'root', keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts },
+      ssh: { port, user: 'root', keyPath: sshd.userKey, knownHostsPath },
       programs: {},
       backendLabels: [],
       poolSize,
       poolIdleMs: 60000,
     });
-    const { port } = await e.listen();
+    const { port: httpPort } = await e.listen();
     try {
       const p = `/probe?module=realserver&target=${sshd.address}`;
-      const first = await get(port, p);
+      const first = await get(httpPort, p);
       if (!/lvsha_probe_success\{probe="arp"\} 1/.test(first.body)) throw new Error(`realserver probe over SSH failed:\n${first.body.slice(0, 2000)}`);
-      await timeScrapes(port, p, WARMUP);
-      return (await timeScrapes(port, p, SCRAPES)).times;
+      await timeScrapes(httpPort, p, WARMUP);
+      return (await timeScrapes(httpPort, p, SCRAPES)).times;
     } finally {
       await e.close();
     }
   };
   try {
-    console.log(`# ssh: /probe?module=realserver&target=${sshd.address} over SSH to a real sshd on ${sshd.address}:${sshd.port}`);
-    const pooled = await run(32);
-    const fresh = await run(0);
-    const mp = median(pooled);
-    const mf = median(fresh);
-    console.log(`pooled (--pool-size 32): median ${mp.toFixed(1)} ms over ${SCRAPES}`);
-    console.log(`new connection per scrape (--pool-size 0): median ${mf.toFixed(1)} ms over ${SCRAPES}`);
-    console.log(`ratio new / pooled: ${(mf / mp).toFixed(1)}× (goal ≥ 5×)`);
-    // What the pool saves, alone: one command on an open connection vs connect + command.
-    const { SshSource } = require(path.join(DIST, 'sources', 'ssh'));
-    const o = { host: sshd.address, port: sshd.port, user: 'root', keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts };
-    const kept = new SshSource(o);
-    await kept.run(['true']);
-    const onOpen = [];
-    const fresh1 = [];
-    for (let i = 0; i < SCRAPES; i++) {
-      let t0 = process.hrtime.bigint();
-      await kept.run(['true']);
-      onOpen.push(ms(t0));
-      t0 = process.hrtime.bigint();
-      const f = new SshSource(o);
-      await f.run(['true']);
-      fresh1.push(ms(t0));
-      await f.close();
+    for (const rtt of rtts) {
+      let port = sshd.port;
+      let knownHostsPath = sshd.knownHosts;
+      let proxy;
+      if (rtt > 0) {
+        proxy = await startDelayProxy(sshd.address, sshd.address, sshd.port, rtt / 2);
+        port = proxy.port;
+        knownHostsPath = `${sshd.knownHosts}.${port}`;
+        writeFileSync(knownHostsPath, readFileSync(sshd.knownHosts, 'utf8').replace(`]:${sshd.port} `, `]:${port} `));
+      }
+      const where = rtt > 0 ? `through a relay adding ${rtt} ms of round trip` : 'on loopback';
+      try {
+        console.log(`# ssh: /probe?module=realserver&target=${sshd.address} over SSH to a real sshd on ${sshd.address}, ${where}`);
+        const pooled = await run(32, port, knownHostsPath);
+        const fresh = await run(0, port, knownHostsPath);
+        const mp = median(pooled);
+        const mf = median(fresh);
+        console.log(`pooled (--pool-size 32): median ${mp.toFixed(1)} ms over ${SCRAPES}`);
+        console.log(`new connection per scrape (--pool-size 0): median ${mf.toFixed(1)} ms over ${SCRAPES}`);
+        console.log(`ratio new / pooled (RTT +${rtt} ms): ${(mf / mp).toFixed(1)}× (goal ≥ 5×)`);
+        // What the pool saves, alone: one command on an open connection vs connect + command.
+        const o = { host: sshd.address, port, user: 'root', keyPath: sshd.userKey, knownHostsPath };
+        const kept = new SshSource(o);
+        await kept.run(['true']);
+        const onOpen = [];
+        const fresh1 = [];
+        for (let i = 0; i < SCRAPES; i++) {
+          let t0 = process.hrtime.bigint();
+          await kept.run(['true']);
+          onOpen.push(ms(t0));
+          t0 = process.hrtime.bigint();
+          const f = new SshSource(o);
+          await f.run(['true']);
+          fresh1.push(ms(t0));
+          await f.close();
+        }
+        await kept.close();
+        console.log(`one command (true): ${median(onOpen).toFixed(1)} ms on a pooled connection, ${median(fresh1).toFixed(1)} ms with a new connection: ${(median(fresh1) / median(onOpen)).toFixed(1)}×`);
+      } finally {
+        await proxy?.close();
+      }
     }
-    await kept.close();
-    console.log(`one command (true): ${median(onOpen).toFixed(1)} ms on a pooled connection, ${median(fresh1).toFixed(1)} ms with a new connection: ${(median(fresh1) / median(onOpen)).toFixed(1)}×`);
   } finally {
     await sshd.stop();
   }

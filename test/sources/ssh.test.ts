@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { AddressInfo, Socket, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { SshSource, shQuote } from '../../src/sources/ssh';
 import { CommandTimeoutError, SshAuthError, UnreachableError } from '../../src/sources/source';
@@ -77,6 +77,39 @@ d('SSH source against a real sshd on loopback', () => {
     } finally {
       spy.mockRestore();
       await s.close();
+    }
+  });
+
+  test('a connection reset under the pool: no crash, the command in flight fails as unreachable, the next one reconnects', async () => {
+    // A relay between the source and sshd that the test can reset (RST), like a director
+    // rebooting under a pooled connection.
+    const held = new Set<Socket>();
+    const relay = createServer((c) => {
+      const up = connect({ host: '127.0.0.1', port: sshd.port });
+      for (const x of [c, up]) {
+        held.add(x);
+        x.on('error', () => {});
+        x.on('close', () => held.delete(x));
+      }
+      c.pipe(up).pipe(c);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const port = (relay.address() as AddressInfo).port;
+    const kh = join(sshd.dir, `known_hosts.relay`);
+    writeFileSync(kh, readFileSync(sshd.knownHosts, 'utf8').replace(`]:${sshd.port} `, `]:${port} `));
+    const s = src({ port, knownHostsPath: kh });
+    try {
+      expect((await s.run(['echo', 'one'])).stdout).toBe('one\n');
+      const inFlight = s.run(['sleep', '5'], { timeoutMs: 8000 });
+      await new Promise((r) => setTimeout(r, 300));
+      for (const x of held) x.resetAndDestroy();
+      await expect(inFlight).rejects.toThrow(UnreachableError);
+      // Reconnects through the relay (a new TCP connection).
+      expect((await s.run(['echo', 'two'])).stdout).toBe('two\n');
+    } finally {
+      await s.close();
+      for (const x of held) x.destroy();
+      await new Promise((r) => relay.close(r));
     }
   });
 

@@ -60,25 +60,30 @@ export function registerDoctor(program: Command): void {
       const mine = localAddresses();
       const verbose = Number(o.verbose ?? 0);
       const plan = doctorPlan(d);
+      // One SSH connection per host for the whole run (a director is asked by five checks):
+      // connecting costs more than the commands.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const pool = new (require('../sources/pool') as typeof import('../sources/pool')).SshPool({ maxSize: 64, idleMs: 600_000 });
+      const get = (k: string) => {
+        const i = ssh.indexOf(k);
+        return i >= 0 ? ssh[i + 1] : undefined;
+      };
       const rows = await mapLimit(plan, 6, async (item): Promise<DoctorRow> => {
         const t0 = Date.now();
         const def = loadCheck(item.check);
-        // This host's own checks run locally; the others over SSH (pooled per check run).
+        // This host's own checks run locally; the others over SSH.
         const args = item.address && mine.has(item.address) ? item.args.filter((_, i, a) => a[i] !== '-H' && a[i - 1] !== '-H') : item.args;
         const sources = new Map<string, Source>();
+        const releases: (() => void)[] = [];
         const source = (host?: string): Source => {
           const h = host && !mine.has(host) ? host : 'local';
           let s = sources.get(h);
           if (!s) {
             if (h === 'local') s = new LocalSource({ sudo: !!o.sudo, timeoutMs: timeout * 1000 });
             else {
-              // eslint-disable-next-line @typescript-eslint/no-require-imports
-              const { SshSource } = require('../sources/ssh') as typeof import('../sources/ssh');
-              const get = (k: string) => {
-                const i = ssh.indexOf(k);
-                return i >= 0 ? ssh[i + 1] : undefined;
-              };
-              s = new SshSource({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600) });
+              const lease = pool.acquire({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600) });
+              releases.push(lease.release);
+              s = lease.source;
             }
             sources.set(h, s);
           }
@@ -88,9 +93,11 @@ export function registerDoctor(program: Command): void {
           const r = await runCheckEmbedded(def, [...args, ...ssh, '-t', String(timeout)], { source, deployment: d, deadline: Date.now() + timeout * 1000, verbose });
           return { check: item.check, host: item.host, state: r.state, summary: r.summary, long: r.long ?? [], seconds: (Date.now() - t0) / 1000 };
         } finally {
-          await Promise.all([...sources.values()].map((s) => s.close()));
+          releases.forEach((r) => r());
+          const local = sources.get('local');
+          if (local) await local.close();
         }
-      });
+      }).finally(() => pool.close());
       const w = worst(...rows.map((r) => r.state));
       const colour = o.color === true && process.argv.includes('--color') ? true : o.color !== false && !!process.stdout.isTTY && !env.NO_COLOR;
       if (o.json) process.stdout.write(renderJson(rows, w));

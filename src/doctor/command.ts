@@ -1,8 +1,9 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { networkInterfaces } from 'node:os';
 import { loadCheck } from '../checks/registry';
 import { loadDeployment } from '../model/load';
 import { runCheckEmbedded } from '../runtime/plugin';
+import { Result } from '../runtime/result';
 import { State, worst } from '../runtime/state';
 import { LocalSource } from '../sources/local';
 import { Source } from '../sources/source';
@@ -37,13 +38,20 @@ export function registerDoctor(program: Command): void {
     .option('--config <file>', 'deployment (default $LVSHA_CONFIG, else the embedded reference)')
     .option('--json', 'machine-readable output', false)
     .option('-v, --verbose', 'details under each row (repeatable)', (_: string, p: number) => p + 1, 0)
-    .option('-t, --timeout <seconds>', 'per check', '10')
+    .option('-t, --timeout <seconds>', 'per check (each row ends within it)', (v: string) => {
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError(`--timeout '${v}' is not a positive number of seconds`);
+      return n;
+    }, 10)
     .option('--ssh-user <user>', 'SSH user (default $LVSHA_SSH_USER or root)')
     .option('--ssh-key <file>', 'SSH private key (default $LVSHA_SSH_KEY)')
     .option('--known-hosts <file>', 'known_hosts (default $LVSHA_KNOWN_HOSTS)')
     .option('--ssh-port <port>', 'SSH port (default $LVSHA_SSH_PORT or 22)')
     .option('--sudo', 'privileged programs through sudo -n', false)
-    .option('--color', 'force colour', false)
+    .option('--arp-from <host>', "also look at the VIP's ARP answers from this host on the LAN (vip and arp checks: split brain, ARP leaks)")
+    .option('--arp-interface <if>', 'interface for --arp-from')
+    // No default: undefined = colour on a terminal (unless $NO_COLOR), --color forces it, --no-color never.
+    .option('--color', 'force colour')
     .option('--no-color', 'never colour')
     .action(async (o: Record<string, unknown>) => {
       const loaded = loadDeployment(o.config as string | undefined);
@@ -56,7 +64,8 @@ export function registerDoctor(program: Command): void {
         ...((o.knownHosts ?? env.LVSHA_KNOWN_HOSTS) ? ['--known-hosts', String(o.knownHosts ?? env.LVSHA_KNOWN_HOSTS)] : []),
         ...(o.sudo ? ['--sudo'] : []),
       ];
-      const timeout = Number(o.timeout);
+      const timeout = o.timeout as number;
+      const arpView = o.arpFrom ? ['--arp-from', String(o.arpFrom), ...(o.arpInterface ? ['--arp-interface', String(o.arpInterface)] : [])] : [];
       const mine = localAddresses();
       const verbose = Number(o.verbose ?? 0);
       const plan = doctorPlan(d);
@@ -81,7 +90,9 @@ export function registerDoctor(program: Command): void {
           if (!s) {
             if (h === 'local') s = new LocalSource({ sudo: !!o.sudo, timeoutMs: timeout * 1000 });
             else {
-              const lease = pool.acquire({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600) });
+              // A host that could not be reached is not tried again by every other check of
+              // this run (each attempt would wait for the connect timeout).
+              const lease = pool.acquire({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600), rememberUnreachable: true });
               releases.push(lease.release);
               s = lease.source;
             }
@@ -90,7 +101,18 @@ export function registerDoctor(program: Command): void {
           return s;
         };
         try {
-          const r = await runCheckEmbedded(def, [...args, ...ssh, '-t', String(timeout)], { source, deployment: d, deadline: Date.now() + timeout * 1000, verbose });
+          const extra = item.check === 'vip' || item.check === 'arp' ? arpView : [];
+          const abort = new AbortController();
+          let timer: NodeJS.Timeout | undefined;
+          // -t bounds the row, as it bounds a plugin run: a check still busy then is UNKNOWN.
+          const late = new Promise<Result>((resolve) => {
+            timer = setTimeout(() => {
+              abort.abort();
+              resolve({ state: State.UNKNOWN, summary: `timed out after ${timeout} s` });
+            }, timeout * 1000 + 250);
+          });
+          const run = runCheckEmbedded(def, [...args, ...extra, ...ssh, '-t', String(timeout)], { source, deployment: d, deadline: Date.now() + timeout * 1000, verbose, signal: abort.signal });
+          const r = await Promise.race([run, late]).finally(() => clearTimeout(timer));
           return { check: item.check, host: item.host, state: r.state, summary: r.summary, long: r.long ?? [], seconds: (Date.now() - t0) / 1000 };
         } finally {
           releases.forEach((r) => r());
@@ -99,7 +121,7 @@ export function registerDoctor(program: Command): void {
         }
       }).finally(() => pool.close());
       const w = worst(...rows.map((r) => r.state));
-      const colour = o.color === true && process.argv.includes('--color') ? true : o.color !== false && !!process.stdout.isTTY && !env.NO_COLOR;
+      const colour = o.color === true || (o.color === undefined && !!process.stdout.isTTY && !env.NO_COLOR);
       if (o.json) process.stdout.write(renderJson(rows, w));
       else {
         process.stdout.write(`lvsha doctor: deployment ${d.name} (${loaded.origin})\n`);

@@ -22,7 +22,8 @@ export function renderTable(rows: DoctorRow[], o: { colour: boolean; verbose: nu
   const cw = Math.max(5, ...rows.map((r) => r.check.length));
   const hw = Math.max(4, ...rows.map((r) => r.host.length));
   const sw = 8;
-  const width = o.width ?? 120;
+  // A pty with no size reports 0 columns.
+  const width = o.width || 120;
   const head = `${'CHECK'.padEnd(cw)}  ${'HOST'.padEnd(hw)}  ${'STATE'.padEnd(sw)}  SUMMARY`;
   const lines = [head];
   for (const r of rows) {
@@ -31,7 +32,8 @@ export function renderTable(rows: DoctorRow[], o: { colour: boolean; verbose: nu
     const room = Math.max(20, width - cw - hw - sw - 6);
     const summary = r.summary.length > room && o.verbose === 0 ? r.summary.slice(0, room - 1) + '…' : r.summary;
     lines.push(`${r.check.padEnd(cw)}  ${r.host.padEnd(hw)}  ${st}  ${summary}`);
-    if (o.verbose > 0) for (const l of r.long) lines.push(`${' '.repeat(cw + hw + 4)}  ${l}`);
+    // Details start under SUMMARY.
+    if (o.verbose > 0) for (const l of r.long) lines.push(`${' '.repeat(cw + hw + sw + 6)}${l}`);
   }
   return lines.join('\n') + '\n';
 }

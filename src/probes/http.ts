@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { SshAuthError } from '../sources/source';
 
 /**
  * One HTTP(S) GET with Node's own client, timed like check_http (connect, TLS, first byte,
@@ -115,7 +116,7 @@ export function probeHttp(o: HttpProbeOptions): Promise<HttpOutcome> {
   const timings: HttpTimings = { total: 0 };
   const timeoutS = (o.timeoutMs / 1000).toFixed(1).replace(/\.0$/, '');
 
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
     let phase: 'connecting' | 'connected' | 'headers' = 'connecting';
     let timer: NodeJS.Timeout | undefined;
@@ -161,7 +162,17 @@ export function probeHttp(o: HttpProbeOptions): Promise<HttpOutcome> {
             t.once('secureConnect', () => (timings.tls = since()));
             cb(null, t);
           },
-          (e: Error) => cb(e),
+          (e: Error) => {
+            // Our side (the SSH key or host key refused) is not the sorry server failing:
+            // the check says UNKNOWN, as every other check does for it.
+            if (e instanceof SshAuthError && !settled) {
+              settled = true;
+              if (timer) clearTimeout(timer);
+              o.signal?.removeEventListener('abort', onAbort);
+              reject(e);
+            }
+            cb(e);
+          },
         );
         return undefined;
       };

@@ -18,6 +18,8 @@ export interface SshSourceOptions {
   /** Default per-command deadline in ms. */
   timeoutMs?: number;
   onRun?: (argv: readonly string[]) => void;
+  /** Once the host could not be reached, fail every later command at once with the same error (doctor: one verdict per run). */
+  rememberUnreachable?: boolean;
 }
 
 /** POSIX single-quote quoting: the remote side gets exactly these argv words. */
@@ -43,8 +45,11 @@ export class SshSource implements Source {
     return this.o.port ?? 22;
   }
 
+  private unreachable?: Error;
+
   private connect(): Promise<NodeSSH> {
     if (this.ssh && this.ssh.isConnected()) return Promise.resolve(this.ssh);
+    if (this.unreachable) return Promise.reject(this.unreachable);
     if (this.ssh) {
       // The connection dropped (peer restarted): start afresh.
       this.ssh.dispose();
@@ -52,7 +57,8 @@ export class SshSource implements Source {
       this.connecting = undefined;
     }
     this.connecting ??= this.doConnect().catch((e: unknown) => {
-      this.connecting = undefined; // a failed attempt is not cached
+      this.connecting = undefined; // a failed attempt is not cached (unless asked for)
+      if (this.o.rememberUnreachable && e instanceof UnreachableError) this.unreachable = e;
       throw e;
     });
     return this.connecting;

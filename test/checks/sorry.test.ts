@@ -363,6 +363,10 @@ describe('-H: the page is fetched from the director through its SSH connection',
       const refused = await plugin([...ssh, '-u', url('/', refusedPort)]);
       expect(refused.code).toBe(2);
       expect(refused.first).toMatch(/^LVS SORRY CRITICAL - /);
+      // A host key we refuse is our side, not the sorry server: UNKNOWN like every other check.
+      const key = await plugin([...ssh.map((a) => (a === sshd.knownHosts ? sshd.wrongKnownHosts : a)), '-u', url()]);
+      expect(key.code).toBe(3);
+      expect(key.first).toMatch(/^LVS SORRY UNKNOWN - HOST KEY CHANGED for 127\.0\.0\.2:\d+/);
     } finally {
       await sshd.stop();
     }

@@ -1,0 +1,63 @@
+/**
+ * `doctorPlan`: which check runs against which host. The reference deployment must give one
+ * VIP row for the pair, the four director checks for each director, one ARP row per real
+ * server; real servers only named in a service still get their row.
+ */
+import { doctorPlan } from '../../src/doctor/plan';
+import { referenceDeployment } from '../../src/model/reference';
+import { Deployment } from '../../src/model/types';
+
+const clone = (d: Deployment): Deployment => JSON.parse(JSON.stringify(d));
+
+describe('doctorPlan', () => {
+  test('reference deployment: vip once for the pair, 4 checks per director with -H, arp per real server', () => {
+    expect(doctorPlan(referenceDeployment)).toEqual([
+      { check: 'vip', host: 'frontal1+frontal2', args: [] },
+      { check: 'heartbeat', host: 'frontal1', address: '192.168.0.1', args: ['-H', '192.168.0.1'] },
+      { check: 'ipvs', host: 'frontal1', address: '192.168.0.1', args: ['-H', '192.168.0.1'] },
+      { check: 'sync', host: 'frontal1', address: '192.168.0.1', args: ['-H', '192.168.0.1'] },
+      { check: 'sorry', host: 'frontal1', address: '192.168.0.1', args: ['-H', '192.168.0.1'] },
+      { check: 'heartbeat', host: 'frontal2', address: '192.168.0.2', args: ['-H', '192.168.0.2'] },
+      { check: 'ipvs', host: 'frontal2', address: '192.168.0.2', args: ['-H', '192.168.0.2'] },
+      { check: 'sync', host: 'frontal2', address: '192.168.0.2', args: ['-H', '192.168.0.2'] },
+      { check: 'sorry', host: 'frontal2', address: '192.168.0.2', args: ['-H', '192.168.0.2'] },
+      { check: 'arp', host: 'reel1', address: '192.168.0.4', args: ['-H', '192.168.0.4'] },
+      { check: 'arp', host: 'reel2', address: '192.168.0.5', args: ['-H', '192.168.0.5'] },
+    ]);
+  });
+
+  test('the VIP row has no address: it is run from here and asks every director itself', () => {
+    const vip = doctorPlan(referenceDeployment).filter((i) => i.check === 'vip');
+    expect(vip).toHaveLength(1);
+    expect(vip[0]!.address).toBeUndefined();
+    expect(vip[0]!.args).not.toContain('-H');
+  });
+
+  test('a real server missing from realHosts: its row is named by its address (or by its own name when it has one), once', () => {
+    const d = clone(referenceDeployment);
+    d.realHosts = [{ name: 'reel1', address: '192.168.0.4', interface: 'eth0' }];
+    // reel2 no longer in realHosts and unnamed in the service; a third one named in the service only.
+    d.services[0]!.realServers = [
+      { name: 'reel1', address: '192.168.0.4', port: 80, weight: 1, forwarding: 'gate' },
+      { address: '192.168.0.5', port: 80, weight: 1, forwarding: 'gate' },
+      { name: 'reel3', address: '192.168.0.6', port: 80, weight: 1, forwarding: 'gate' },
+    ];
+    // The same real server in a second service (another port) is still one host to check.
+    d.services.push({ ...clone(referenceDeployment).services[0]!, name: 'www2', port: 8080, realServers: [{ address: '192.168.0.5', port: 8080, weight: 1, forwarding: 'gate' }] });
+    const arp = doctorPlan(d).filter((i) => i.check === 'arp');
+    expect(arp).toEqual([
+      { check: 'arp', host: 'reel1', address: '192.168.0.4', args: ['-H', '192.168.0.4'] },
+      { check: 'arp', host: '192.168.0.5', address: '192.168.0.5', args: ['-H', '192.168.0.5'] },
+      { check: 'arp', host: 'reel3', address: '192.168.0.6', args: ['-H', '192.168.0.6'] },
+    ]);
+  });
+
+  test('three directors: the VIP row names all of them, each gets its own four rows', () => {
+    const d = clone(referenceDeployment);
+    d.directors.push({ name: 'frontal3', address: '192.168.0.7', interface: 'eth0' });
+    const plan = doctorPlan(d);
+    expect(plan[0]).toMatchObject({ check: 'vip', host: 'frontal1+frontal2+frontal3' });
+    expect(plan.filter((i) => i.host === 'frontal3').map((i) => i.check)).toEqual(['heartbeat', 'ipvs', 'sync', 'sorry']);
+    expect(plan).toHaveLength(1 + 3 * 4 + 2);
+  });
+});

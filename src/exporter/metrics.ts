@@ -17,7 +17,7 @@ interface Series {
   writes: number;
 }
 
-function escapeLabelValue(v: string): string {
+export function escapeLabelValue(v: string): string {
   return /[\\"\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
 }
 
@@ -132,9 +132,11 @@ export class Family<L extends string = string> {
    * for several families): written straight to text, no per-series object at all.
    */
   appendText(text: string, value: number): void {
-    this.raw.push(`${this.name}{${text}} ${formatValue(value)}`);
+    this.rawTexts.push(text);
+    this.rawValues.push(value);
   }
-  private readonly raw: string[] = [];
+  private readonly rawTexts: string[] = [];
+  private readonly rawValues: number[] = [];
 
   /** Keeps the largest value written to the series. */
   max(labels: Labels<L>, value: number): void {
@@ -151,22 +153,29 @@ export class Family<L extends string = string> {
   }
 
   get size(): number {
-    return this.series.size + this.raw.length;
+    return this.series.size + this.rawTexts.length;
   }
 
   reset(): void {
     this.series.clear();
-    this.raw.length = 0;
+    this.rawTexts.length = 0;
+    this.rawValues.length = 0;
   }
 
-  /** The exposition text of this family (no trailing newline), in prom-client's layout. */
+  /**
+   * The exposition text of this family (no trailing newline), in prom-client's layout.
+   * Built by appending to one string: V8 keeps it as a rope and copies it once when it is
+   * written out, where an array of 60 000 lines joined cost twice the time and garbage.
+   */
   text(): string {
     const help = this.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-    const parts = [`# HELP ${this.name} ${help}`, `# TYPE ${this.name} ${this.type}`];
-    const open = `${this.name}{`;
-    for (const [t, s] of this.series) parts.push(t === '' ? `${this.name} ${formatValue(s.value)}` : `${open}${t}} ${formatValue(s.value)}`);
-    if (this.raw.length) parts.push(this.raw.join('\n'));
-    return parts.join('\n');
+    let out = `# HELP ${this.name} ${help}\n# TYPE ${this.name} ${this.type}`;
+    const open = `\n${this.name}{`;
+    for (const [t, s] of this.series) out += t === '' ? `\n${this.name} ${formatValue(s.value)}` : open + t + '} ' + formatValue(s.value);
+    const texts = this.rawTexts;
+    const values = this.rawValues;
+    for (let i = 0; i < texts.length; i++) out += open + texts[i] + '} ' + formatValue(values[i]!);
+    return out;
   }
 
   /** prom-client's Metric interface, for reg.metrics() and getMetricsAsJSON(). */
@@ -179,10 +188,7 @@ export class Family<L extends string = string> {
       aggregator: this.aggregator,
       values: [
         ...[...this.series].map(([t, s]) => ({ labels: parseLabelText(t), value: s.value })),
-        ...this.raw.map((line) => {
-          const i = line.lastIndexOf(' ');
-          return { labels: parseLabelText(line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'))), value: Number(line.slice(i + 1)) };
-        }),
+        ...this.rawTexts.map((t, i) => ({ labels: parseLabelText(t), value: this.rawValues[i]! })),
       ],
     };
   }
@@ -213,10 +219,13 @@ export function setEnum<L extends string>(g: Family<L>, labels: Partial<Record<L
  * metric goes through prom-client. Same layout as Registry.metrics() (blank line between).
  */
 export async function renderRegistry(reg: Registry): Promise<string> {
-  const parts: string[] = [];
+  let out = '';
+  let first = true;
   for (const m of reg.getMetricsAsArray() as unknown[]) {
-    if (m instanceof Family) parts.push(m.text());
-    else parts.push(await (reg as unknown as { getMetricsAsString(m: unknown): Promise<string> }).getMetricsAsString(m));
+    if (!first) out += '\n\n';
+    first = false;
+    if (m instanceof Family) out += m.text();
+    else out += await (reg as unknown as { getMetricsAsString(m: unknown): Promise<string> }).getMetricsAsString(m);
   }
-  return `${parts.join('\n\n')}\n`;
+  return `${out}\n`;
 }

@@ -148,12 +148,16 @@ const PROTO_NUMBER: Record<IpvsProtocol, number> = { tcp: 6, udp: 17, sctp: 132,
 
 /** The order of `ipvsadm -Ln`: address services before fwmark ones, IPv4 first, then protocol, address, port. */
 export function compareServices(a: IpvsService, b: IpvsService): number {
+  return compareServicesBy(a, b, addressBytes);
+}
+
+function compareServicesBy(a: IpvsService, b: IpvsService, bytes: (a: string) => number[]): number {
   const fa = a.fwmark !== undefined ? 1 : 0;
   const fb = b.fwmark !== undefined ? 1 : 0;
   if (fa !== fb) return fa - fb;
   if (fa) return (a.fwmark! - b.fwmark!) || (a.family === b.family ? 0 : a.family === 'inet' ? -1 : 1);
   if (a.family !== b.family) return a.family === 'inet' ? -1 : 1;
-  return PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] || compareBytes(addressBytes(a.address!), addressBytes(b.address!)) || a.port! - b.port!;
+  return PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] || compareBytes(bytes(a.address!), bytes(b.address!)) || a.port! - b.port!;
 }
 
 export function compareReals(a: { address: string; port: number }, b: { address: string; port: number }): number {
@@ -162,17 +166,47 @@ export function compareReals(a: { address: string; port: number }, b: { address:
 
 /** Sorts services and their real servers in place (ipvsadm order) and returns the table. */
 export function sortTable<T extends { services: IpvsService[] }>(t: T): T {
-  t.services.sort(compareServices);
-  // Address bytes computed once per address, not on every comparison (a 1 000 × 20 table
-  // sorts in a few ms instead of a hundred).
+  return sortTableWith(t, () => undefined);
+}
+
+/** Address bytes computed once per address, not on every comparison. */
+function cachedBytes(): (a: string) => number[] {
   const bytes = new Map<string, number[]>();
-  const key = (a: string) => {
+  return (a: string) => {
     let b = bytes.get(a);
     if (!b) bytes.set(a, (b = addressBytes(a)));
     return b;
   };
-  for (const s of t.services) s.realServers.sort((a, b) => compareBytes(key(a.address), key(b.address)) || a.port - b.port);
+}
+
+/**
+ * sortTable, where `realKeys(s)` may give, for service s, one number per real server that
+ * orders them exactly as compareReals does (the /proc parser has them from the hex text).
+ */
+function sortTableWith<T extends { services: IpvsService[] }>(t: T, realKeys: (s: IpvsService) => number[] | undefined): T {
+  const key = cachedBytes();
+  t.services.sort((a, b) => compareServicesBy(a, b, key));
+  for (const s of t.services) {
+    const k = realKeys(s);
+    if (k) s.realServers = sortByKeys(s.realServers, k);
+    else s.realServers.sort((a, b) => compareBytes(key(a.address), key(b.address)) || a.port - b.port);
+  }
   return t;
+}
+
+/** A stable sort of `items` by `keys` (same indexes). /proc lists real servers reversed: then a reverse is enough. */
+function sortByKeys<T>(items: T[], keys: number[]): T[] {
+  let ascending = true;
+  let descending = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (!(keys[i - 1]! < keys[i]!)) ascending = false;
+    if (!(keys[i - 1]! > keys[i]!)) descending = false;
+  }
+  if (ascending) return items;
+  if (descending) return items.reverse();
+  const order = items.map((_, i) => i);
+  order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  return order.map((i) => items[i]!);
 }
 
 /** `tcp:192.168.0.3:80`, `tcp:[2001:db8::3]:80`, `fwm:5`, `fwm:6:ipv6`: the name used in output and --service. */
@@ -245,19 +279,141 @@ function procNetmask(hex: string, family: Family, line: number): string {
   return String(plen);
 }
 
+/** Value of a hex digit (either case), -1 for anything else. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Index of the first non-space in text[p, end) (`end` if none). */
+function skipSpaces(text: string, p: number, end: number): number {
+  while (p < end && text.charCodeAt(p) === 32) p++;
+  return p;
+}
+
+/** Index of the first space in text[p, end) (`end` if none). */
+function fieldEnd(text: string, p: number, end: number): number {
+  while (p < end && text.charCodeAt(p) !== 32) p++;
+  return p;
+}
+
+/** A decimal field text[from, to) as decimal() accepts it (1 to 15 digits, '-' if signed), NaN otherwise. */
+function decimalAt(text: string, from: number, to: number, signed: boolean): number {
+  const neg = signed && text.charCodeAt(from) === 45; /* - */
+  const i0 = neg ? from + 1 : from;
+  if (to - i0 < 1 || to - i0 > 15) return NaN;
+  let n = 0;
+  for (let i = i0; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return neg ? -n : n;
+}
+
+function forwardingAt(text: string, from: number, to: number): IpvsForwarding | undefined {
+  switch (to - from) {
+    case 4:
+      return text.startsWith('Masq', from) ? 'masq' : undefined;
+    case 5:
+      return text.startsWith('Route', from) ? 'route' : text.startsWith('Local', from) ? 'local' : undefined;
+    case 6:
+      return text.startsWith('Tunnel', from) ? 'tunnel' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The line text[from, to) if it is an IPv4 real server in the kernel's own layout
+ * (`  -> %08X:%04X      %-7s %-6d %-10d %-10d`, spaces only), read in place, without
+ * slicing or splitting: 20 000 such lines are most of a large table. Undefined for anything
+ * else (IPv6, tabs, a malformed field): the general path then reads the line and gives the
+ * same result or the same error. Pushes onto `keys` a number that orders real servers as
+ * compareReals does (address, then port).
+ */
+function fastRealServer(text: string, from: number, to: number, keys: number[]): IpvsRealServer | undefined {
+  if (
+    to - from < 27 ||
+    text.charCodeAt(from) !== 32 ||
+    text.charCodeAt(from + 1) !== 32 ||
+    text.charCodeAt(from + 2) !== 45 /* - */ ||
+    text.charCodeAt(from + 3) !== 62 /* > */ ||
+    text.charCodeAt(from + 4) !== 32 ||
+    text.charCodeAt(from + 13) !== 58 /* : */
+  )
+    return undefined;
+  let v = 0;
+  for (let i = from + 5; i < from + 13; i++) {
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0) return undefined;
+    v = v * 16 + d;
+  }
+  let port = 0;
+  for (let i = from + 14; i < from + 18; i++) {
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0) return undefined;
+    port = port * 16 + d;
+  }
+  // Four fields, each after at least one space: forwarding, weight, active, inactive.
+  let p = from + 18;
+  let b = skipSpaces(text, p, to);
+  if (b === p) return undefined;
+  p = fieldEnd(text, b, to);
+  const forwarding = forwardingAt(text, b, p);
+  if (!forwarding) return undefined;
+  b = skipSpaces(text, p, to);
+  if (b === p) return undefined;
+  p = fieldEnd(text, b, to);
+  const weight = decimalAt(text, b, p, false);
+  b = skipSpaces(text, p, to);
+  if (b === p) return undefined;
+  p = fieldEnd(text, b, to);
+  const activeConns = decimalAt(text, b, p, true);
+  b = skipSpaces(text, p, to);
+  if (b === p) return undefined;
+  p = fieldEnd(text, b, to);
+  const inactiveConns = decimalAt(text, b, p, true);
+  if (Number.isNaN(weight) || Number.isNaN(activeConns) || Number.isNaN(inactiveConns) || skipSpaces(text, p, to) !== to) return undefined;
+  keys.push(v * 65536 + port);
+  return { address: `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`, port, forwarding, weight, activeConns, inactiveConns };
+}
+
 /** Parses /proc/net/ip_vs (readable without root). Persistence stays in jiffies: see persistentJiffies. */
 export function parseProcIpvs(text: string): IpvsTable {
-  const lines = text.split('\n');
-  const head = parseVersionLine(lines[0], WHAT_IPVS);
-  if (norm(lines[1]) !== 'Prot LocalAddress:Port Scheduler Flags' || norm(lines[2]) !== '-> RemoteAddress:Port Forward Weight ActiveConn InActConn')
+  // Lines are found in place (a large table has 20 000+): the same lines as text.split('\n').
+  const lineEnd = (p: number) => {
+    const e = text.indexOf('\n', p);
+    return e < 0 ? text.length : e;
+  };
+  const e0 = lineEnd(0);
+  const e1 = lineEnd(e0 + 1);
+  const e2 = lineEnd(e1 + 1);
+  const head = parseVersionLine(text.slice(0, e0), WHAT_IPVS);
+  if (norm(text.slice(e0 + 1, e1)) !== 'Prot LocalAddress:Port Scheduler Flags' || norm(text.slice(e1 + 1, e2)) !== '-> RemoteAddress:Port Forward Weight ActiveConn InActConn')
     throw new ParseError(WHAT_IPVS, 'unexpected column titles', 2);
   const services: IpvsService[] = [];
+  // Sort keys of each service's real servers while all came through fastRealServer.
+  const keys = new Map<IpvsService, number[] | undefined>();
   let current: IpvsService | undefined;
-  for (let i = 3; i < lines.length; i++) {
-    const raw = lines[i]!;
-    const n = i + 1;
+  let currentKeys: number[] | undefined;
+  for (let start = e2 + 1, n = 4; start <= text.length; n++) {
+    const end = lineEnd(start);
+    const from = start;
+    start = end + 1;
+    if (current) {
+      const fast = fastRealServer(text, from, end, currentKeys ?? []);
+      if (fast) {
+        current.realServers.push(fast);
+        continue;
+      }
+    }
+    const raw = text.slice(from, end);
+    if (current && currentKeys && raw.startsWith('  -> ')) keys.set(current, (currentKeys = undefined));
     if (raw.trim() === '') {
-      if (lines.slice(i).every((l) => l.trim() === '')) break;
+      if (text.slice(from).trim() === '') break;
       throw new ParseError(WHAT_IPVS, 'blank line inside the table', n);
     }
     const tok = raw.trim().split(/\s+/);
@@ -308,6 +464,8 @@ export function parseProcIpvs(text: string): IpvsTable {
     }
     services.push(svc);
     current = svc;
+    currentKeys = [];
+    keys.set(svc, currentKeys);
   }
   for (const s of services) {
     if (s.protocol === 'fwm') {
@@ -316,7 +474,7 @@ export function parseProcIpvs(text: string): IpvsTable {
     }
     if (s.persistent) s.persistenceNetmask = procNetmask(s.persistenceNetmask!, s.family, 0);
   }
-  return sortTable({ ...head, services });
+  return sortTableWith({ ...head, services }, (s) => keys.get(s));
 }
 
 // ----------------------------------------------------------------- /proc/net/ip_vs_stats

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { BACKEND_LABELS, Collector, ScrapeEnv } from '../../src/exporter/collector';
 import { collectorsFor } from '../../src/exporter/collectors';
 import { arpCollector } from '../../src/exporter/collectors/arp';
@@ -184,6 +185,51 @@ describe('ipvs collector', () => {
     expect(s.get(series('lvsha_probe_success', { probe: 'vip' }))).toBe(1);
     expect(logs.join('\n')).toMatch(/probe ipvs failed: IPVS not available in this kernel \(localhost: no \/proc\/net\/ip_vs\)/);
     expect(text).not.toContain('lvsha_ipvs_backend');
+    lint(text);
+  });
+
+  test('one label set, one series: services sharing their labels, a real server listed twice, a long service', async () => {
+    // HAND-WRITTEN table (not a capture: the lab's kernel lists no real server twice), in the
+    // layout of test/fixtures/real/ipvs/mixed: FWM 7 twice (IPv4, then a service whose IPv6
+    // real server makes it inet6) sharing local_address "" / local_port "0" / FWM / mark, with
+    // 192.168.0.4 in both; TCP :81 with 40 rows, row 37 repeating row 0.
+    const lab = makeLab({ ipvs: 'mixed' });
+    labs.push(lab);
+    const r4 = (hex: string, port: string, w: number, act: number, inact: number) => `  -> ${hex}:${port}      Route   ${String(w).padEnd(6)} ${String(act).padEnd(10)} ${String(inact).padEnd(10)}`;
+    const long = Array.from({ length: 40 }, (_, k) => r4(`C0A801${(k % 37).toString(16).toUpperCase().padStart(2, '0')}`, '0051', 1 + (k % 3), k, 2 * k));
+    const table = [
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port Forward Weight ActiveConn InActConn',
+      'FWM  00000007 wlc  ',
+      r4('C0A80004', '0000', 1, 1, 2),
+      r4('C0A80005', '0000', 2, 0, 0),
+      r4('C0A80004', '0000', 9, 9, 9),
+      'FWM  00000007 rr  ',
+      '  -> [2001:0db8:0000:0000:0000:0000:0000:0004]:0000      Route   1      0          0         ',
+      r4('C0A80004', '0000', 5, 5, 5),
+      'TCP  C0A80003:0051 wlc  ',
+      ...long,
+      '',
+    ].join('\n');
+    writeFileSync(join(lab.root, 'proc', 'net', 'ip_vs'), table);
+    const src = new MemoSource(new RootSource(lab.root, new LocalSource()));
+    const reg = await scrape({ collectors: [ipvsCollector], checks: [] }, { source: src, sourceFor: () => src, deployment: referenceDeployment, deadline: Date.now() + 20000, programs: {}, backendLabels: [...BACKEND_LABELS] });
+    const text = await renderRegistry(reg);
+    const s = sortedSamples(text);
+    const lines = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(lines.length);
+    // The first row of a label set wins, in every backend family.
+    expect(s.get(series('lvsha_ipvs_backend_weight', B('', 0, '192.168.0.4', 0, 'FWM', '00000007')))).toBe(1);
+    expect(s.get(series('lvsha_ipvs_backend_connections_inactive', B('', 0, '192.168.0.4', 0, 'FWM', '00000007')))).toBe(2);
+    expect(s.get(series('lvsha_ipvs_backend_weight', B('', 0, '2001:db8::4', 0, 'FWM', '00000007')))).toBe(1);
+    expect(ofMetric(s, 'lvsha_ipvs_backend_weight').filter((k) => k.includes('00000007'))).toHaveLength(3);
+    // Per service, repeated rows are not counted again: 2 + 1 real servers under the shared labels.
+    expect(s.get(series('lvsha_ipvs_service_backends', S('', 0, 'FWM', '00000007')))).toBe(3);
+    // 40 rows, 37 distinct real servers; the repeated ones keep their first row's values.
+    expect(ofMetric(s, 'lvsha_ipvs_backend_connections_active').filter((k) => k.includes('local_port="81"'))).toHaveLength(37);
+    expect(s.get(series('lvsha_ipvs_backend_connections_active', B('192.168.0.3', 81, '192.168.1.1', 81, 'TCP')))).toBe(1);
+    expect(s.get(series('lvsha_ipvs_service_backends', S('192.168.0.3', 81, 'TCP')))).toBe(37);
     lint(text);
   });
 });

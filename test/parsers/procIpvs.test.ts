@@ -79,6 +79,54 @@ describe('parseProcIpvs on real /proc/net/ip_vs (kernel 6.1)', () => {
   });
 });
 
+// IPv4 real server lines in the kernel's own layout are read in place (fast path); any other
+// spelling goes through the general tokenizer. Both must give the same model, and the order
+// the kernel lists real servers in must not matter.
+describe('parseProcIpvs: kernel layout, other spellings and any real server order agree', () => {
+  const isReal = (l: string) => l.startsWith('  -> ');
+  /** Real server lines re-spaced with TABs: the general path reads them. */
+  const tabbed = (text: string) =>
+    text
+      .split('\n')
+      .map((l, i) => (i > 2 && isReal(l) ? `  -> ${l.slice(5).trim().split(/ +/).join('\t')}` : l))
+      .join('\n');
+  /** Each service's real server lines in another order (rotated, then reversed). */
+  const reordered = (text: string) => {
+    const out: string[] = [];
+    let reals: string[] = [];
+    const flush = () => {
+      out.push(...[...reals.slice(1), ...reals.slice(0, 1)].reverse());
+      reals = [];
+    };
+    text.split('\n').forEach((l, i) => {
+      if (i > 2 && isReal(l)) reals.push(l);
+      else {
+        flush();
+        out.push(l);
+      }
+    });
+    flush();
+    return out.join('\n');
+  };
+  test.each(scenarios)('%s', (sc) => {
+    const text = real(sc, 'proc-net-ip_vs.txt');
+    const model = parseProcIpvs(text);
+    expect(parseProcIpvs(tabbed(text))).toEqual(model);
+    expect(parseProcIpvs(reordered(text))).toEqual(model);
+    expect(parseProcIpvs(tabbed(reordered(text)))).toEqual(model);
+  });
+  test('one service mixing both paths, with the same real server twice: both rows kept, same model either way', () => {
+    const text = real('reference', 'proc-net-ip_vs.txt');
+    const lines = text.split('\n');
+    const i = lines.findIndex((l, n) => n > 2 && isReal(l));
+    const mixed = [...lines.slice(0, i + 1), tabbed(['', '', '', lines[i]!].join('\n')).split('\n')[3]!, ...lines.slice(i + 1)].join('\n');
+    const s = parseProcIpvs(mixed).services[0]!;
+    expect(s.realServers).toHaveLength(3);
+    expect(s.realServers.map((r) => r.address)).toEqual(['192.168.0.4', '192.168.0.5', '192.168.0.5'].sort());
+    expect(parseProcIpvs(mixed.replace(/\t/g, ' '))).toEqual(parseProcIpvs(mixed));
+  });
+});
+
 describe('parseProcIpvsStats (hex)', () => {
   // The rows of the capture read as hex, independently of the parser.
   const hexRow = (text: string, line: number) => text.split('\n')[line]!.trim().split(/\s+/).map((x) => parseInt(x, 16));

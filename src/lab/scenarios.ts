@@ -71,6 +71,20 @@ const doctorRow = (check: string, host: string) => ({
   cmd: `set -o pipefail; lvsha doctor -t 60 --no-color | grep -E '^${check} +${host.replace(/\+/g, '\\+')} '`,
 });
 
+/**
+ * `lvsha doctor` from the monitoring host, keeping the rows of several (CHECK, HOST) pairs, in
+ * doctor's order, runs of spaces squeezed, joined by ' | ' into one first line: one doctor run
+ * (≈40 s under TCG) asserts every row a scenario is about. The exit code is doctor's (the
+ * worst state of all its rows), so it also says whether anything else in the lab is off.
+ */
+const doctorRows = (...rows: [check: string, host: string][]) => ({
+  host: 'mon',
+  cmd: `set -o pipefail; lvsha doctor -t 60 --no-color | grep -E '^(${rows.map(([c, h]) => `${c} +${h.replace(/\+/g, '\\+')}`).join('|')}) ' | sed -E 's/ +/ /g' | paste -sd '|' - | sed 's/|/ | /g'`,
+});
+
+/** lab/netns/probe.sh: `lvsha exporter` on mon's loopback, its /probe modules, promtool on each body. */
+const probeModules = { host: 'mon', cmd: 'lab/netns/probe.sh $SSH' };
+
 /** The state the lab must be in before a scenario: frontal1 alone holds the VIP, peers see each other. */
 const HEALTHY_WAIT: Step = {
   label: 'lab healthy: frontal1 alone holds the VIP, both directors see each other',
@@ -110,9 +124,22 @@ export const SCENARIOS: Scenario[] = [
       // doctor: the same verdicts in one table (the host kernel's missing IPVS makes it exit 2)
       { label: 'doctor: vip row', ...doctorRow('vip', 'frontal1+frontal2'), exit: 2, firstLine: /^vip +frontal1\+frontal2 +OK +192\.168\.0\.3 on frontal1 \(eth0:0\)/, tiers: ['netns'] },
       { label: 'doctor: sorry row (through SSH to the director loopback)', ...doctorRow('sorry', 'frontal2'), exit: 2, firstLine: /^sorry +frontal2 +OK +HTTP\/1\.[01] 200/, tiers: ['netns'] },
+      { label: 'doctor: ipvs and sync rows of frontal1 (no IPVS in the host kernel)', ...doctorRows(['ipvs', 'frontal1'], ['sync', 'frontal1']), exit: 2, firstLine: /^ipvs frontal1 CRITICAL IPVS not available in this kernel [^|]* \| sync frontal1 CRITICAL IPVS not available in this kernel /, tiers: ['netns'] },
+      // Kernel with IPVS: every row OK, doctor exits 0.
+      {
+        label: 'doctor: ipvs and sync rows of both directors (all OK)',
+        ...doctorRows(['ipvs', 'frontal1'], ['sync', 'frontal1'], ['ipvs', 'frontal2'], ['sync', 'frontal2']),
+        exit: 0,
+        firstLine: /^ipvs frontal1 OK (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live \| sync frontal1 OK master and backup sync daemons \(syncid 1, eth0\)[^|]* \| ipvs frontal2 OK passive director: 192\.168\.0\.3 not held here[^|]* \| sync frontal2 OK master and backup sync daemons \(syncid 1, eth0\)[^|]*$/,
+        tiers: ['vm'],
+      },
       { label: 'traffic through the VIP (DR; persistence: one real server per client)', host: 'lab', cmd: 'traffic 12', exit: 0, firstLine: /^traffic: 12 of 12 requests answered; \[reel[12]\]=12$/, tiers: ['vm'] },
       { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: none$/, tiers: ['vm'] },
       { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: (ipvs|sync|,)+$/, tiers: ['netns'] },
+      // The /probe modules from the monitoring host over SSH (sorry: HTTP to frontal1's page),
+      // each body through `promtool check metrics`, which must print nothing.
+      { label: 'exporter /probe director, realserver, sorry from mon (promtool clean)', ...probeModules, exit: 0, firstLine: /^probe director: promtool clean, ok heartbeat,ipvs,sync,vip, failed none \| realserver: promtool clean, ok arp, failed none \| sorry: promtool clean, ok sorry, failed none, page up 1$/, tiers: ['vm'] },
+      { label: 'exporter /probe director, realserver, sorry from mon (promtool clean)', ...probeModules, exit: 0, firstLine: /^probe director: promtool clean, ok heartbeat,vip, failed ipvs,sync \| realserver: promtool clean, ok arp, failed none \| sorry: promtool clean, ok sorry, failed none, page up 1$/, tiers: ['netns'] },
     ],
     heal: [],
   },
@@ -139,6 +166,13 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
       { label: 'heartbeat frontal1 (unreachable)', ...checks.heartbeat(F1), exit: 2, firstLine: /^LVS HEARTBEAT CRITICAL - / },
       { label: 'doctor: heartbeat frontal2 row', ...doctorRow('heartbeat', 'frontal2'), exit: 2, firstLine: /^heartbeat +frontal2 +CRITICAL +peer frontal1 is dead/, tiers: ['netns'] },
       { label: 'ipvs frontal2 (took over the table)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 60, tiers: ['vm'] },
+      {
+        label: 'doctor: vip, frontal1 unreachable, frontal2 took over',
+        ...doctorRows(['vip', 'frontal1+frontal2'], ['heartbeat', 'frontal1'], ['ipvs', 'frontal1'], ['heartbeat', 'frontal2'], ['ipvs', 'frontal2']),
+        exit: 2,
+        firstLine: /^vip frontal1\+frontal2 WARNING 192\.168\.0\.3 running on backup frontal2; frontal1 unreachable[^|]* \| heartbeat frontal1 CRITICAL [^|]+ \| ipvs frontal1 CRITICAL [^|]+ \| heartbeat frontal2 CRITICAL peer frontal1 is dead \| ipvs frontal2 OK (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live$/,
+        tiers: ['vm'],
+      },
     ],
     heal: [
       { label: 'reboot frontal1 (auto_failback)', sh: 'reboot_host frontal1', timeout: 60 },
@@ -187,6 +221,13 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     expect: [
       { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 1, firstLine: /^LVS IPVS WARNING - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.4:80 removed from the table/, within: 60 },
       { label: 'traffic goes to reel2 only', host: 'lab', cmd: 'traffic 6', exit: 0, firstLine: /^traffic: 6 of 6 requests answered; \[reel2\]=6$/ },
+      // The arp check also looks for a listener on the VIP: reel1 without its web server is CRITICAL there.
+      {
+        label: 'doctor: ipvs frontal1, arp reel1 and reel2 rows',
+        ...doctorRows(['ipvs', 'frontal1'], ['arp', 'reel1'], ['arp', 'reel2']),
+        exit: 2,
+        firstLine: /^ipvs frontal1 WARNING (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.4:80 removed from the table[^|]* \| arp reel1 CRITICAL nothing on reel1 listens on 192\.168\.0\.3:80\/tcp \| arp reel2 OK reel2 holds 192\.168\.0\.3 on lo and does not answer ARP for it$/,
+      },
     ],
     heal: [{ label: 'start the HTTP server of reel1', sh: 'start_httpd reel1', timeout: 20 }, HEALTHY_WAIT],
   },
@@ -199,6 +240,12 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
       { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 },
       { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
       { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+      {
+        label: 'doctor: ipvs and sorry rows of frontal1, arp rows',
+        ...doctorRows(['ipvs', 'frontal1'], ['sorry', 'frontal1'], ['arp', 'reel1'], ['arp', 'reel2']),
+        exit: 2,
+        firstLine: /^ipvs frontal1 CRITICAL (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving 192\.168\.0\.3:80 \| sorry frontal1 WARNING sorry server in service for 192\.168\.0\.3:80 since all real servers are down[^|]* \| arp reel1 CRITICAL nothing on reel1 listens on 192\.168\.0\.3:80\/tcp \| arp reel2 CRITICAL nothing on reel2 listens on 192\.168\.0\.3:80\/tcp$/,
+      },
     ],
     heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 20 }, HEALTHY_WAIT],
   },
@@ -210,6 +257,8 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     expect: [
       { label: 'ipvs frontal1 --drained reel2', ...checks.ipvs(F1, `--drained ${R2}`), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live/ },
       { label: 'ipvs frontal1 (not told)', ...checks.ipvs(F1), exit: 1, firstLine: /^LVS IPVS WARNING - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.5:80 weight 0 \(by hand\?/ },
+      // doctor is not told either: WARNING, and nothing worse anywhere (exit 1).
+      { label: 'doctor: ipvs frontal1 row', ...doctorRows(['ipvs', 'frontal1']), exit: 1, firstLine: /^ipvs frontal1 WARNING (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.5:80 weight 0 \(by hand\?/ },
     ],
     heal: [{ label: 'weight 1 for reel2', sh: `in_host frontal1 ipvsadm -e -t ${VIP}:80 -r ${R2}:80 -g -w 1`, timeout: 20 }],
   },
@@ -218,7 +267,10 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     title: "frontal1's master sync daemon stopped",
     tiers: ['vm'],
     setup: [HEALTHY_WAIT, { label: 'ipvsadm --stop-daemon master on frontal1', sh: 'in_host frontal1 ipvsadm --stop-daemon master', timeout: 20 }],
-    expect: [{ label: 'sync frontal1', ...checks.sync(F1), exit: 2, firstLine: /^LVS SYNC CRITICAL - master sync daemon not running on / }],
+    expect: [
+      { label: 'sync frontal1', ...checks.sync(F1), exit: 2, firstLine: /^LVS SYNC CRITICAL - master sync daemon not running on / },
+      { label: 'doctor: sync rows', ...doctorRows(['sync', 'frontal1'], ['sync', 'frontal2']), exit: 2, firstLine: /^sync frontal1 CRITICAL master sync daemon not running on 192\.168\.0\.1 \| sync frontal2 OK master and backup sync daemons \(syncid 1, eth0\)[^|]*$/ },
+    ],
     heal: [{ label: 'start it again', sh: 'in_host frontal1 ipvsadm --start-daemon master --syncid=1 --mcast-interface eth0', timeout: 20 }],
   },
   {
@@ -229,6 +281,13 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     expect: [
       { label: 'sync frontal2 (backup side)', ...checks.sync(F2), exit: 0, firstLine: /^LVS SYNC OK - master and backup sync daemons \(syncid 1, eth0\), \d+ local, [1-9]\d* synced connections/, within: 20 },
       { label: 'SYNC rows on frontal2', host: 'frontal2', cmd: "grep -c ' SYNC ' /proc/net/ip_vs_conn_sync", exit: 0, firstLine: /^[1-9]\d*$/ },
+      // Every row OK: doctor exits 0.
+      {
+        label: 'doctor: sync rows (synced connections on frontal2)',
+        ...doctorRows(['sync', 'frontal1'], ['sync', 'frontal2']),
+        exit: 0,
+        firstLine: /^sync frontal1 OK master and backup sync daemons \(syncid 1, eth0\), \d+ local, \d+ synced connections \| sync frontal2 OK master and backup sync daemons \(syncid 1, eth0\), \d+ local, [1-9]\d* synced connections$/,
+      },
     ],
     heal: [],
   },

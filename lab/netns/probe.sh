@@ -9,8 +9,8 @@
 #   /probe?module=sorry&target=http://192.168.0.1:80/  (HTTP from here: the directors'
 #                                                      sorry server listens on 0.0.0.0:80)
 # and stops it by PID. First line, one part per module:
-#   probe director: promtool clean, ok heartbeat,ipvs,sync,vip, failed none | realserver: ... | sorry: ..., page up 1
-# (ok/failed = lvsha_probe_success 1/0; `promtool N lines` when promtool said something).
+#   probe director: promtool clean, ok heartbeat,ipvs,sync,vip, failed none, checks heartbeat=0 ... | realserver: ... | sorry: ..., page up 1
+# (ok/failed = lvsha_probe_success 1/0; checks = lvsha_check_status; `promtool N lines` when promtool said something).
 # Then each module's promtool output, probe and check lines. Exit 0 when every fetch
 # answered and promtool printed nothing with rc 0 for every body, else 1.
 set -uo pipefail
@@ -60,6 +60,9 @@ for m in director realserver sorry; do
   good=$(sed -n 's/^lvsha_probe_success{probe="\([^"]*\)"} 1$/\1/p' "$body" | sort | paste -sd, -)
   bad=$(sed -n 's/^lvsha_probe_success{probe="\([^"]*\)"} 0$/\1/p' "$body" | sort | paste -sd, -)
   part="$m: $pt, ok ${good:-none}, failed ${bad:-none}"
+  # The checks' verdicts (lvsha_check_status), e.g. `checks heartbeat=0 sorry=0`.
+  checks=$(sed -n 's/^lvsha_check_status{check="\([^"]*\)"} \([0-9]\)$/\1=\2/p' "$body" | sort | paste -sd' ' -)
+  [[ -n $checks ]] && part+=", checks $checks"
   [[ $m == sorry ]] && part+=", page up $(sed -n 's/^lvsha_sorry_up \([0-9]*\)$/\1/p' "$body")"
   parts+=("$part")
   details+=("== $m ($target): $(wc -c <"$body") bytes" "${said:+$said}" "$(grep -E '^lvsha_(probe_success|check_status)[{ ]' "$body")")

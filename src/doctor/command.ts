@@ -125,7 +125,7 @@ export function registerDoctor(program: Command): void {
       if (o.json) process.stdout.write(renderJson(rows, w));
       else {
         process.stdout.write(`lvsha doctor: deployment ${d.name} (${loaded.origin})\n`);
-        process.stdout.write(renderTable(rows, { colour, verbose, width: process.stdout.columns }));
+        process.stdout.write(renderTable(rows, { colour, verbose, width: process.stdout.isTTY ? process.stdout.columns ?? 0 : undefined }));
         process.stdout.write(`worst state: ${State[w]}\n`);
       }
       process.exitCode = w;

@@ -18,12 +18,14 @@ const COLOURS: Record<State, string> = {
 const RESET = '\x1b[0m';
 
 /** The table a sysadmin reads first: check, host, state, summary; details with -v. */
+/** `width`: the terminal's columns (cut summaries to fit), undefined = not a terminal (never cut). */
 export function renderTable(rows: DoctorRow[], o: { colour: boolean; verbose: number; width?: number }): string {
   const cw = Math.max(5, ...rows.map((r) => r.check.length));
   const hw = Math.max(4, ...rows.map((r) => r.host.length));
   const sw = 8;
-  // A pty with no size reports 0 columns.
-  const width = o.width || 120;
+  // Cut only on a terminal (width given; a pty with no size reports 0: 120). Piped into
+  // grep, less or a mail, the whole summary is what matters.
+  const width = o.width === undefined ? Infinity : o.width || 120;
   const head = `${'CHECK'.padEnd(cw)}  ${'HOST'.padEnd(hw)}  ${'STATE'.padEnd(sw)}  SUMMARY`;
   const lines = [head];
   for (const r of rows) {

@@ -25,7 +25,12 @@ export function moduleSpec(module: ModuleName, target: string | undefined, o: Ex
           // the same table): on a large table, parsing /proc/net/ip_vs twice per scrape cost
           // as much as everything else, and metrics and verdict now always agree.
           { name: 'ipvs', args: [], byCollector: true },
-          ...checks(['heartbeat', 'sync', 'sorry'], (n) => (n === 'heartbeat' ? programArgs(o, ['cl-status']) : n === 'sync' ? programArgs(o, ['ipvsadm', 'ip']) : [])),
+          // sorry with -H TARGET on /probe: the page on the director's loopback is fetched
+          // through its SSH connection (without it, the exporter's own 127.0.0.1 was asked:
+          // CRITICAL on a healthy lab, found by lab/netns/probe.sh).
+          ...checks(['heartbeat', 'sync', 'sorry'], (n) =>
+            n === 'heartbeat' ? programArgs(o, ['cl-status']) : n === 'sync' ? programArgs(o, ['ipvsadm', 'ip']) : target ? ['-H', target] : [],
+          ),
         ],
       };
     case 'realserver':

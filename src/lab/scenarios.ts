@@ -138,8 +138,8 @@ export const SCENARIOS: Scenario[] = [
       { label: 'exporter scrape on frontal1', host: 'frontal1', cmd: 'lab/netns/scrape.sh', exit: 0, firstLine: /^probes ok: \S+; failed: (ipvs|sync|,)+$/, tiers: ['netns'] },
       // The /probe modules from the monitoring host over SSH (sorry: HTTP to frontal1's page),
       // each body through `promtool check metrics`, which must print nothing.
-      { label: 'exporter /probe director, realserver, sorry from mon (promtool clean)', ...probeModules, exit: 0, firstLine: /^probe director: promtool clean, ok heartbeat,ipvs,sync,vip, failed none \| realserver: promtool clean, ok arp, failed none \| sorry: promtool clean, ok sorry, failed none, page up 1$/, tiers: ['vm'] },
-      { label: 'exporter /probe director, realserver, sorry from mon (promtool clean)', ...probeModules, exit: 0, firstLine: /^probe director: promtool clean, ok heartbeat,vip, failed ipvs,sync \| realserver: promtool clean, ok arp, failed none \| sorry: promtool clean, ok sorry, failed none, page up 1$/, tiers: ['netns'] },
+      { label: 'exporter /probe director, realserver, sorry from mon (promtool clean)', ...probeModules, exit: 0, firstLine: /^probe director: promtool clean, ok heartbeat,ipvs,sync,vip, failed none, checks heartbeat=0 ipvs=0 sorry=0 sync=0 \| realserver: promtool clean, ok arp, failed none, checks arp=0 \| sorry: promtool clean, ok sorry, failed none, checks sorry=0, page up 1$/, tiers: ['vm'] },
+      { label: 'exporter /probe director, realserver, sorry from mon (promtool clean)', ...probeModules, exit: 0, firstLine: /^probe director: promtool clean, ok heartbeat,vip, failed ipvs,sync, checks heartbeat=0 ipvs=2 sorry=0 sync=2 \| realserver: promtool clean, ok arp, failed none, checks arp=0 \| sorry: promtool clean, ok sorry, failed none, checks sorry=0, page up 1$/, tiers: ['netns'] },
     ],
     heal: [],
   },

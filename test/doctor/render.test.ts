@@ -91,12 +91,19 @@ describe('renderTable', () => {
     }
   });
 
-  test('-v 0 without a width (stdout not a terminal): cut at 120 columns', () => {
+  test('-v 0 without a width (stdout not a terminal): never cut', () => {
     const arp = renderTable(rows, { colour: false, verbose: 0 })
       .split('\n')
       .find((l) => l.startsWith('arp'))!;
-    expect(arp.length).toBe(120);
-    expect(arp.endsWith('…')).toBe(true);
+    expect(arp.endsWith(LONG)).toBe(true);
+    expect(arp).not.toContain('…');
+  });
+
+  test('a terminal of width 0 (a pty with no size): 120 columns', () => {
+    const arp = renderTable(rows, { colour: false, verbose: 0, width: 0 })
+      .split('\n')
+      .find((l) => l.startsWith('arp'))!;
+    expect([arp.length, arp.at(-1)]).toEqual([120, '…']);
   });
 
   test('a very narrow terminal still shows 19 characters of each summary before the …', () => {

@@ -31,24 +31,7 @@ export function startRelay(address: string, port: number, targetPort: number, ta
     c.on('error', end).on('close', end);
     up.on('error', end).on('close', end);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, address, () => {
-      server.off('error', reject);
-      resolve({
-        address,
-        port,
-        get connections() {
-          return connections;
-        },
-        close: () =>
-          new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
+  return listenCounting(server, address, port, sockets, () => connections).then((c) => Object.assign(c, { address, port }));
 }
 
 /**
@@ -63,13 +46,18 @@ export function startSilent(address: string, port: number): Promise<{ readonly c
     sockets.add(c);
     c.on('error', () => c.destroy()).on('close', () => sockets.delete(c));
   });
+  return listenCounting(server, address, port, sockets, () => connections);
+}
+
+/** Listens, then gives the connection count and a close() that ends every socket. */
+function listenCounting(server: Server, address: string, port: number, sockets: Set<Socket>, count: () => number): Promise<{ readonly connections: number; close(): Promise<void> }> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, address, () => {
       server.off('error', reject);
       resolve({
         get connections() {
-          return connections;
+          return count();
         },
         close: () =>
           new Promise<void>((r) => {

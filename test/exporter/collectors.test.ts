@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -19,7 +19,7 @@ import { LocalSource } from '../../src/sources/local';
 import { MemoSource } from '../../src/sources/memo';
 import { RootSource } from '../../src/sources/root';
 import { freePort } from '../helpers/sshd';
-import { get, Lab, LabOptions, makeLab, ofMetric, promtoolPath, series, sortedSamples } from './lab';
+import { get, Lab, LabOptions, lint, makeLab, ofMetric, series, sortedSamples } from './lab';
 
 // Each collector on REAL captures: a --root tree from test/fixtures/real/ipvs/<scenario>
 // and replay scripts printing real cl_status / ip / ipvsadm / ss output.
@@ -49,16 +49,6 @@ async function run(collectors: Collector[], o: LabOptions, extra: Partial<Scrape
   return { text, s: sortedSamples(text), logs, lab };
 }
 
-const promtool = existsSync(promtoolPath);
-function lint(text: string): void {
-  if (!promtool) {
-    if (process.env.CI) throw new Error('promtool (Debian prometheus) is required in CI');
-    return;
-  }
-  const r = spawnSync(promtoolPath, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  expect(r.stdout + r.stderr).toBe('');
-  expect(r.status).toBe(0);
-}
 
 const B = (la: string, lp: number | string, ra: string, rp: number | string, proto: string, mark = '') => ({
   local_address: la,

@@ -2,6 +2,7 @@
 // (test/fixtures/real/ipvs/<scenario>/proc-net-*.txt) and replay scripts standing in for
 // ipvsadm, cl_status and ip (printing real captures, byte for byte). Nothing here invents
 // program output: a command without a capture fails like the real program would not.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -151,3 +152,14 @@ export function ofMetric(s: Map<string, number>, name: string): string[] {
 }
 
 export const promtoolPath = '/usr/bin/promtool';
+
+/** `promtool check metrics` must print nothing and exit 0 (required in CI; skipped elsewhere when missing). */
+export function lint(text: string): void {
+  if (!existsSync(promtoolPath)) {
+    if (process.env.CI) throw new Error('promtool (Debian prometheus) is required in CI');
+    return;
+  }
+  const r = spawnSync(promtoolPath, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}

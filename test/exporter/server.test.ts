@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BACKEND_LABELS } from '../../src/exporter/collector';
 import { Exporter, ExporterOptions } from '../../src/exporter/server';
 import { referenceDeployment } from '../../src/model/reference';
-import { get, Lab, LabOptions, makeLab, promtoolPath, series, sortedSamples } from './lab';
+import { get, Lab, LabOptions, lint, makeLab, series, sortedSamples } from './lab';
 
 // The exporter over HTTP on 127.0.0.1:0, reading a --root tree of real captures and
 // replayed programs. Nothing leaves loopback.
@@ -57,16 +57,6 @@ async function start(o: LabOptions, extra: Partial<ExporterOptions> = {}): Promi
   return r;
 }
 
-const promtool = existsSync(promtoolPath);
-function lint(text: string): void {
-  if (!promtool) {
-    if (process.env.CI) throw new Error('promtool (Debian prometheus) is required in CI');
-    return;
-  }
-  const r = spawnSync(promtoolPath, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  expect(r.stdout + r.stderr).toBe('');
-  expect(r.status).toBe(0);
-}
 
 let sorryPage: Server;
 let sorryPort: number;

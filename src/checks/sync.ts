@@ -7,6 +7,7 @@ import { probeAddresses } from '../probes/addresses';
 import { IpvsUnavailableError } from '../probes/ipvs';
 import { connectionKey, ConnSyncCounts, countConnSync, probeConnSync, probeSyncDaemons } from '../probes/sync';
 import { UsageError } from '../runtime/errors';
+import { collectIp } from '../runtime/options';
 import { Perf } from '../runtime/perfdata';
 import { CheckDef } from '../runtime/plugin';
 import { parseRange } from '../runtime/range';
@@ -141,7 +142,7 @@ export const syncCheck: CheckDef<SyncOptions> = {
       })
       .option('--interface <name>', "expected multicast interface (default: the deployment's)")
       .addOption(new Option('--mode <mode>', "which daemons to expect: both = master and backup on each director, follow-role = master on the active, backup on the passive (default: the deployment's)").choices(['both', 'follow-role']))
-      .option('--vip <addr>', "VIP whose owner is the active director, repeatable (default: the deployment's)", collect, [])
+      .option('--vip <addr>', "VIP whose owner is the active director, repeatable (default: the deployment's)", collectIp('--vip'), [])
       .option('--peer <host>', 'the other director (SSH): compare its connection table with ours')
       .option('--min-sync-ratio <r>', 'WARNING below this share of ESTABLISHED connections synced (0-1)', (x: string) => {
         if (!/^(0(\.\d+)?|1(\.0*)?)$/.test(x)) throw new UsageError(`--min-sync-ratio '${x}' is not between 0 and 1`);

@@ -6,6 +6,7 @@ import { RootSource } from '../sources/root';
 import { CommandTimeoutError, Source, SpawnError, SshAuthError, UnreachableError } from '../sources/source';
 import { killAll } from './children';
 import { errorMessage, PluginError, TimeoutError, UsageError } from './errors';
+import { parseHost, parsePort } from './options';
 import { render } from './output';
 import { parseRange, Range } from './range';
 import { Result } from './result';
@@ -76,8 +77,8 @@ export function buildCommand(def: CheckDef<never>): Command {
     .description(def.description)
     .version(`check_lvs_${def.name} (lvsha) ${VERSION}`, '-V, --version')
     .helpOption('-h, --help', 'show this help')
-    .option('-H, --hostname <host>', 'run the probes on this host over SSH (default: here)')
-    .option('--ssh-port <port>', 'SSH port', int('--ssh-port'), 22)
+    .option('-H, --hostname <host>', 'run the probes on this host over SSH (default: here)', parseHost('-H/--hostname'))
+    .option('--ssh-port <port>', 'SSH port', parsePort('--ssh-port'), 22)
     .option('--ssh-user <user>', 'SSH user', 'root')
     .option('--ssh-key <file>', 'SSH private key (default ~/.ssh/id_ed25519)')
     .option('--known-hosts <file>', 'known_hosts to check host keys against (default ~/.ssh/known_hosts)')

@@ -1,7 +1,7 @@
 /**
  * `doctorPlan`: which check runs against which host. The reference deployment must give one
  * VIP row for the pair, the four director checks for each director, one ARP row per real
- * server; real servers only named in a service still get their row.
+ * host; a real server that is no host of the deployment gets a row that connects to nothing.
  */
 import { doctorPlan } from '../../src/doctor/plan';
 import { referenceDeployment } from '../../src/model/reference';
@@ -33,7 +33,7 @@ describe('doctorPlan', () => {
     expect(vip[0]!.args).not.toContain('-H');
   });
 
-  test('a real server missing from realHosts: its row is named by its address (or by its own name when it has one), once', () => {
+  test('a real server missing from realHosts: no connection, a row that says so (by its name, else its address), once', () => {
     const d = clone(referenceDeployment);
     d.realHosts = [{ name: 'reel1', address: '192.168.0.4', interface: 'eth0' }];
     // reel2 no longer in realHosts and unnamed in the service; a third one named in the service only.
@@ -42,14 +42,38 @@ describe('doctorPlan', () => {
       { address: '192.168.0.5', port: 80, weight: 1, forwarding: 'gate' },
       { name: 'reel3', address: '192.168.0.6', port: 80, weight: 1, forwarding: 'gate' },
     ];
-    // The same real server in a second service (another port) is still one host to check.
+    // The same real server in a second service (another port) is still one row.
     d.services.push({ ...clone(referenceDeployment).services[0]!, name: 'www2', port: 8080, realServers: [{ address: '192.168.0.5', port: 8080, weight: 1, forwarding: 'gate' }] });
     const arp = doctorPlan(d).filter((i) => i.check === 'arp');
     expect(arp).toEqual([
       { check: 'arp', host: 'reel1', address: '192.168.0.4', args: ['-H', '192.168.0.4'] },
-      { check: 'arp', host: '192.168.0.5', address: '192.168.0.5', args: ['-H', '192.168.0.5'] },
-      { check: 'arp', host: 'reel3', address: '192.168.0.6', args: ['-H', '192.168.0.6'] },
+      { check: 'arp', host: '192.168.0.5', args: [], notChecked: 'not checked: real server 192.168.0.5 is not a host of the deployment (add it to realHosts)' },
+      { check: 'arp', host: 'reel3', args: [], notChecked: 'not checked: real server 192.168.0.6 is not a host of the deployment (add it to realHosts)' },
     ]);
+  });
+
+  test('issue 13: only directors and realHosts are connected to, never a service address of a real server', () => {
+    // The loopback test deployment: hosts reached at 127.0.0.x serve the addresses 192.168.0.4/5.
+    const d = clone(referenceDeployment);
+    d.directors = [
+      { name: 'frontal1', address: '127.0.0.2', interface: 'eth0' },
+      { name: 'frontal2', address: '127.0.0.3', interface: 'eth0' },
+    ];
+    d.realHosts = [
+      { name: 'reel1', address: '127.0.0.4', interface: 'eth0' },
+      { name: 'reel2', address: '127.0.0.5', interface: 'eth0' },
+    ];
+    const plan = doctorPlan(d);
+    const hosts = new Set([...d.directors, ...d.realHosts].map((h) => h.address));
+    for (const i of plan) {
+      if (i.address !== undefined) expect(hosts).toContain(i.address);
+      for (const a of i.args) if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) expect(hosts).toContain(a);
+    }
+    expect(plan.filter((i) => i.check === 'arp')).toEqual([
+      { check: 'arp', host: 'reel1', address: '127.0.0.4', args: ['-H', '127.0.0.4'] },
+      { check: 'arp', host: 'reel2', address: '127.0.0.5', args: ['-H', '127.0.0.5'] },
+    ]);
+    expect(plan.some((i) => i.notChecked)).toBe(false);
   });
 
   test('three directors: the VIP row names all of them, each gets its own four rows', () => {

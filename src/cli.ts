@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { runPlugin } from './runtime/plugin';
+import { pluginHost } from './checks/host';
 import { CHECK_NAMES, isCheckName, loadCheck } from './checks/registry';
 import { VERSION } from './runtime/version';
 
@@ -15,7 +16,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       process.exitCode = 3;
       return;
     }
-    await runPlugin(loadCheck(name), argv.slice(2));
+    await runPlugin(loadCheck(name), pluginHost, argv.slice(2));
     return;
   }
   const program = new Command('lvsha')

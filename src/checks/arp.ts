@@ -21,6 +21,8 @@ import { CheckDef } from '../runtime/plugin';
 import { Finding, Result, combine } from '../runtime/result';
 import { State } from '../runtime/state';
 import { Deployment } from '../model/types';
+import { ArpPort, ArpVip, arpAnnounceSafe, arpIgnoreSuppresses, facingInterfaces, maxOf, vipsFor } from '../domain/arp';
+import { GatherEnv, remaining } from '../runtime/check';
 
 /**
  * check_lvs_arp — on a direct-routing real server: the VIP sits on lo as a /32, the
@@ -28,17 +30,8 @@ import { Deployment } from '../model/types';
  * them: max(all, interface)), the service listens on it, and boot would restore all that.
  */
 
-export interface ArpPort {
-  port: number;
-  protocol: 'tcp' | 'udp';
-}
-
-export interface ArpVip {
-  address: string;
-  /** Prefix of the VIP's subnet on the LAN (the directors' prefix, 24 in the reference). */
-  prefix: number;
-  ports: ArpPort[];
-}
+export type { ArpPort, ArpVip } from '../domain/arp';
+export { arpAnnounceSafe, arpIgnoreSuppresses, facingInterfaces, vipsFor } from '../domain/arp';
 
 /** Everything the policy needs, gathered by the probes (or built by a test). */
 export interface ArpModel {
@@ -56,45 +49,8 @@ export interface ArpModel {
   arping?: { from: string; interface: string; vip: string; result: ArpingResult }[];
 }
 
-// --- the kernel's rules -----------------------------------------------------------------
+// --- the kernel's rules: src/domain/arp.ts ---------------------------------------------
 
-/**
- * Does this effective arp_ignore keep the kernel from answering ARP for an address that
- * sits on lo? (net/ipv4/arp.c arp_ignore()): 1 and 2 require the address on the receiving
- * interface; 3 only refuses scope-host addresses (a VIP added as `scope global` is
- * answered); 4-7 are reserved and answer like 0; 8 never answers; above 8 answers.
- */
-export function arpIgnoreSuppresses(value: number, vipScope: string): boolean {
-  if (value === 1 || value === 2 || value === 8) return true;
-  if (value === 3) return vipScope === 'host';
-  return false;
-}
-
-/** arp_solicit(): only 2 always picks the interface's own address as ARP source; 0, 1
- * (the VIP is on the LAN's subnet) and any value above 2 (treated as 0) announce the VIP. */
-export const arpAnnounceSafe = (value: number): boolean => value === 2;
-
-const inSubnet = (addr: string, net: string, prefix: number): boolean => {
-  if (!isIpv4(addr) || !isIpv4(net)) return false;
-  const n = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-  const size = 2 ** (32 - Math.max(0, Math.min(32, prefix)));
-  return Math.floor(n(addr) / size) === Math.floor(n(net) / size);
-};
-
-/**
- * Interfaces on which ARP requests for the VIP arrive: ARP-capable ones with an IPv4
- * address in the VIP's subnet. When none matches (unusual addressing), every ARP-capable
- * interface with an IPv4 address, since with arp_ignore=0 any of them answers.
- */
-export function facingInterfaces(ifs: Interface[], vip: ArpVip): Interface[] {
-  const arp = ifs.filter((i) => !i.noarp && i.addresses.some((a) => a.family === 'inet'));
-  const facing = arp.filter((i) =>
-    i.addresses.some((a) => a.family === 'inet' && (inSubnet(a.address, vip.address, vip.prefix) || inSubnet(vip.address, a.address, a.prefixlen))),
-  );
-  return facing.length > 0 ? facing : arp;
-}
-
-const maxOf = (a?: number, b?: number): number | undefined => (a === undefined && b === undefined ? undefined : Math.max(a ?? 0, b ?? 0));
 
 /** The values boot would give `iface` (max of all and the interface, 0 when unset). */
 function bootEffective(files: SysctlSourceFile[], iface: string, param: 'arp_ignore' | 'arp_announce'): { value: number; where: string } {
@@ -307,9 +263,9 @@ export function evaluateArp(m: ArpModel, policy: ArpPolicy = { persistenceState:
 interface ArpOptions {
   vip?: string[];
   port?: ArpPort[];
-  ip?: string;
-  ss?: string;
-  arping?: string;
+  ip: string;
+  ss: string;
+  arping: string;
   arpFrom?: string;
   arpInterface?: string;
   arpCount: number;
@@ -329,33 +285,13 @@ function parseVip(v: string): string {
   return v;
 }
 
-/** The VIPs to check and their ports, from the options or the deployment. */
-export function vipsFor(d: Deployment, vips?: string[], ports?: ArpPort[]): { vips: ArpVip[]; notes: string[] } {
-  const notes: string[] = [];
-  const addrs = vips ?? [...new Set([...d.vips.map((v) => v.address), ...d.services.flatMap((s) => (s.address ? [s.address] : []))])];
-  const out = addrs.map((address): ArpVip => {
-    const prefix = d.vips.find((v) => v.address === address)?.prefix ?? 24;
-    let ps: ArpPort[] = ports ?? [];
-    if (!ports) {
-      for (const s of d.services.filter((x) => x.address === address && x.port !== undefined)) {
-        if (s.protocol === 'tcp' || s.protocol === 'udp') ps.push({ port: s.port!, protocol: s.protocol });
-        else notes.push(`${s.protocol} service ${address}:${s.port}: listening not checked`);
-      }
-      ps = ps.filter((p, i) => ps.findIndex((q) => q.port === p.port && q.protocol === p.protocol) === i);
-      if (ps.length === 0) notes.push(`no tcp/udp service on ${address} in the deployment: listening not checked (use --port)`);
-    }
-    return { address, prefix, ports: ps };
-  });
-  return { vips: out, notes };
-}
-
 /** The real server's name: a deployment.realHosts entry holding one of its addresses, else the host name. */
-export function serverName(d: Deployment, ifs: Interface[], fallback: string): string {
+export function serverName(realHosts: { name: string; address: string }[], ifs: Interface[], fallback: string): string {
   const mine = new Set(ifs.flatMap((i) => i.addresses.map((a) => a.address)));
-  return d.realHosts.find((h) => mine.has(h.address))?.name ?? fallback;
+  return realHosts.find((h) => mine.has(h.address))?.name ?? fallback;
 }
 
-export const arpCheck: CheckDef<ArpOptions> = {
+export const arpCheck: CheckDef<ArpConfig, ArpModel, ArpOptions> = {
   name: 'arp',
   prefix: 'LVS ARP',
   description:
@@ -378,44 +314,81 @@ export const arpCheck: CheckDef<ArpOptions> = {
       )
       .option('--no-persistence', 'do not check that sysctl and network files restore the settings at boot');
   },
-  async run(ctx) {
-    const o = ctx.opts;
+  configure(o, ctx): ArpConfig {
     const d = ctx.deployment();
-    const src = ctx.source();
     const { vips, notes } = vipsFor(d, o.vip, o.port);
     if (vips.length === 0) throw new UsageError('no VIP to check: the deployment has none; give --vip');
-
-    // Over SSH each wave of reads is one round trip (SshSource batches what is asked for in
-    // the same turn): boot files are fetched alongside the live state, not after it.
-    const persistence = o.persistence ? Promise.all([probeBootSysctl(src), probeAliasPersistence(src, 'lo')]) : undefined;
-    persistence?.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
-    const interfaces = await probeInterfaces(src, { ip: o.ip });
-    const names = ['all', 'default', 'lo', ...new Set(vips.flatMap((v) => facingInterfaces(interfaces, v).map((i) => i.name)))];
-    const protocols = [...new Set(vips.flatMap((v) => v.ports.map((p) => p.protocol)))];
-    const [sysctl, perProtocol] = await Promise.all([
-      probeArpSysctls(src, names),
-      Promise.all(protocols.map((p) => probeListeners(src, { ss: o.ss, protocol: p }))),
-    ]);
-    const listeners: ArpModel['listeners'] = {};
-    protocols.forEach((p, i) => (listeners[p] = perProtocol[i]!));
-    const fallbackName = o.hostname ?? (src.host === 'localhost' ? osHostname() : src.host);
-    const model: ArpModel = { server: serverName(d, interfaces, fallbackName), vips, interfaces, sysctl, listeners };
-    if (persistence) [model.boot, model.alias] = await persistence;
-    if (o.arpFrom) {
-      const from = ctx.source(o.arpFrom);
-      model.arping = [];
-      for (const v of vips) {
-        const result = await probeArping(from, {
-          arping: o.arping,
-          interface: o.arpInterface ?? 'eth0',
-          target: v.address,
-          count: o.arpCount,
-          timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
-        });
-        model.arping.push({ from: o.arpFrom, interface: o.arpInterface ?? 'eth0', vip: v.address, result });
-      }
-    }
-    const r = evaluateArp(model);
-    return { ...r, long: [...(r.long ?? []), ...notes] };
+    return {
+      ...arpDefaults(d),
+      vips,
+      notes,
+      ip: o.ip,
+      ss: o.ss,
+      arping: o.arping,
+      arpFrom: o.arpFrom,
+      arpInterface: o.arpInterface ?? 'eth0',
+      arpCount: o.arpCount,
+      persistence: o.persistence,
+      hostname: o.hostname,
+    };
+  },
+  defaults: arpDefaults,
+  gather: gatherArp,
+  evaluate(m, c): Result {
+    const r = evaluateArp(m);
+    return { ...r, long: [...(r.long ?? []), ...c.notes] };
   },
 };
+
+/** check_lvs_arp's config: which VIPs and ports, the programs, the optional ARP view. */
+export interface ArpConfig {
+  vips: ArpVip[];
+  /** What the deployment could not say (listening not checked...), for long output. */
+  notes: string[];
+  /** To name the server from its addresses. */
+  realHosts: { name: string; address: string }[];
+  ip: string;
+  ss: string;
+  arping: string;
+  arpFrom?: string;
+  arpInterface: string;
+  arpCount: number;
+  persistence: boolean;
+  hostname?: string;
+}
+
+/** check_lvs_arp with no option, for the exporter and doctor. */
+export function arpDefaults(d: Deployment): ArpConfig {
+  const { vips, notes } = vipsFor(d);
+  return { vips, notes, realHosts: d.realHosts.map((h) => ({ name: h.name, address: h.address })), ip: 'ip', ss: 'ss', arping: 'arping', arpInterface: 'eth0', arpCount: 3, persistence: true };
+}
+
+export async function gatherArp(o: ArpConfig, env: GatherEnv): Promise<ArpModel> {
+  const src = env.source();
+  const vips = o.vips;
+  // Over SSH each wave of reads is one round trip (SshSource batches what is asked for in
+  // the same turn): boot files are fetched alongside the live state, not after it.
+  const persistence = o.persistence ? Promise.all([probeBootSysctl(src), probeAliasPersistence(src, 'lo')]) : undefined;
+  persistence?.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
+  const interfaces = await probeInterfaces(src, { ip: o.ip });
+  const names = ['all', 'default', 'lo', ...new Set(vips.flatMap((v) => facingInterfaces(interfaces, v).map((i) => i.name)))];
+  const protocols = [...new Set(vips.flatMap((v) => v.ports.map((p) => p.protocol)))];
+  const [sysctl, perProtocol] = await Promise.all([
+    probeArpSysctls(src, names),
+    Promise.all(protocols.map((p) => probeListeners(src, { ss: o.ss, protocol: p }))),
+  ]);
+  const listeners: ArpModel['listeners'] = {};
+  protocols.forEach((p, i) => (listeners[p] = perProtocol[i]!));
+  const fallbackName = o.hostname ?? (src.host === 'localhost' ? osHostname() : src.host);
+  const model: ArpModel = { server: serverName(o.realHosts, interfaces, fallbackName), vips, interfaces, sysctl, listeners };
+  if (persistence) [model.boot, model.alias] = await persistence;
+  if (o.arpFrom) {
+    const from = env.source(o.arpFrom);
+    model.arping = [];
+    for (const v of vips) {
+      const result = await probeArping(from, { arping: o.arping, interface: o.arpInterface, target: v.address, count: o.arpCount, timeoutMs: remaining(env, 1000) });
+      model.arping.push({ from: o.arpFrom, interface: o.arpInterface, vip: v.address, result });
+    }
+  }
+  return model;
+}

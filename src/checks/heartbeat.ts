@@ -94,7 +94,20 @@ export function evaluateHeartbeat(s: HeartbeatStatus, p: HeartbeatPolicy): Resul
   return combine(findings, `${local.name}: ${peerOk}`, perf, long);
 }
 
-export const heartbeatCheck: CheckDef<HeartbeatOptions> = {
+export interface HeartbeatConfig {
+  clStatus: string;
+  node?: string;
+  media: HeartbeatPolicy['media'];
+}
+
+export interface HeartbeatModel {
+  status: HeartbeatStatus;
+  /** Where cl_status ran, for messages. */
+  host: string;
+  seconds: number;
+}
+
+export const heartbeatCheck: CheckDef<HeartbeatConfig, HeartbeatModel, HeartbeatOptions> = {
   name: 'heartbeat',
   prefix: 'LVS HEARTBEAT',
   description: 'Heartbeat runs here and sees its peer alive over its links (asks cl_status; never touches udp/694)',
@@ -103,13 +116,17 @@ export const heartbeatCheck: CheckDef<HeartbeatOptions> = {
       .option('--cl-status <path>', 'cl_status program', 'cl_status')
       .option('--node <name>', "this node's Heartbeat name (default: uname -n, else what cl_status test says)");
   },
-  async run(ctx) {
-    const src = ctx.source();
-    const t0 = process.hrtime.bigint();
-    const status = await probeHeartbeat(src, { clStatus: ctx.opts.clStatus, node: ctx.opts.node });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const media = ctx.deployment().heartbeat.media;
-    const host = status.localNode ?? ctx.opts.node ?? (src.host === 'localhost' ? hostname() : src.host);
-    return evaluateHeartbeat(status, { media, host, seconds });
+  configure(o, ctx): HeartbeatConfig {
+    return { clStatus: o.clStatus, node: o.node, media: ctx.deployment().heartbeat.media };
   },
+  defaults: (d) => ({ clStatus: 'cl_status', media: d.heartbeat.media }),
+  async gather(c, env): Promise<HeartbeatModel> {
+    const src = env.source();
+    const t0 = process.hrtime.bigint();
+    const status = await probeHeartbeat(src, { clStatus: c.clStatus, node: c.node });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const host = status.localNode ?? c.node ?? (src.host === 'localhost' ? hostname() : src.host);
+    return { status, host, seconds };
+  },
+  evaluate: (m, c) => evaluateHeartbeat(m.status, { media: c.media, host: m.host, seconds: m.seconds }),
 };

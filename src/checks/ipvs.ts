@@ -1,11 +1,14 @@
 import { Command, Option } from 'commander';
-import { Forwarding, VirtualService } from '../model/types';
+import * as domain from '../domain/ipvs';
+import { configKey, fallbackTest, LDIRECTORD_FWD, sameReal, vipsOf, WantedService } from '../domain/ipvs';
+import { Deployment, VirtualService } from '../model/types';
+import { findAddress, Interface } from '../parsers/ipAddr';
 import { endpoint, IpvsForwarding, IpvsRealServer, IpvsService, normaliseAddress, serviceKey } from '../parsers/procIpvs';
-import { findAddress } from '../parsers/ipAddr';
 import { probeAddresses } from '../probes/addresses';
 import { detectHz, HzInfo, IpvsSnapshot, IpvsUnavailableError, probeIpvs } from '../probes/ipvs';
+import { GatherEnv, remaining } from '../runtime/check';
 import { UsageError } from '../runtime/errors';
-import { Perf } from '../runtime/perfdata';
+import { Perf, stableLabels } from '../runtime/perfdata';
 import { CheckDef } from '../runtime/plugin';
 import { parseRange, Range, rangeAlerts } from '../runtime/range';
 import { combine, Finding, Result } from '../runtime/result';
@@ -26,11 +29,8 @@ export interface IpvsOptions {
   criticalPercent?: string;
 }
 
-/** A service to check: how it is named and, when the deployment describes it, what it should hold. */
-export interface WantedService {
-  key: string;
-  config?: VirtualService;
-}
+export type { WantedService } from '../domain/ipvs';
+export { configKey } from '../domain/ipvs';
 
 export interface IpvsPolicy {
   /** Live real servers (weight > 0) as a count range; default: alert below the expected count. */
@@ -51,10 +51,12 @@ export interface IpvsPolicy {
 
 // ----------------------------------------------------------------- selection
 
-const LDIRECTORD_FWD: Record<Forwarding, IpvsForwarding> = { gate: 'route', masq: 'masq', ipip: 'tunnel' };
 const FWD_WORD: Record<IpvsForwarding, string> = { route: 'Route', masq: 'Masq', tunnel: 'Tunnel', local: 'Local' };
 
-/** `tcp:VIP:PORT`, `udp:VIP:PORT`, `sctp:VIP:PORT`, `tcp:[V6]:PORT`, `fwm:MARK`, `fwm:MARK:ipv6` → the service key. */
+/**
+ * `tcp:VIP:PORT`, `udp:VIP:PORT`, `sctp:VIP:PORT`, `tcp:[V6]:PORT`, `fwm:MARK`, `fwm:MARK:ipv6` → the service key.
+ * Port 0 is a persistent all-ports service (`ipvsadm -A -t VIP:0 -p`, shown `TCP VIP:0 rr persistent 600`).
+ */
 export function parseServiceSpec(spec: string): string {
   const bad = () => new UsageError(`--service '${spec}': expected tcp:VIP:PORT, udp:VIP:PORT, sctp:VIP:PORT, tcp:[IPv6]:PORT or fwm:MARK[:ipv6]`);
   const f = /^fwm:(\d{1,10})(:ipv6)?$/i.exec(spec);
@@ -67,39 +69,16 @@ export function parseServiceSpec(spec: string): string {
   if (!m) throw bad();
   const address = normaliseAddress(m[2] ?? m[3]!);
   const port = Number(m[4]);
-  if (address === undefined || (m[2] !== undefined) !== address.includes(':') || port < 1 || port > 65535) throw bad();
+  if (address === undefined || (m[2] !== undefined) !== address.includes(':') || port > 65535) throw bad();
   return `${m[1]!.toLowerCase()}:${endpoint(address, port)}`;
 }
 
-/** The key of a deployment service (same form as serviceKey of a table entry). */
-export function configKey(v: VirtualService): string {
-  if (v.protocol === 'fwm') {
-    const v6 = v.realServers.some((r) => r.address.includes(':'));
-    return `fwm:${v.fwmark ?? 0}${v6 ? ':ipv6' : ''}`;
-  }
-  const a = normaliseAddress(v.address ?? '') ?? v.address ?? '';
-  return `${v.protocol}:${endpoint(a, v.port ?? 0)}`;
-}
-
-/** Which services to check: --all, --service (with their deployment description when it has one), else the deployment's. */
+/** Which services to check: --all, --service specs (with their deployment description when it has one), else the deployment's. */
 export function selectServices(snap: IpvsSnapshot, services: VirtualService[], specs: string[], all: boolean): WantedService[] {
-  const byKey = new Map(services.map((s) => [configKey(s), s]));
-  if (all) return snap.table.services.map((s) => ({ key: serviceKey(s), config: byKey.get(serviceKey(s)) }));
-  if (specs.length > 0) {
-    const keys = [...new Set(specs.map(parseServiceSpec))];
-    return keys.map((key) => ({ key, config: byKey.get(key) }));
-  }
-  return services.map((s) => ({ key: configKey(s), config: s }));
+  return domain.selectServices(snap.table, services, specs.map(parseServiceSpec), all);
 }
 
 // ----------------------------------------------------------------- policy
-
-const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
-
-function sameReal(svc: IpvsService, r: { address: string; port: number }, address: string, port: number): boolean {
-  // fwmark services carry no port (ipvsadm shows :0), whatever ldirectord's file says.
-  return r.address === address && (svc.protocol === 'fwm' || r.port === port);
-}
 
 function describeReal(r: IpvsRealServer): string {
   return `${endpoint(r.address, r.port)} ${FWD_WORD[r.forwarding]} weight ${r.weight} active ${r.activeConns} inactive ${r.inactiveConns}`;
@@ -142,8 +121,7 @@ function evaluateService(w: WantedService, svc: IpvsService | undefined, p: Ipvs
   v.long.push(`${head}: ${svc.realServers.length} in the table`);
   for (const r of svc.realServers) v.long.push(`  ${describeReal(r)}`);
 
-  const fallback = cfg?.fallback ? { address: normaliseAddress(cfg.fallback.address) ?? cfg.fallback.address, port: cfg.fallback.port } : undefined;
-  const isFallback = (r: IpvsRealServer) => (fallback ? sameReal(svc, r, fallback.address, fallback.port) : !cfg && isLoopback(r.address));
+  const isFallback = fallbackTest(svc, cfg);
   const isDrainedAddr = (a: string, port: number) => p.drained.some((d) => d === a || d === endpoint(a, port));
 
   // What should be there: the deployment's real servers, else what the table holds.
@@ -237,15 +215,24 @@ function evaluateService(w: WantedService, svc: IpvsService | undefined, p: Ipvs
   return v;
 }
 
-/** Labels must differ in their first 19 characters; any that would not get a plain index form. */
-function uniqueLabels(perf: Perf[]): Perf[] {
-  const seen = new Set<string>();
-  return perf.map((p, i) => {
-    let label = p.label;
-    if (seen.has(label.slice(0, 19))) label = `p${i}_${label}`.slice(0, 19);
-    seen.add(label.slice(0, 19));
-    return label === p.label ? p : { ...p, label };
-  });
+/**
+ * Perfdata prefix of a service when several are checked, from its own identity (never its
+ * position): `t3_80_` (protocol letter, last address group, port; `tv6_3_80_` for IPv6), `f5_` for a
+ * fwmark; the full address when two wanted services would share the short form.
+ */
+export function serviceTags(keys: string[]): string[] {
+  const parse = (k: string, full: boolean) => {
+    const f = /^fwm:(\d+)(:ipv6)?$/.exec(k);
+    if (f) return `f${f[1]}${f[2] ? '_6' : ''}_`;
+    const m = /^(\w+):(?:\[([^\]]+)\]|([\d.]+)):(\d+)$/.exec(k);
+    if (!m) return `${k.replace(/\W+/g, '_')}_`;
+    const v6 = m[2] !== undefined;
+    const parts = v6 ? m[2]!.split(':') : m[3]!.split('.');
+    const a = full ? parts.filter((x) => x !== '').join('_') : parts[parts.length - 1] || '0';
+    return `${m[1]![0]}${v6 ? 'v6_' : ''}${a}_${m[4]}_`;
+  };
+  const short = keys.map((k) => parse(k, false));
+  return short.map((t, i) => (short.indexOf(t) !== short.lastIndexOf(t) ? parse(keys[i]!, true) : t));
 }
 
 /** The policy of check_lvs_ipvs: the real servers behind each wanted virtual service. */
@@ -262,12 +249,15 @@ export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: Ipv
   let live = 0;
   let configured = 0;
   const multi = wanted.length > 1;
+  // Every label carries its service's tag, even with one service: adding a service later
+  // must not rename the labels graphers already key history by.
+  const tags = serviceTags(wanted.map((w) => w.key));
   wanted.forEach((w, i) => {
     const svc = snap.table.services.find((s) => serviceKey(s) === w.key);
-    const r = evaluateService(w, svc, p, multi ? `${w.key}: ` : '', multi ? `s${i + 1}_` : '', snap.table.services.length === 0);
-    findings.push(...r.findings);
-    long.push(...r.long);
-    perf.push(...r.perf);
+    const r = evaluateService(w, svc, p, multi ? `${w.key}: ` : '', tags[i]!, snap.table.services.length === 0);
+    for (const x of r.findings) findings.push(x); // not push(...): a huge table overflows the stack
+    for (const x of r.long) long.push(x);
+    for (const x of r.perf) perf.push(x);
     live += r.live;
     configured += r.configured;
   });
@@ -282,16 +272,94 @@ export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: Ipv
     if (p.stats) perf.push({ label: 'total_conns', value: t.stats.conns, uom: 'c', min: 0 });
   }
   const ok = multi ? `${wanted.length} services, ${live} of ${configured} real servers live` : `${wanted[0]!.key}: ${live} of ${configured} real servers live`;
-  const result = combine(findings, ok, uniqueLabels(perf), long);
+  const result = combine(findings, ok, stableLabels(perf), long);
   // combine() lists the findings in long output; the OK ones are already in the summary.
   return result;
+}
+
+// ----------------------------------------------------------------- the check
+
+/** check_lvs_ipvs's whole config: what to read and the policy. */
+export interface IpvsConfig extends Omit<IpvsPolicy, 'hz'> {
+  role: 'auto' | 'active';
+  probe: 'proc' | 'ipvsadm';
+  ipvsadm: string;
+  ip: string;
+  /** --hz; undefined = read CONFIG_HZ. */
+  hz?: number;
+  /** The deployment's services (descriptions). */
+  services: VirtualService[];
+  /** --service keys; empty = the deployment's services. */
+  keys: string[];
+  all: boolean;
+}
+
+/** What gather saw. */
+export interface IpvsModel {
+  snapshot?: IpvsSnapshot;
+  /** The kernel has no IPVS (why). */
+  unavailable?: string;
+  hz?: HzInfo;
+  /** This host's addresses, read only when none of the wanted services is in the table (active or passive director?). */
+  interfaces?: Interface[];
+}
+
+/** check_lvs_ipvs with no option, for the exporter and doctor. */
+export function ipvsDefaults(d: Deployment): IpvsConfig {
+  return { role: 'auto', probe: 'proc', ipvsadm: 'ipvsadm', ip: 'ip', services: d.services, keys: [], all: false, drained: [], stats: false, rate: false };
+}
+
+export async function gatherIpvs(c: IpvsConfig, env: GatherEnv): Promise<IpvsModel> {
+  const src = env.source();
+  const m: IpvsModel = {};
+  if (c.probe === 'proc') {
+    m.hz = c.hz !== undefined ? { hz: c.hz, origin: '--hz' } : await detectHz(src, remaining(env));
+    env.trace(1, `HZ ${m.hz.hz} (${m.hz.origin})`);
+  }
+  try {
+    m.snapshot = await probeIpvs(src, { probe: c.probe, ipvsadm: c.ipvsadm, stats: c.stats, rate: c.rate, hz: m.hz?.hz, timeoutMs: remaining(env) });
+  } catch (e) {
+    if (!(e instanceof IpvsUnavailableError)) throw e;
+    m.unavailable = e.message;
+    return m;
+  }
+  for (const w of m.snapshot.warnings ?? []) env.trace(1, w);
+  // Whether this director holds the VIP matters only when the table lacks every wanted service.
+  const wanted = domain.selectServices(m.snapshot.table, c.services, c.keys, c.all);
+  const present = new Set(m.snapshot.table.services.map((x) => serviceKey(x)));
+  if (c.role === 'auto' && !c.all && wanted.length > 0 && wanted.every((w) => !present.has(w.key)) && vipsOf(wanted).length > 0)
+    m.interfaces = await probeAddresses(src, { ip: c.ip, timeoutMs: remaining(env) });
+  return m;
+}
+
+/** The whole policy of check_lvs_ipvs: kernel without IPVS, passive director, then each service. */
+export function evaluateIpvsCheck(m: IpvsModel, c: IpvsConfig): Result {
+  if (m.unavailable !== undefined || !m.snapshot) return { state: State.CRITICAL, summary: m.unavailable ?? 'IPVS not available' };
+  const snap = m.snapshot;
+  const wanted = domain.selectServices(snap.table, c.services, c.keys, c.all);
+  const present = new Set(snap.table.services.map((x) => serviceKey(x)));
+  const noneInTable = wanted.length > 0 && wanted.every((w) => !present.has(w.key));
+  const vips = vipsOf(wanted);
+  if (c.role === 'auto' && noneInTable && !c.all && vips.length > 0 && m.interfaces) {
+    // On the passive director an empty table is normal: Heartbeat starts ldirectord only
+    // where the VIP is. Say so rather than raising a false CRITICAL every night.
+    const held = vips.filter((v) => findAddress(m.interfaces!, v).some((h) => !h.iface.noarp));
+    if (held.length === 0)
+      return {
+        state: State.OK,
+        summary: `passive director: ${vips.join(', ')} not held here, no IPVS service expected`,
+        long: [`${wanted.map((w) => w.key).join(', ')} absent from the table; use --role active where the table must always be loaded`],
+        perf: [{ label: 'services', value: 0, min: 0 }],
+      };
+  }
+  return evaluateIpvs(snap, wanted, { ...c, hz: c.probe === 'proc' ? m.hz : undefined });
 }
 
 // ----------------------------------------------------------------- plugin
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export const ipvsCheck: CheckDef<IpvsOptions> = {
+export const ipvsCheck: CheckDef<IpvsConfig, IpvsModel, IpvsOptions> = {
   name: 'ipvs',
   prefix: 'LVS IPVS',
   description:
@@ -328,17 +396,33 @@ export const ipvsCheck: CheckDef<IpvsOptions> = {
       .option('--warning-percent <range>', 'live real servers as a percentage of the configured ones (e.g. 100:)')
       .option('--critical-percent <range>', 'same, for CRITICAL (e.g. 50:)');
   },
-  async run(ctx) {
-    const o = ctx.opts;
+  configure(o, ctx): IpvsConfig {
     if (o.all && o.service.length) throw new UsageError('--all and --service exclude each other');
-    o.service.forEach(parseServiceSpec); // bad input is UNKNOWN before any probing
+    const keys = o.service.map(parseServiceSpec); // bad input is UNKNOWN before any probing
     const drained = o.drained.map((d) => {
       const m = /^\[([^\]]+)\]:(\d+)$/.exec(d) ?? /^([\d.]+):(\d+)$/.exec(d);
       const a = normaliseAddress(m ? m[1]! : d);
       if (a === undefined) throw new UsageError(`--drained '${d}' is not ADDR or ADDR:PORT`);
       return m ? endpoint(a, Number(m[2])) : a;
     });
-    const policy: IpvsPolicy = {
+    // With --all the deployment only adds descriptions: a broken one must not stop the check.
+    let services: VirtualService[] = [];
+    if (o.all) {
+      try {
+        services = ctx.deployment().services;
+      } catch (e) {
+        ctx.trace(1, `deployment not used: ${(e as Error).message}`);
+      }
+    } else services = ctx.deployment().services;
+    return {
+      role: o.role,
+      probe: o.probe,
+      ipvsadm: o.ipvsadm,
+      ip: o.ip,
+      hz: o.hz,
+      services,
+      keys,
+      all: o.all,
       warning: ctx.warning,
       critical: ctx.critical,
       warningPercent: o.warningPercent !== undefined ? parseRange(o.warningPercent) : undefined,
@@ -347,49 +431,8 @@ export const ipvsCheck: CheckDef<IpvsOptions> = {
       stats: o.stats,
       rate: o.rate,
     };
-    const src = ctx.source();
-    const timeoutMs = Math.max(1, ctx.deadline - Date.now());
-    if (o.probe === 'proc') {
-      policy.hz = o.hz !== undefined ? { hz: o.hz, origin: '--hz' } : await detectHz(src, timeoutMs);
-      ctx.trace(1, `HZ ${policy.hz.hz} (${policy.hz.origin})`);
-    }
-    let snap: IpvsSnapshot;
-    try {
-      snap = await probeIpvs(src, { probe: o.probe, ipvsadm: o.ipvsadm, stats: o.stats, rate: o.rate, hz: policy.hz?.hz, timeoutMs });
-    } catch (e) {
-      if (e instanceof IpvsUnavailableError) return { state: State.CRITICAL, summary: e.message };
-      throw e;
-    }
-    const services = o.all && o.service.length === 0 ? (safeDeployment(ctx) ?? []) : ctx.deployment().services;
-    const wanted = selectServices(snap, services, o.service, o.all);
-    const present = new Set(snap.table.services.map((x) => serviceKey(x)));
-    const noneInTable = wanted.length > 0 && wanted.every((w) => !present.has(w.key));
-    if (o.role === 'auto' && noneInTable && !o.all) {
-      // On the passive director an empty table is normal: Heartbeat starts ldirectord only
-      // where the VIP is. Say so rather than raising a false CRITICAL every night.
-      const vips = [...new Set(wanted.map((w) => w.config?.address).filter((a): a is string => !!a))];
-      if (vips.length > 0) {
-        const ifs = await probeAddresses(src, { ip: o.ip, timeoutMs: Math.max(1, ctx.deadline - Date.now()) });
-        const held = vips.filter((v) => findAddress(ifs, v).some((h) => !h.iface.noarp));
-        if (held.length === 0)
-          return {
-            state: State.OK,
-            summary: `passive director: ${vips.join(', ')} not held here, no IPVS service expected`,
-            long: [`${wanted.map((w) => w.key).join(', ')} absent from the table; use --role active where the table must always be loaded`],
-            perf: [{ label: 'services', value: 0, min: 0 }],
-          };
-      }
-    }
-    return evaluateIpvs(snap, wanted, { ...policy, hz: o.probe === 'proc' ? policy.hz : undefined });
   },
+  defaults: ipvsDefaults,
+  gather: gatherIpvs,
+  evaluate: evaluateIpvsCheck,
 };
-
-/** With --all the deployment only adds descriptions: a broken one must not stop the check. */
-function safeDeployment(ctx: { deployment(): { services: VirtualService[] }; trace(l: number, m: string): void }): VirtualService[] | undefined {
-  try {
-    return ctx.deployment().services;
-  } catch (e) {
-    ctx.trace(1, `deployment not used: ${(e as Error).message}`);
-    return undefined;
-  }
-}

@@ -4,8 +4,8 @@ import type { CheckDef } from '../runtime/plugin';
 export const CHECK_NAMES = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const loaders: Record<CheckName, () => CheckDef<never>> = {
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+const loaders: Record<CheckName, () => CheckDef<any, any, any>> = {
   vip: () => require('./vip').vipCheck,
   heartbeat: () => require('./heartbeat').heartbeatCheck,
   ipvs: () => require('./ipvs').ipvsCheck,
@@ -18,6 +18,7 @@ export function isCheckName(n: string): n is CheckName {
   return (CHECK_NAMES as readonly string[]).includes(n);
 }
 
-export function loadCheck(name: CheckName): CheckDef<never> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function loadCheck(name: CheckName): CheckDef<any, any, any> {
   return loaders[name]();
 }

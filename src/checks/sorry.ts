@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import type { IpvsTable } from '../parsers/procIpvs';
 import { DEFAULT_MAX_SIZE, HttpOutcome, probeHttp } from '../probes/http';
 import { IpvsUnavailableError, probeIpvs } from '../probes/ipvs';
-import { Endpoint } from '../model/types';
+import { Deployment, Endpoint } from '../model/types';
+import { GatherEnv } from '../runtime/check';
 import { UsageError, errorMessage } from '../runtime/errors';
 import { Perf } from '../runtime/perfdata';
 import { CheckDef } from '../runtime/plugin';
@@ -205,7 +206,7 @@ function parseUrl(v: string): string {
 
 const LOOPBACK = /^(127\.|localhost$|\[?::1\]?$)/;
 
-export const sorryCheck: CheckDef<SorryOptions> = {
+export const sorryCheck: CheckDef<SorryConfig, SorryModel, SorryOptions> = {
   name: 'sorry',
   prefix: 'LVS SORRY',
   description: "The sorry (fallback) server serves its page, and whether IPVS sends it visitors now (ldirectord's fallback in service).",
@@ -225,28 +226,24 @@ export const sorryCheck: CheckDef<SorryOptions> = {
       .option('--no-engaged', 'do not read the IPVS table to see whether the sorry server is in service')
       .addOption(new Option('--engaged-state <state>', 'state while the sorry server is in service').choices(['ok', 'warning', 'critical']).default('warning'));
   },
-  async run(ctx) {
-    const o = ctx.opts;
+  configure(o, ctx): SorryConfig {
     const d = ctx.deployment();
-    const url = o.url ?? parseUrl(d.sorry.url);
-    const u = new URL(url);
-    // With -H the page is fetched FROM that director through the SSH connection (a
-    // direct-tcpip channel), so its loopback sorry server is reachable as it sees it.
-    const remote = !!o.hostname && !/^(localhost|127\.0\.0\.1|::1)$/.test(o.hostname);
-    const src = ctx.source();
-    const tunnel = remote && src.openTcp ? src.openTcp.bind(src) : undefined;
-    if (remote && !tunnel && LOOPBACK.test(u.hostname)) {
-      throw new UsageError(`${url} is on the loopback of ${o.hostname}, not reachable from here`);
-    }
     let regex: RegExp | undefined;
     if (o.regex !== undefined) {
       try {
-        regex = new RegExp(o.regex);
+        // A match cannot outlive -t (catastrophic backtracking): vm with a timeout, loaded only with -r.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        regex = new (require('../runtime/deadlineRegExp') as typeof import('../runtime/deadlineRegExp')).DeadlineRegExp(o.regex, Date.now() + o.timeout * 1000);
       } catch (e) {
         throw new UsageError(`--regex: ${errorMessage(e)}`);
       }
     }
-    const policy: SorryPolicy = {
+    return {
+      ...sorryDefaults(d),
+      url: o.url ?? parseUrl(d.sorry.url),
+      hostHeader: o.hostHeader,
+      sni: o.sni,
+      insecure: o.insecure,
       expectStatus: parseExpectStatus(o.expectStatus),
       expectText: o.expectStatus,
       string: o.string,
@@ -254,38 +251,85 @@ export const sorryCheck: CheckDef<SorryOptions> = {
       invertRegex: o.invertRegex,
       warning: ctx.warning,
       critical: ctx.critical,
+      engaged: o.engaged,
       engagedState: { ok: State.OK, warning: State.WARNING, critical: State.CRITICAL }[o.engagedState],
       maxSize: o.maxSize,
-      verbose: ctx.verbose,
+      verbose: o.verbose,
+      hostname: o.hostname,
     };
-    // Leave a margin before the plugin's -t so a silent server is our CRITICAL, not its UNKNOWN.
-    const remaining = ctx.deadline - Date.now();
-    const timeoutMs = Math.max(100, remaining - Math.min(1000, remaining * 0.1));
-    ctx.trace(2, `GET ${url}${o.hostHeader ? ` (Host: ${o.hostHeader})` : ''}, timeout ${(timeoutMs / 1000).toFixed(1)} s`);
-    const httpOutcome = await probeHttp({
-      url,
-      hostHeader: o.hostHeader,
-      sni: o.sni,
-      insecure: o.insecure,
-      maxSize: o.maxSize,
-      timeoutMs,
-      signal: ctx.signal,
-      connect: tunnel,
-    });
-    if (tunnel) ctx.trace(1, `fetched from ${o.hostname} through its SSH connection`);
-    const model: SorryModel = { url, http: httpOutcome };
-    if (o.engaged) {
-      const fallbacks: Endpoint[] = d.services.flatMap((s) => (s.fallback ? [s.fallback] : []));
-      const urlPort = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-      fallbacks.push({ address: u.hostname.replace(/^\[|\]$/g, ''), port: urlPort });
-      try {
-        const snap = await probeIpvs(ctx.source(), { probe: 'proc' });
-        model.engaged = engagedServices(ipvsViewOf(snap.table), fallbacks);
-      } catch (e) {
-        if (e instanceof IpvsUnavailableError) model.engaged = { unreadable: 'IPVS table not readable here' };
-        else model.engaged = { unreadable: `IPVS table not readable here (${errorMessage(e)})` };
-      }
-    }
-    return evaluateSorry(model, policy);
   },
+  defaults: sorryDefaults,
+  gather: gatherSorry,
+  evaluate: evaluateSorry,
 };
+
+/** check_lvs_sorry's config: the page, what it must hold, and whether to look at the IPVS table. */
+export interface SorryConfig extends SorryPolicy {
+  url: string;
+  hostHeader?: string;
+  sni?: string;
+  insecure: boolean;
+  /** Look at the IPVS table: is the sorry server in service? */
+  engaged: boolean;
+  /** The deployment's fallbacks (the page's own host and port are added). */
+  fallbacks: Endpoint[];
+  /** -H: the page is fetched from that host (through its SSH connection). */
+  hostname?: string;
+}
+
+/** check_lvs_sorry with no option, for the exporter and doctor. */
+export function sorryDefaults(d: Deployment): SorryConfig {
+  return {
+    url: parseUrl(d.sorry.url),
+    insecure: false,
+    expectStatus: parseExpectStatus('200'),
+    expectText: '200',
+    engaged: true,
+    engagedState: State.WARNING,
+    maxSize: DEFAULT_MAX_SIZE,
+    verbose: 0,
+    fallbacks: d.services.flatMap((s) => (s.fallback ? [s.fallback] : [])),
+  };
+}
+
+export async function gatherSorry(c: SorryConfig, env: GatherEnv): Promise<SorryModel> {
+  const url = c.url;
+  const u = new URL(url);
+  // With -H the page is fetched FROM that director through the SSH connection (a
+  // direct-tcpip channel), so its loopback sorry server is reachable as it sees it.
+  const remote = !!c.hostname && !/^(localhost|127\.0\.0\.1|::1)$/.test(c.hostname);
+  const src = env.source();
+  const tunnel = remote && src.openTcp ? src.openTcp.bind(src) : undefined;
+  if (remote && !tunnel && LOOPBACK.test(u.hostname)) {
+    throw new UsageError(`${url} is on the loopback of ${c.hostname}, not reachable from here`);
+  }
+  // Leave a margin before the deadline so a silent server is our CRITICAL, not a timeout.
+  const left = env.deadline - Date.now();
+  const timeoutMs = Math.max(100, left - Math.min(1000, left * 0.1));
+  env.trace(2, `GET ${url}${c.hostHeader ? ` (Host: ${c.hostHeader})` : ''}, timeout ${(timeoutMs / 1000).toFixed(1)} s`);
+  const httpOutcome = await probeHttp({
+    url,
+    hostHeader: c.hostHeader,
+    sni: c.sni,
+    insecure: c.insecure,
+    maxSize: c.maxSize,
+    timeoutMs,
+    signal: env.signal,
+    connect: tunnel,
+  });
+  if (tunnel) env.trace(1, `fetched from ${c.hostname} through its SSH connection`);
+  const model: SorryModel = { url, http: httpOutcome };
+  if (c.engaged) {
+    const fallbacks: Endpoint[] = [...c.fallbacks];
+    const urlPort = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    fallbacks.push({ address: u.hostname.replace(/^\[|\]$/g, ''), port: urlPort });
+    try {
+      const snap = await probeIpvs(env.source(), { probe: 'proc' });
+      model.engaged = engagedServices(ipvsViewOf(snap.table), fallbacks);
+    } catch (e) {
+      if (e instanceof IpvsUnavailableError) model.engaged = { unreadable: 'IPVS table not readable here' };
+      else model.engaged = { unreadable: `IPVS table not readable here (${errorMessage(e)})` };
+    }
+  }
+  return model;
+}

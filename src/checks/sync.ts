@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import { hostname } from 'node:os';
-import { findAddress } from '../parsers/ipAddr';
+import { findAddress, Interface } from '../parsers/ipAddr';
 import { SyncDaemon } from '../parsers/ipvsadm';
 import { IpvsConnection, normaliseAddress } from '../parsers/procIpvs';
 import { probeAddresses } from '../probes/addresses';
 import { IpvsUnavailableError } from '../probes/ipvs';
 import { connectionKey, ConnSyncCounts, countConnSync, probeConnSync, probeSyncDaemons } from '../probes/sync';
+import { remaining } from '../runtime/check';
 import { UsageError } from '../runtime/errors';
 import { collectIp } from '../runtime/options';
 import { Perf } from '../runtime/perfdata';
@@ -18,6 +19,8 @@ export interface SyncOptions {
   ipvsadm: string;
   ip: string;
   syncid?: number;
+  masterSyncid?: number;
+  backupSyncid?: number;
   interface?: string;
   mode?: 'both' | 'follow-role';
   vip: string[];
@@ -45,15 +48,22 @@ export interface SyncObservation {
   role?: Role;
   counts: ConnSyncCounts;
   comparison?: SyncComparison;
+  /** Why the counts lack something (a kernel without /proc/net/ip_vs_conn_sync). */
+  note?: string;
 }
 
 export interface SyncPolicy {
   mode: 'both' | 'follow-role';
   syncid: number;
+  /** Per-role syncids (master syncid 1, backup syncid 2); absent = syncid. */
+  masterSyncid?: number;
+  backupSyncid?: number;
   interface: string;
   minRatio: number;
   minConns: number;
 }
+
+const expectedSyncid = (p: SyncPolicy, role: 'master' | 'backup'): number => (role === 'master' ? p.masterSyncid : p.backupSyncid) ?? p.syncid;
 
 /** Pure: compares the master side's connection table with the backup side's. */
 export function compareSync(master: IpvsConnection[], backup: IpvsConnection[], masterHost: string, backupHost: string): SyncComparison {
@@ -75,11 +85,12 @@ export function evaluateSync(o: SyncObservation, p: SyncPolicy): Result {
       findings.push({ state: State.CRITICAL, text: `${role} sync daemon not running on ${o.host}${where}` });
       continue;
     }
-    if (d.syncid !== p.syncid)
-      findings.push({ state: State.CRITICAL, text: `${role} sync daemon has syncid ${d.syncid}${d.syncid === 0 ? ' (unconfigured)' : ''}, expected ${p.syncid}` });
+    const want = expectedSyncid(p, role);
+    if (d.syncid !== want)
+      findings.push({ state: State.CRITICAL, text: `${role} sync daemon has syncid ${d.syncid}${d.syncid === 0 ? ' (unconfigured)' : ''}, expected ${want}` });
     else if (d.syncid === 0) findings.push({ state: State.WARNING, text: `${role} sync daemon has syncid 0 (unconfigured)` });
     if (d.interface !== p.interface) findings.push({ state: State.WARNING, text: `${role} sync daemon on ${d.interface}, expected ${p.interface}` });
-    if (d.syncid === p.syncid && d.syncid !== 0 && d.interface === p.interface) findings.push({ state: State.OK, text: `${role} sync daemon (syncid ${d.syncid}, ${d.interface})` });
+    if (d.syncid === want && d.syncid !== 0 && d.interface === p.interface) findings.push({ state: State.OK, text: `${role} sync daemon (syncid ${d.syncid}, ${d.interface})` });
   }
   for (const d of o.daemons) {
     if (!expected.includes(d.role)) findings.push({ state: State.WARNING, text: `unexpected ${d.role} sync daemon on the ${o.role ?? 'passive'} director ${o.host}` });
@@ -93,6 +104,7 @@ export function evaluateSync(o: SyncObservation, p: SyncPolicy): Result {
   }
   const c = o.counts;
   long.push(`connections on ${o.host}: ${c.local} LOCAL, ${c.sync} SYNC, ${c.templates} persistence templates`);
+  if (o.note) long.push(o.note);
   for (const [k, n] of Object.entries(c.byOriginState).sort()) long.push(`  ${k}: ${n}`);
   if (o.role) long.push(`role: ${o.host} is the ${o.role} director (VIP ownership)`);
 
@@ -113,8 +125,9 @@ export function evaluateSync(o: SyncObservation, p: SyncPolicy): Result {
     perf.push({ label: 'ratio', value: Math.round(ratio * 1000) / 1000, warn: parseRange(`${p.minRatio}:`), min: 0, max: 1 });
   }
   const running = expected.filter((r) => o.daemons.some((d) => d.role === r));
+  const ids = [...new Set(running.map((r) => expectedSyncid(p, r)))];
   const okText =
-    `${running.join(' and ')} sync daemon${running.length > 1 ? 's' : ''} (syncid ${p.syncid}, ${p.interface}), ` +
+    `${running.join(' and ')} sync daemon${running.length > 1 ? 's' : ''} (syncid ${ids.join('/')}, ${p.interface}), ` +
     `${c.local} local, ${c.sync} synced connections` +
     (cmp ? `, ${cmp.synced} of ${cmp.masterEstablished} on ${cmp.backupHost}` : '');
   return combine(findings, okText, perf, long);
@@ -124,7 +137,30 @@ export function evaluateSync(o: SyncObservation, p: SyncPolicy): Result {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export const syncCheck: CheckDef<SyncOptions> = {
+/** check_lvs_sync's config: what to read and the policy. */
+export interface SyncConfig extends SyncPolicy {
+  ipvsadm: string;
+  ip: string;
+  /** VIPs whose owner is the active director. */
+  vips: string[];
+  /** The other director (--peer). */
+  peer?: string;
+  /** -H, for messages. */
+  hostname?: string;
+}
+
+export interface SyncModel {
+  host: string;
+  unavailable?: string;
+  daemons: SyncDaemon[];
+  conns: IpvsConnection[];
+  note?: string;
+  /** This host's addresses (VIP ownership), read in follow-role mode or with --peer. */
+  interfaces?: Interface[];
+  peerConns?: IpvsConnection[];
+}
+
+export const syncCheck: CheckDef<SyncConfig, SyncModel, SyncOptions> = {
   name: 'sync',
   prefix: 'LVS SYNC',
   description:
@@ -140,6 +176,14 @@ export const syncCheck: CheckDef<SyncOptions> = {
         if (!/^\d+$/.test(x) || Number(x) > 255) throw new UsageError(`--syncid '${x}' is not 0-255`);
         return Number(x);
       })
+      .option('--master-syncid <n>', "expected syncid of the master daemon, when it differs from the backup's (default: --syncid)", (x: string) => {
+        if (!/^\d+$/.test(x) || Number(x) > 255) throw new UsageError(`--master-syncid '${x}' is not 0-255`);
+        return Number(x);
+      })
+      .option('--backup-syncid <n>', "expected syncid of the backup daemon (default: --syncid)", (x: string) => {
+        if (!/^\d+$/.test(x) || Number(x) > 255) throw new UsageError(`--backup-syncid '${x}' is not 0-255`);
+        return Number(x);
+      })
       .option('--interface <name>', "expected multicast interface (default: the deployment's)")
       .addOption(new Option('--mode <mode>', "which daemons to expect: both = master and backup on each director, follow-role = master on the active, backup on the passive (default: the deployment's)").choices(['both', 'follow-role']))
       .option('--vip <addr>', "VIP whose owner is the active director, repeatable (default: the deployment's)", collectIp('--vip'), [])
@@ -153,41 +197,60 @@ export const syncCheck: CheckDef<SyncOptions> = {
         return Number(x);
       }, 10);
   },
-  async run(ctx) {
-    const o = ctx.opts;
+  configure(o, ctx): SyncConfig {
     const dep = ctx.deployment();
-    const policy: SyncPolicy = {
+    const vips = (o.vip.length ? o.vip : dep.vips.map((v) => v.address)).map((v) => {
+      const a = normaliseAddress(v);
+      if (a === undefined) throw new UsageError(`--vip '${v}' is not an address`);
+      return a;
+    });
+    return {
+      ipvsadm: o.ipvsadm,
+      ip: o.ip,
+      vips,
+      peer: o.peer,
+      hostname: o.hostname,
       mode: o.mode ?? dep.sync.mode,
       syncid: o.syncid ?? dep.sync.syncid,
+      masterSyncid: o.masterSyncid ?? (o.syncid === undefined ? dep.sync.masterSyncid : undefined),
+      backupSyncid: o.backupSyncid ?? (o.syncid === undefined ? dep.sync.backupSyncid : undefined),
       interface: o.interface ?? dep.sync.interface,
       minRatio: o.minSyncRatio,
       minConns: o.minConns,
     };
-    const src = ctx.source();
-    const timeoutMs = Math.max(1, ctx.deadline - Date.now());
-    const host = o.hostname ?? (src.host === 'localhost' ? hostname() : src.host);
+  },
+  defaults: (d) => ({
+    ipvsadm: 'ipvsadm',
+    ip: 'ip',
+    vips: d.vips.map((v) => normaliseAddress(v.address) ?? v.address),
+    mode: d.sync.mode,
+    syncid: d.sync.syncid,
+    masterSyncid: d.sync.masterSyncid,
+    backupSyncid: d.sync.backupSyncid,
+    interface: d.sync.interface,
+    minRatio: 0.5,
+    minConns: 10,
+  }),
+  async gather(c, env): Promise<SyncModel> {
+    const src = env.source();
+    const host = c.hostname ?? (src.host === 'localhost' ? hostname() : src.host);
     try {
-      const [daemons, conns] = await Promise.all([probeSyncDaemons(src, { ipvsadm: o.ipvsadm, timeoutMs }), probeConnSync(src)]);
-      const obs: SyncObservation = { host, daemons, counts: countConnSync(conns) };
-      if (policy.mode === 'follow-role' || o.peer) {
-        const vips = (o.vip.length ? o.vip : dep.vips.map((v) => v.address)).map((v) => {
-          const a = normaliseAddress(v);
-          if (a === undefined) throw new UsageError(`--vip '${v}' is not an address`);
-          return a;
-        });
-        const ifs = await probeAddresses(src, { ip: o.ip, timeoutMs });
-        obs.role = vips.some((v) => findAddress(ifs, v).length > 0) ? 'active' : 'passive';
-        ctx.trace(1, `role: ${obs.role} (VIP ${vips.join(', ')})`);
-      }
-      if (o.peer) {
-        const peerConns = await probeConnSync(ctx.source(o.peer));
-        obs.comparison =
-          obs.role === 'active' ? compareSync(conns, peerConns, host, o.peer) : compareSync(peerConns, conns, o.peer, host);
-      }
-      return evaluateSync(obs, policy);
+      const [daemons, table] = await Promise.all([probeSyncDaemons(src, { ipvsadm: c.ipvsadm, timeoutMs: remaining(env) }), probeConnSync(src)]);
+      const m: SyncModel = { host, daemons, conns: table.connections, note: table.note };
+      if (c.mode === 'follow-role' || c.peer) m.interfaces = await probeAddresses(src, { ip: c.ip, timeoutMs: remaining(env) });
+      if (c.peer) m.peerConns = (await probeConnSync(env.source(c.peer))).connections;
+      return m;
     } catch (e) {
-      if (e instanceof IpvsUnavailableError) return { state: State.CRITICAL, summary: e.message };
+      if (e instanceof IpvsUnavailableError) return { host, unavailable: e.message, daemons: [], conns: [] };
       throw e;
     }
+  },
+  evaluate(m, c): Result {
+    if (m.unavailable !== undefined) return { state: State.CRITICAL, summary: m.unavailable };
+    const obs: SyncObservation = { host: m.host, daemons: m.daemons, counts: countConnSync(m.conns), note: m.note };
+    if (m.interfaces) obs.role = c.vips.some((v) => findAddress(m.interfaces!, v).length > 0) ? 'active' : 'passive';
+    if (c.peer && m.peerConns)
+      obs.comparison = obs.role === 'active' ? compareSync(m.conns, m.peerConns, m.host, c.peer) : compareSync(m.peerConns, m.conns, c.peer, m.host);
+    return evaluateSync(obs, c);
   },
 };

@@ -6,6 +6,8 @@ import { probeAddresses, probeLinks } from '../probes/addresses';
 import { probeArping } from '../probes/arping';
 import { errorMessage, PluginError, UsageError } from '../runtime/errors';
 import { Perf } from '../runtime/perfdata';
+import type { Deployment } from '../model/types';
+import { GatherEnv } from '../runtime/check';
 import { CheckDef } from '../runtime/plugin';
 import { combine, Finding, Result } from '../runtime/result';
 import { State } from '../runtime/state';
@@ -200,7 +202,7 @@ function failure(name: string, address: string, e: unknown): DirectorView {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export const vipCheck: CheckDef<VipOptions> = {
+export const vipCheck: CheckDef<VipConfig, VipModel & { seconds: number }, VipOptions> = {
   name: 'vip',
   prefix: 'LVS VIP',
   description: 'exactly one director holds each VIP (ip -j addr on every director), and optionally only it answers ARP (arping -b)',
@@ -217,8 +219,7 @@ export const vipCheck: CheckDef<VipOptions> = {
         return Number(v);
       }, 3);
   },
-  async run(ctx) {
-    const o = ctx.opts;
+  configure(o, ctx): VipConfig {
     const dep = ctx.deployment();
     const vips = o.vip?.length ? o.vip : dep.vips.map((v) => v.address);
     for (const v of vips) if (!isIP(v)) throw new UsageError(`--vip '${v}' is not an IP address`);
@@ -226,35 +227,84 @@ export const vipCheck: CheckDef<VipOptions> = {
     const directors = o.director?.length ? parseDirectorSpecs(o.director) : dep.directors.map((d) => ({ name: d.name, address: d.address }));
     if (directors.length === 0) throw new UsageError('no director: the deployment has none; give --director NAME=ADDRESS');
     if (o.arpFrom !== undefined && o.arpInterface === undefined) throw new UsageError('--arp-from needs --arp-interface');
-    const arpWanted = o.arpInterface !== undefined;
+    return {
+      ...vipDefaults(dep),
+      vips,
+      directors,
+      ip: o.ip,
+      arping: o.arping,
+      arpFrom: o.arpFrom,
+      arpInterface: o.arpInterface,
+      arpCount: o.arpCount,
+      hostname: o.hostname,
+    };
+  },
+  defaults: vipDefaults,
+  gather: gatherVip,
+  evaluate: (m, c) => evaluateVip(m, { preferred: c.preferred, autoFailback: c.autoFailback, seconds: m.seconds }),
+};
 
+/** check_lvs_vip's config: which VIPs on which directors, the optional ARP view, the failback policy. */
+export interface VipConfig {
+  vips: string[];
+  directors: { name: string; address: string }[];
+  /** Real servers, to name a MAC that answers ARP for the VIP. */
+  realHosts: { name: string; address: string }[];
+  ip: string;
+  arping: string;
+  arpFrom?: string;
+  arpInterface?: string;
+  arpCount: number;
+  /** -H: where the check runs (undefined = here). */
+  hostname?: string;
+  preferred?: string;
+  autoFailback: boolean;
+}
+
+/** check_lvs_vip with no option, for the exporter and doctor. */
+export function vipDefaults(dep: Deployment): VipConfig {
+  return {
+    vips: dep.vips.map((v) => v.address),
+    directors: dep.directors.map((d) => ({ name: d.name, address: d.address })),
+    realHosts: dep.realHosts.map((r) => ({ name: r.name, address: r.address })),
+    ip: 'ip',
+    arping: 'arping',
+    arpCount: 3,
+    preferred: dep.heartbeat.preferred,
+    autoFailback: dep.heartbeat.autoFailback,
+  };
+}
+
+export async function gatherVip(o: VipConfig, env: GatherEnv): Promise<VipModel & { seconds: number }> {
+    const { vips, directors } = o;
+    const arpWanted = o.arpInterface !== undefined;
     const t0 = process.hrtime.bigint();
     const ipOpts = { ip: o.ip };
 
     // This host's own view, asked once: a director whose address is here is probed locally, not over SSH to itself.
     let here: Promise<Interface[]> | undefined;
-    const hereView = () => (here ??= probeAddresses(ctx.source(), ipOpts));
+    const hereView = () => (here ??= probeAddresses(env.source(), ipOpts));
     const myName = o.hostname === undefined ? hostname() : undefined;
     const probeDirector = async (d: { name: string; address: string }): Promise<DirectorView> => {
       try {
-        if (LOOPBACK.test(d.address)) return { ...d, ok: true, interfaces: await probeAddresses(ctx.source(d.address), ipOpts) };
+        if (LOOPBACK.test(d.address)) return { ...d, ok: true, interfaces: await probeAddresses(env.source(d.address), ipOpts) };
         const mine = await hereView();
         if (d.name === myName || findAddress(mine, d.address).length > 0) {
-          ctx.trace(1, `${d.name} is this host: using the local view`);
+          env.trace(1, `${d.name} is this host: using the local view`);
           return { ...d, ok: true, interfaces: mine };
         }
-        return { ...d, ok: true, interfaces: await probeAddresses(ctx.source(d.address), ipOpts) };
+        return { ...d, ok: true, interfaces: await probeAddresses(env.source(d.address), ipOpts) };
       } catch (e) {
         return failure(d.name, d.address, e);
       }
     };
 
-    const resolveHost = (h: string) => directors.find((d) => d.name === h)?.address ?? dep.realHosts.find((r) => r.name === h)?.address ?? h;
+    const resolveHost = (h: string) => directors.find((d) => d.name === h)?.address ?? o.realHosts.find((r) => r.name === h)?.address ?? h;
     const arpFrom = o.arpFrom ?? 'localhost';
     const probeArp = async (vip: string): Promise<[string, ArpView]> => {
       const base = { from: arpFrom, interface: o.arpInterface! };
       try {
-        const r = await probeArping(ctx.source(resolveHost(arpFrom)), { arping: o.arping, interface: o.arpInterface!, target: vip, count: o.arpCount });
+        const r = await probeArping(env.source(resolveHost(arpFrom)), { arping: o.arping, interface: o.arpInterface!, target: vip, count: o.arpCount });
         return [vip, { ...base, sent: r.sent, received: r.received, macs: r.macs }];
       } catch (e) {
         if (isDown(e) || isOurs(e)) return [vip, { ...base, macs: [], error: errorMessage(e) }];
@@ -276,9 +326,9 @@ export const vipCheck: CheckDef<VipOptions> = {
       const strangers = arpEntries.some(([, a]) => a.macs.some((mac) => !owners[mac]));
       if (strangers) {
         await Promise.all(
-          dep.realHosts.map(async (r) => {
+          o.realHosts.map(async (r) => {
             try {
-              addOwner(await probeLinks(ctx.source(r.address), ipOpts), r.name);
+              addOwner(await probeLinks(env.source(r.address), ipOpts), r.name);
             } catch (e) {
               model.notes!.push(`${r.name} (${r.address}): MACs unknown: ${errorMessage(e)}`);
             }
@@ -287,7 +337,5 @@ export const vipCheck: CheckDef<VipOptions> = {
       }
       model.macOwners = owners;
     }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return evaluateVip(model, { preferred: dep.heartbeat.preferred, autoFailback: dep.heartbeat.autoFailback, seconds });
-  },
-};
+    return { ...model, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}

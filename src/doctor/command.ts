@@ -1,13 +1,16 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import { loadCheck } from '../checks/registry';
 import { loadDeployment } from '../model/load';
-import { runCheckEmbedded } from '../runtime/plugin';
+import { errorMessage } from '../runtime/errors';
+import { parsePort, parseTimeout } from '../runtime/options';
+import type { Deployment } from '../model/types';
+import { GatherEnv, runCheck } from '../runtime/check';
 import { Result } from '../runtime/result';
 import { State, worst } from '../runtime/state';
 import { LocalSource } from '../sources/local';
 import { Source } from '../sources/source';
-import { doctorPlan } from './plan';
+import { DoctorItem, doctorPlan } from './plan';
 import { DoctorRow, renderJson, renderTable } from './render';
 
 function localAddresses(): Set<string> {
@@ -38,11 +41,7 @@ export function registerDoctor(program: Command): void {
     .option('--config <file>', 'deployment (default $LVSHA_CONFIG, else the embedded reference)')
     .option('--json', 'machine-readable output', false)
     .option('-v, --verbose', 'details under each row (repeatable)', (_: string, p: number) => p + 1, 0)
-    .option('-t, --timeout <seconds>', 'per check (each row ends within it)', (v: string) => {
-      const n = Number(v);
-      if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError(`--timeout '${v}' is not a positive number of seconds`);
-      return n;
-    }, 10)
+    .option('-t, --timeout <seconds>', 'per check (each row ends within it)', '10')
     .option('--ssh-user <user>', 'SSH user (default $LVSHA_SSH_USER or root)')
     .option('--ssh-key <file>', 'SSH private key (default $LVSHA_SSH_KEY)')
     .option('--known-hosts <file>', 'known_hosts (default $LVSHA_KNOWN_HOSTS)')
@@ -54,72 +53,41 @@ export function registerDoctor(program: Command): void {
     .option('--color', 'force colour')
     .option('--no-color', 'never colour')
     .action(async (o: Record<string, unknown>) => {
+      let timeout: number;
+      try {
+        // Bad input is UNKNOWN (exit 3) with one line naming the option, as for the checks.
+        timeout = parseTimeout('--timeout')(String(o.timeout));
+        if (o.sshPort !== undefined) parsePort('--ssh-port')(String(o.sshPort));
+      } catch (e) {
+        process.stdout.write(`lvsha doctor: UNKNOWN - ${errorMessage(e)}\n`);
+        process.exitCode = 3;
+        return;
+      }
       const loaded = loadDeployment(o.config as string | undefined);
       const d = loaded.deployment;
       const env = process.env;
-      const ssh = [
-        '--ssh-user', String(o.sshUser ?? env.LVSHA_SSH_USER ?? 'root'),
-        '--ssh-port', String(o.sshPort ?? env.LVSHA_SSH_PORT ?? '22'),
-        ...((o.sshKey ?? env.LVSHA_SSH_KEY) ? ['--ssh-key', String(o.sshKey ?? env.LVSHA_SSH_KEY)] : []),
-        ...((o.knownHosts ?? env.LVSHA_KNOWN_HOSTS) ? ['--known-hosts', String(o.knownHosts ?? env.LVSHA_KNOWN_HOSTS)] : []),
-        ...(o.sudo ? ['--sudo'] : []),
-      ];
-      const timeout = o.timeout as number;
-      const arpView = o.arpFrom ? ['--arp-from', String(o.arpFrom), ...(o.arpInterface ? ['--arp-interface', String(o.arpInterface)] : [])] : [];
+      const ssh: SshOptions = {
+        user: String(o.sshUser ?? env.LVSHA_SSH_USER ?? 'root'),
+        port: Number(o.sshPort ?? env.LVSHA_SSH_PORT ?? '22'),
+        keyPath: (o.sshKey ?? env.LVSHA_SSH_KEY) as string | undefined,
+        knownHostsPath: (o.knownHosts ?? env.LVSHA_KNOWN_HOSTS) as string | undefined,
+      };
       const mine = localAddresses();
       const verbose = Number(o.verbose ?? 0);
-      const plan = doctorPlan(d);
       // One SSH connection per host for the whole run (a director is asked by five checks):
       // connecting costs more than the commands.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const pool = new (require('../sources/pool') as typeof import('../sources/pool')).SshPool({ maxSize: 64, idleMs: 600_000 });
-      const get = (k: string) => {
-        const i = ssh.indexOf(k);
-        return i >= 0 ? ssh[i + 1] : undefined;
+      const sudo = !!o.sudo;
+      const hosts: RowHosts = {
+        isLocal: (h) => mine.has(h),
+        local: () => new LocalSource({ sudo, timeoutMs: timeout * 1000 }),
+        // A host that could not be reached is not tried again by every other check of this
+        // run (each attempt would wait for the connect timeout).
+        remote: (h) => pool.acquire({ host: h, port: ssh.port, user: ssh.user, keyPath: ssh.keyPath, knownHostsPath: ssh.knownHostsPath, sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600), rememberUnreachable: true }),
       };
-      const rows = await mapLimit(plan, 6, async (item): Promise<DoctorRow> => {
-        const t0 = Date.now();
-        const def = loadCheck(item.check);
-        // This host's own checks run locally; the others over SSH.
-        const args = item.address && mine.has(item.address) ? item.args.filter((_, i, a) => a[i] !== '-H' && a[i - 1] !== '-H') : item.args;
-        const sources = new Map<string, Source>();
-        const releases: (() => void)[] = [];
-        const source = (host?: string): Source => {
-          const h = host && !mine.has(host) ? host : 'local';
-          let s = sources.get(h);
-          if (!s) {
-            if (h === 'local') s = new LocalSource({ sudo: !!o.sudo, timeoutMs: timeout * 1000 });
-            else {
-              // A host that could not be reached is not tried again by every other check of
-              // this run (each attempt would wait for the connect timeout).
-              const lease = pool.acquire({ host: h, port: Number(get('--ssh-port')), user: get('--ssh-user'), keyPath: get('--ssh-key'), knownHostsPath: get('--known-hosts'), sudo: !!o.sudo, timeoutMs: timeout * 1000, connectTimeoutMs: Math.max(1000, timeout * 600), rememberUnreachable: true });
-              releases.push(lease.release);
-              s = lease.source;
-            }
-            sources.set(h, s);
-          }
-          return s;
-        };
-        try {
-          const extra = item.check === 'vip' || item.check === 'arp' ? arpView : [];
-          const abort = new AbortController();
-          let timer: NodeJS.Timeout | undefined;
-          // -t bounds the row, as it bounds a plugin run: a check still busy then is UNKNOWN.
-          const late = new Promise<Result>((resolve) => {
-            timer = setTimeout(() => {
-              abort.abort();
-              resolve({ state: State.UNKNOWN, summary: `timed out after ${timeout} s` });
-            }, timeout * 1000 + 250);
-          });
-          const run = runCheckEmbedded(def, [...args, ...extra, ...ssh, '-t', String(timeout)], { source, deployment: d, deadline: Date.now() + timeout * 1000, verbose, signal: abort.signal });
-          const r = await Promise.race([run, late]).finally(() => clearTimeout(timer));
-          return { check: item.check, host: item.host, state: r.state, summary: r.summary, long: r.long ?? [], seconds: (Date.now() - t0) / 1000 };
-        } finally {
-          releases.forEach((r) => r());
-          const local = sources.get('local');
-          if (local) await local.close();
-        }
-      }).finally(() => pool.close());
+      const view: ArpViewOptions = { arpFrom: o.arpFrom as string | undefined, arpInterface: o.arpInterface as string | undefined };
+      const rows = await mapLimit(doctorPlan(d), 6, (item) => doctorRow(item, d, hosts, { timeout, verbose, ...view })).finally(() => pool.close());
       const w = worst(...rows.map((r) => r.state));
       const colour = o.color === true || (o.color === undefined && !!process.stdout.isTTY && !env.NO_COLOR);
       if (o.json) process.stdout.write(renderJson(rows, w));
@@ -130,4 +98,92 @@ export function registerDoctor(program: Command): void {
       }
       process.exitCode = w;
     });
+}
+
+interface SshOptions {
+  user: string;
+  port: number;
+  keyPath?: string;
+  knownHostsPath?: string;
+}
+
+/** Where a row's sources come from: this host's own (local) or a pooled SSH lease. */
+export interface RowHosts {
+  isLocal(host: string): boolean;
+  local(): Source;
+  remote(host: string): { source: Source; release(): void };
+}
+
+export interface ArpViewOptions {
+  arpFrom?: string;
+  arpInterface?: string;
+}
+
+/**
+ * The config of one doctor row: the check's own defaults for the deployment (what the plugin
+ * builds with no option), with the row's host (-H) and doctor's ARP view. No argv.
+ */
+export function rowConfig(item: DoctorItem, d: Deployment, o: ArpViewOptions): unknown {
+  const c = loadCheck(item.check).defaults(d) as Record<string, unknown>;
+  const hostname = item.address;
+  switch (item.check) {
+    case 'vip':
+      return o.arpFrom || o.arpInterface ? { ...c, arpFrom: o.arpFrom, arpInterface: o.arpInterface } : c;
+    case 'arp':
+      return { ...c, hostname, ...(o.arpFrom ? { arpFrom: o.arpFrom } : {}), ...(o.arpInterface ? { arpInterface: o.arpInterface } : {}) };
+    default:
+      return { ...c, hostname };
+  }
+}
+
+/** One row: the same gather → evaluate as the plugin, bounded by -t, on this run's shared sources. */
+export async function doctorRow(item: DoctorItem, d: Deployment, hosts: RowHosts, o: ArpViewOptions & { timeout: number; verbose: number }): Promise<DoctorRow> {
+  const t0 = Date.now();
+  if (item.notChecked !== undefined) return { check: item.check, host: item.host, state: State.WARNING, summary: item.notChecked, long: [], seconds: 0 };
+  const def = loadCheck(item.check);
+  const sources = new Map<string, Source>();
+  const releases: (() => void)[] = [];
+  // The row's own host is item.address; this host's own checks run locally, the others over SSH.
+  const source = (host?: string): Source => {
+    const target = host ?? item.address;
+    const h = target && !hosts.isLocal(target) ? target : 'local';
+    let s = sources.get(h);
+    if (!s) {
+      if (h === 'local') s = hosts.local();
+      else {
+        const lease = hosts.remote(h);
+        releases.push(lease.release);
+        s = lease.source;
+      }
+      sources.set(h, s);
+    }
+    return s;
+  };
+  const long: string[] = [];
+  try {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // -t bounds the row, as it bounds a plugin run: a check still busy then is UNKNOWN.
+    const late = new Promise<Result>((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        resolve({ state: State.UNKNOWN, summary: `timed out after ${o.timeout} s` });
+      }, o.timeout * 1000 + 250);
+    });
+    const env: GatherEnv = {
+      source,
+      deadline: Date.now() + o.timeout * 1000,
+      signal: abort.signal,
+      trace: (level, msg) => {
+        if (o.verbose >= level) long.push(msg);
+      },
+    };
+    const run = runCheck(def, rowConfig(item, d, o), env, o.verbose);
+    const r = await Promise.race([run, late]).finally(() => clearTimeout(timer));
+    return { check: item.check, host: item.host, state: r.state, summary: r.summary, long: [...(r.long ?? []), ...long], seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    releases.forEach((r) => r());
+    const local = sources.get('local');
+    if (local) await local.close();
+  }
 }

@@ -22,12 +22,6 @@ export interface ScrapeEnv {
   ipvsProbe?: 'proc' | 'ipvsadm';
   /** The /probe target (a host, or the page URL for the sorry module); undefined for /metrics. */
   target?: string;
-  /**
-   * Set by scrape(): a collector that already holds a check's whole model gives the check's
-   * verdict (its exported evaluateX policy on the same snapshot) instead of the check
-   * gathering it again. Only for checks the module lists with `byCollector`.
-   */
-  verdict?(check: string, state: number): void;
 }
 
 /** Milliseconds left before the scrape's deadline (at least 1), for a probe's own timeout. */

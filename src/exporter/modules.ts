@@ -1,41 +1,62 @@
+import type { ArpConfig } from '../checks/arp';
+import type { HeartbeatConfig } from '../checks/heartbeat';
 import type { CheckName } from '../checks/registry';
+import type { SorryConfig } from '../checks/sorry';
+import type { SyncConfig } from '../checks/sync';
+import type { Deployment } from '../model/types';
 import { collectorsFor } from './collectors';
-import type { ModuleSpec } from './scrape';
-import type { ExporterOptions } from './server';
+import type { Collector } from './collector';
 
 export const MODULES = ['director', 'realserver', 'sorry'] as const;
 export type ModuleName = (typeof MODULES)[number];
 
-/** Program path overrides handed to the checks, as their own command-line options. */
-function programArgs(o: ExporterOptions, names: string[]): string[] {
-  return names.flatMap((n) => (o.programs[n] ? [`--${n}`, o.programs[n]!] : []));
+/** What a module needs of the exporter's options (server.ts's ExporterOptions has these). */
+export interface ModuleOptions {
+  /** Program path overrides (`cl-status`, `ipvsadm`, `ip`, `ss`), as the checks' --ipvsadm... */
+  programs: Record<string, string>;
 }
 
+/**
+ * A check whose verdict becomes lvsha_check_status{check}: its config is the check's own
+ * defaults for the deployment, adjusted in TypeScript (the same config a plugin run without
+ * options builds), then the same gather → evaluate as the plugin.
+ */
+export interface CheckSpec {
+  name: CheckName;
+  // The check's own config type; each spec below is typed through `spec()`.
+  adjust?(config: never, d: Deployment): unknown;
+}
+
+export interface ModuleSpec {
+  collectors: Collector[];
+  checks: CheckSpec[];
+}
+
+const spec = <C>(name: CheckName, adjust?: (c: C, d: Deployment) => C): CheckSpec => ({ name, adjust: adjust as CheckSpec['adjust'] });
+
 /** Which collectors and checks each module runs. */
-export function moduleSpec(module: ModuleName, target: string | undefined, o: ExporterOptions): ModuleSpec {
-  const common = [...(o.root ? ['--root', o.root] : []), ...(o.sudo ? ['--sudo'] : [])];
-  const checks = (names: CheckName[], extra: (n: CheckName) => string[] = () => []) =>
-    names.map((name) => ({ name, args: [...common, ...extra(name)] }));
+export function moduleSpec(module: ModuleName, target: string | undefined, o: ModuleOptions): ModuleSpec {
+  const p = o.programs;
   switch (module) {
     case 'director':
       return {
         collectors: collectorsFor('director'),
         checks: [
-          // check_lvs_ipvs's verdict comes from the ipvs collector's snapshot (evaluateIpvs on
-          // the same table): on a large table, parsing /proc/net/ip_vs twice per scrape cost
-          // as much as everything else, and metrics and verdict now always agree.
-          { name: 'ipvs', args: [], byCollector: true },
-          // sorry with -H TARGET on /probe: the page on the director's loopback is fetched
-          // through its SSH connection (without it, the exporter's own 127.0.0.1 was asked:
-          // CRITICAL on a healthy lab, found by lab/netns/probe.sh).
-          ...checks(['heartbeat', 'sync', 'sorry'], (n) =>
-            n === 'heartbeat' ? programArgs(o, ['cl-status']) : n === 'sync' ? programArgs(o, ['ipvsadm', 'ip']) : target ? ['-H', target] : [],
-          ),
+          // check_lvs_ipvs with its defaults: the passive-director rule is in its evaluate, so a
+          // healthy backup director is OK here as it is for the plugin. The table is parsed once
+          // per scrape (probeIpvs keeps the last text's table) for the collector and the check.
+          spec('ipvs'),
+          spec<HeartbeatConfig>('heartbeat', (c) => ({ ...c, clStatus: p['cl-status'] ?? c.clStatus })),
+          spec<SyncConfig>('sync', (c) => ({ ...c, ipvsadm: p.ipvsadm ?? c.ipvsadm, ip: p.ip ?? c.ip })),
+          // sorry with /probe's target: the page on the director's loopback is fetched through
+          // its SSH connection (without it, the exporter's own 127.0.0.1 was asked: CRITICAL on
+          // a healthy lab, found by lab/netns/probe.sh).
+          spec<SorryConfig>('sorry', (c) => (target ? { ...c, hostname: target } : c)),
         ],
       };
     case 'realserver':
-      return { collectors: collectorsFor('realserver'), checks: checks(['arp'], () => programArgs(o, ['ip', 'ss'])) };
+      return { collectors: collectorsFor('realserver'), checks: [spec<ArpConfig>('arp', (c) => ({ ...c, ip: p.ip ?? c.ip, ss: p.ss ?? c.ss }))] };
     case 'sorry':
-      return { collectors: collectorsFor('sorry'), checks: [{ name: 'sorry', args: ['-u', target ?? '', '--no-engaged'] }] };
+      return { collectors: collectorsFor('sorry'), checks: [spec<SorryConfig>('sorry', (c) => ({ ...c, url: target ?? c.url, engaged: false }))] };
   }
 }

@@ -1,17 +1,17 @@
 import { Registry } from 'prom-client';
-import { CheckName, loadCheck } from '../checks/registry';
-import { runCheckEmbedded } from '../runtime/plugin';
+import { loadCheck } from '../checks/registry';
+import { runCheck } from '../runtime/check';
 import { VERSION } from '../runtime/version';
-import { Collector, ScrapeEnv } from './collector';
+import { ScrapeEnv } from './collector';
 import { gauge } from './metrics';
+import type { CheckSpec, ModuleSpec } from './modules';
 
-export interface ModuleSpec {
-  collectors: Collector[];
-  /**
-   * Checks whose verdict becomes lvsha_check_status{check}, with their arguments; `byCollector`:
-   * the collector of that name reports it through env.verdict() from its own snapshot.
-   */
-  checks: { name: CheckName; args: string[]; byCollector?: boolean }[];
+export type { ModuleSpec } from './modules';
+
+/** The config a check runs with in this scrape: its defaults for the deployment, adjusted by the module. */
+export function checkConfig(c: CheckSpec, env: Pick<ScrapeEnv, 'deployment'>): unknown {
+  const base = loadCheck(c.name).defaults(env.deployment);
+  return c.adjust ? c.adjust(base as never, env.deployment) : base;
 }
 
 async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
@@ -46,14 +46,8 @@ export async function scrape(spec: ModuleSpec, scrapeEnv: ScrapeEnv, log?: (msg:
     duration.set({ probe: c.name }, 0);
   }
   for (const c of spec.checks) status!.set({ check: c.name }, 3);
-  const verdicts = new Map<string, number>();
-  const byCollector = new Set(spec.checks.filter((c) => c.byCollector).map((c) => c.name as string));
-  const env: ScrapeEnv = {
-    ...scrapeEnv,
-    verdict: (check, state) => {
-      if (byCollector.has(check)) verdicts.set(check, state);
-    },
-  };
+  const env = scrapeEnv;
+  const never = new AbortController().signal;
   await Promise.all([
     ...spec.collectors.map(async (c, i) => {
       const t0 = process.hrtime.bigint();
@@ -68,36 +62,53 @@ export async function scrape(spec: ModuleSpec, scrapeEnv: ScrapeEnv, log?: (msg:
       }
       duration.set({ probe: c.name }, Number(process.hrtime.bigint() - t0) / 1e9);
     }),
-    ...spec.checks
-      .filter((c) => !c.byCollector)
-      .map(async (c) => {
-        try {
-          const r = await withDeadline(
-            runCheckEmbedded(loadCheck(c.name), c.args, { source: env.sourceFor, deployment: env.deployment, deadline: env.deadline }),
-            env.deadline,
-            `check ${c.name}`,
-          );
-          status!.set({ check: c.name }, r.state);
-        } catch {
-          status!.set({ check: c.name }, 3);
-        }
-      }),
+    // The same gather → evaluate as the plugin, on this scrape's (memoised) sources.
+    ...spec.checks.map(async (c) => {
+      try {
+        const r = await withDeadline(
+          runCheck(loadCheck(c.name), checkConfig(c, env), { source: env.sourceFor, deadline: env.deadline, signal: never, trace: () => {} }),
+          env.deadline,
+          `check ${c.name}`,
+        );
+        status!.set({ check: c.name }, r.state);
+      } catch {
+        status!.set({ check: c.name }, 3);
+      }
+    }),
   ]);
-  // A collector that failed before its verdict leaves the check UNKNOWN (3).
-  for (const c of byCollector) if (verdicts.has(c)) status!.set({ check: c }, verdicts.get(c)!);
   const done = parts.filter((p): p is Registry => p !== undefined);
   return done.length ? Registry.merge([reg, ...done]) : reg;
 }
 
-/** Concurrent scrapes of the same target share one run. */
+/**
+ * Concurrent scrapes of the same target share one run, but only with a run that answers by
+ * their own deadline: a caller joins the flight whose deadline is the latest one not after its
+ * own, else starts its own flight. One scraper sending a long scrape timeout (or a hostile
+ * one) then never makes the others wait past their deadlines; callers with the usual
+ * deadline still share one run.
+ */
 export class SingleFlight<T> {
-  private readonly inflight = new Map<string, Promise<T>>();
-  run(key: string, fn: () => Promise<T>): Promise<T> {
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = fn().finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+  private readonly inflight = new Map<string, { deadline: number; p: Promise<T> }[]>();
+  run(key: string, deadline: number, fn: () => Promise<T>): Promise<T> {
+    const list = this.inflight.get(key) ?? [];
+    let best: { deadline: number; p: Promise<T> } | undefined;
+    for (const f of list) if (f.deadline <= deadline && (!best || f.deadline > best.deadline)) best = f;
+    if (best) return best.p;
+    const f = { deadline, p: undefined as unknown as Promise<T> };
+    f.p = fn().finally(() => {
+      const l = this.inflight.get(key);
+      const rest = l?.filter((x) => x !== f) ?? [];
+      if (rest.length) this.inflight.set(key, rest);
+      else this.inflight.delete(key);
+    });
+    list.push(f);
+    this.inflight.set(key, list);
+    return f.p;
+  }
+  /** Runs in flight (all keys): for tests and the soak bench. */
+  get size(): number {
+    let n = 0;
+    for (const l of this.inflight.values()) n += l.length;
+    return n;
   }
 }

@@ -62,6 +62,12 @@ export interface HeartbeatConfig {
 export interface SyncConfig {
   /** 1 = PROD, 2 = QUALIF, 3 = TEST, 0 = unconfigured. */
   syncid: number;
+  /**
+   * A different syncid per daemon role, when a site uses one per direction (master syncid 1,
+   * backup syncid 2): absent = `syncid` for both.
+   */
+  masterSyncid?: number;
+  backupSyncid?: number;
   interface: string;
   /** `both`: master and backup daemons on each director (the seed's lvsstate);
    * `follow-role`: master on the active director, backup on the passive one. */

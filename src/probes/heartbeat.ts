@@ -98,7 +98,9 @@ export async function probeHeartbeat(src: Source, o: HeartbeatProbeOptions = {})
       ]);
       let links: HeartbeatLinkView[] = [];
       if (type === 'normal') {
-        const names = parseHbLinks((await cl(['listhblinks', name], [0])).stdout).map((l) => l.name);
+        // A link may be listed twice (an interface named in two ucast lines, seen in the
+        // field): it is one link, counted and asked once.
+        const names = [...new Set(parseHbLinks((await cl(['listhblinks', name], [0])).stdout).map((l) => l.name))];
         // hblinkstatus: 0 up, 1 dead.
         links = await Promise.all(names.map(async (l) => ({ name: l, status: parseLinkStatus((await cl(['hblinkstatus', name, l], [0, 1])).stdout) })));
       }

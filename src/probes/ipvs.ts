@@ -1,3 +1,4 @@
+import { State } from '../runtime/state';
 import { mergeCounters, parseIpvsadmList } from '../parsers/ipvsadm';
 import { IpvsTable, IpvsTotals, parseProcIpvs, parseProcIpvsStats } from '../parsers/procIpvs';
 import { PluginError } from '../runtime/errors';
@@ -7,6 +8,7 @@ import { describeExit, isNotFound, Source } from '../sources/source';
 /** The kernel has no IPVS (no /proc/net/ip_vs, ipvsadm "Protocol not available"): a state, not our failure. */
 export class IpvsUnavailableError extends Error {
   override name = 'IpvsUnavailableError';
+  readonly state: State = State.CRITICAL;
 }
 
 export interface IpvsProbeOptions {
@@ -30,6 +32,8 @@ export interface IpvsSnapshot {
   /** Namespace-wide totals from /proc/net/ip_vs_stats (proc probe with stats or rate; absent when unreadable). */
   totals?: IpvsTotals;
   source: 'proc' | 'ipvsadm';
+  /** What could not be read besides the table (a failing `ipvsadm --stats`): the table still stands. */
+  warnings?: string[];
 }
 
 /** Fields only one probe can know: everything else is identical for the same kernel state. */
@@ -59,6 +63,21 @@ export function applyHz(table: IpvsTable, hz: number): IpvsTable {
   return table;
 }
 
+/*
+ * One scrape asks for the same /proc/net/ip_vs text several times (the ipvs collector, the
+ * ipvs and sorry checks' verdicts): the last text's table is kept, so a 37 000-row table is
+ * parsed once. Only applyHz writes to a table, and it writes the same value for the same HZ.
+ */
+let lastText: string | undefined;
+let lastTable: IpvsTable | undefined;
+function parseProcIpvsOnce(text: string): IpvsTable {
+  if (text !== lastText || !lastTable) {
+    lastTable = parseProcIpvs(text);
+    lastText = text;
+  }
+  return lastTable;
+}
+
 /** The IPVS table from /proc/net/ip_vs (+ ip_vs_stats) or from ipvsadm: one model either way. */
 export async function probeIpvs(src: Source, o: IpvsProbeOptions = {}): Promise<IpvsSnapshot> {
   if (o.probe === 'ipvsadm') {
@@ -66,9 +85,19 @@ export async function probeIpvs(src: Source, o: IpvsProbeOptions = {}): Promise<
     const parsed = parseIpvsadmList(await ipvsadmRun(src, o, []));
     if (parsed.kind !== 'table') throw new PluginError('ipvsadm -Ln printed a counters listing');
     const table = parsed.table;
-    if (o.stats) mergeCounters(table, parseIpvsadmList(await ipvsadmRun(src, o, ['--stats', ...exact])));
-    if (o.rate) mergeCounters(table, parseIpvsadmList(await ipvsadmRun(src, o, ['--rate', ...exact])));
-    return { table, source: 'ipvsadm' };
+    const warnings: string[] = [];
+    // The counters are extras: a failing --stats or --rate call (an older ipvsadm, a table
+    // changed in between) loses them, never the table the verdict is about.
+    for (const [want, flag] of [[o.stats, '--stats'], [o.rate, '--rate']] as const) {
+      if (!want) continue;
+      try {
+        mergeCounters(table, parseIpvsadmList(await ipvsadmRun(src, o, [flag, ...exact])));
+      } catch (e) {
+        if (e instanceof IpvsUnavailableError) throw e;
+        warnings.push(`ipvsadm -Ln ${flag} failed, counters left out: ${(e as Error).message}`);
+      }
+    }
+    return warnings.length ? { table, source: 'ipvsadm', warnings } : { table, source: 'ipvsadm' };
   }
   let text: string;
   try {
@@ -77,7 +106,7 @@ export async function probeIpvs(src: Source, o: IpvsProbeOptions = {}): Promise<
     if (isNotFound(e)) throw new IpvsUnavailableError(`${NO_IPVS} (${src.host}: no /proc/net/ip_vs)`);
     throw e;
   }
-  const table = parseProcIpvs(text);
+  const table = parseProcIpvsOnce(text);
   if (o.hz !== undefined) applyHz(table, o.hz);
   let totals: IpvsTotals | undefined;
   if (o.stats || o.rate) {

@@ -22,16 +22,33 @@ export async function probeSyncDaemons(src: Source, o: SyncProbeOptions = {}): P
   return parseIpvsadmDaemon(r.stdout);
 }
 
-/** /proc/net/ip_vs_conn_sync: every connection entry with its Origin (LOCAL or SYNC). */
-export async function probeConnSync(src: Source): Promise<IpvsConnection[]> {
-  let text: string;
-  try {
-    text = await src.readFile('/proc/net/ip_vs_conn_sync');
-  } catch (e) {
-    if (isNotFound(e)) throw new IpvsUnavailableError(`IPVS not available in this kernel (${src.host}: no /proc/net/ip_vs_conn_sync)`);
-    throw e;
-  }
-  return parseProcIpvsConn(text);
+export interface ConnSyncTable {
+  connections: IpvsConnection[];
+  /** Set when the origins are not known (no /proc/net/ip_vs_conn_sync): says why. */
+  note?: string;
+}
+
+/**
+ * /proc/net/ip_vs_conn_sync: every connection entry with its Origin (LOCAL or SYNC). A kernel
+ * (or a captured tree) without that file but with /proc/net/ip_vs has IPVS: the connections
+ * then come from /proc/net/ip_vs_conn without origins, and only a kernel with neither is
+ * "IPVS not available".
+ */
+export async function probeConnSync(src: Source): Promise<ConnSyncTable> {
+  const read = async (path: string): Promise<string | undefined> => {
+    try {
+      return await src.readFile(path);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+  const sync = await read('/proc/net/ip_vs_conn_sync');
+  if (sync !== undefined) return { connections: parseProcIpvsConn(sync) };
+  const conn = await read('/proc/net/ip_vs_conn');
+  if (conn !== undefined) return { connections: parseProcIpvsConn(conn), note: `no /proc/net/ip_vs_conn_sync on ${src.host}: origins unknown, every connection counted as LOCAL` };
+  if ((await read('/proc/net/ip_vs')) !== undefined) return { connections: [], note: `no /proc/net/ip_vs_conn_sync nor /proc/net/ip_vs_conn on ${src.host}: connections not counted` };
+  throw new IpvsUnavailableError(`IPVS not available in this kernel (${src.host}: no /proc/net/ip_vs_conn_sync)`);
 }
 
 export interface ConnSyncCounts {

@@ -51,3 +51,34 @@ export function formatPerf(p: Perf): string {
   while (fields.length > 1 && fields[fields.length - 1] === '') fields.pop();
   return `${formatLabel(p.label)}=${fields.join(';')}`;
 }
+
+/** FNV-1a, 32 bits: a short stable tag of a label's own text. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Labels unique in their first 19 characters (RRD data source names, as PNP4Nagios keys
+ * graphs), without positional renames: a label that collides with another in those 19
+ * characters gets a tag computed from its own full text in front (`h1a2b3c_…`), so it is the
+ * same whatever other objects are added or removed, and the rest stays readable.
+ */
+export function stableLabels(perf: Perf[]): Perf[] {
+  const count = new Map<string, number>();
+  for (const p of perf) count.set(p.label.slice(0, 19), (count.get(p.label.slice(0, 19)) ?? 0) + 1);
+  if ([...count.values()].every((n) => n === 1)) return perf;
+  const out = perf.map((p) => (count.get(p.label.slice(0, 19))! > 1 ? { ...p, label: `h${fnv1a(p.label).toString(16).padStart(8, '0').slice(0, 6)}_${p.label}` } : p));
+  // A clash of the tags themselves (1 in 16 million per pair) must still not print two equal keys.
+  const seen = new Set<string>();
+  for (const p of out) {
+    const k = p.label.slice(0, 19);
+    if (seen.has(k)) throw new Error(`perfdata labels collide in their first 19 characters: ${p.label}`);
+    seen.add(k);
+  }
+  return out;
+}

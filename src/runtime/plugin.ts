@@ -1,15 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { LoadedDeployment } from '../model/load';
-import { Deployment } from '../model/types';
-import { LocalSource } from '../sources/local';
-import { RootSource } from '../sources/root';
-import { CommandTimeoutError, Source, SpawnError, SshAuthError, UnreachableError } from '../sources/source';
+import type { Deployment } from '../model/types';
+import type { Source } from '../sources/source';
+import { Check, GatherEnv } from './check';
 import { killAll } from './children';
-import { errorMessage, PluginError, TimeoutError, UsageError } from './errors';
+import { classify, errorMessage, TimeoutError, UsageError } from './errors';
 import { parseHost, parsePort } from './options';
 import { render } from './output';
 import { parseRange, Range } from './range';
-import { Result } from './result';
 import { State } from './state';
 import { VERSION } from './version';
 
@@ -29,32 +26,34 @@ export interface CommonOptions {
   critical?: string;
 }
 
-export interface CheckContext<O> {
-  opts: O & CommonOptions;
-  verbose: number;
-  /** Aborted when -t expires. */
-  signal: AbortSignal;
-  /** Epoch ms at which -t expires. */
-  deadline: number;
-  /** Adds a line to long output when -v is at least `level`. */
-  trace(level: number, msg: string): void;
-  /** Source for a host: local (or --root) when host is undefined/localhost, else SSH. Cached. */
-  source(host?: string): Source;
+/** What configure() gets besides the options: the deployment (loaded on first use) and -w/-c as ranges. */
+export interface ConfigureContext {
   deployment(): Deployment;
-  /** -w / -c parsed as ranges (undefined when not given). */
   warning?: Range;
   critical?: Range;
+  trace(level: number, msg: string): void;
 }
 
-export interface CheckDef<O = Record<string, unknown>> {
-  /** Short name: vip, heartbeat, ipvs, sync, arp, sorry. */
-  name: string;
-  /** First word(s) of the output line: `LVS VIP`. */
-  prefix: string;
+/**
+ * A check as a plugin: its options, how they become its typed config, and the check itself
+ * (gather → evaluate). The exporter and doctor use `defaults(deployment)` and the same
+ * gather/evaluate, never argv.
+ */
+export interface CheckDef<C = unknown, M = unknown, O = Record<string, unknown>> extends Check<C, M> {
   description: string;
   /** Adds the check's own options. */
   options?(cmd: Command): void;
-  run(ctx: CheckContext<O>): Promise<Result>;
+  /** Command-line options → config. Bad input throws UsageError (UNKNOWN, naming the option). */
+  configure(opts: O & CommonOptions, ctx: ConfigureContext): C;
+  /** The config the plugin would build with no option at all, for the exporter and doctor to start from. */
+  defaults(deployment: Deployment): C;
+}
+
+/** How the plugin runtime gets its sources and deployment: handed in by the entry point. */
+export interface PluginHost {
+  /** The source for a target host (`localhost` = here), built from the common options. */
+  source(target: string, opts: CommonOptions, io: { onRun(argv: readonly string[]): void; remainingMs(): number }): Source;
+  loadDeployment(config: string | undefined): { deployment: Deployment; origin: string; warnings: { field: string; message: string }[] };
 }
 
 const int = (name: string) => (v: string) => {
@@ -67,11 +66,12 @@ export function positiveSeconds(name: string) {
   return (v: string) => {
     const n = Number(v);
     if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new UsageError(`${name} '${v}' is not a positive number of seconds`);
+    if (n * 1000 > 2 ** 31 - 1) throw new UsageError(`${name} '${v}' is too large (at most 2147483 s: timers overflow beyond)`);
     return n;
   };
 }
 
-export function buildCommand(def: CheckDef<never>): Command {
+export function buildCommand(def: CheckDef): Command {
   const cmd = new Command(`check_lvs_${def.name}`);
   cmd
     .description(def.description)
@@ -93,15 +93,6 @@ export function buildCommand(def: CheckDef<never>): Command {
   return cmd;
 }
 
-export function classify(e: unknown, verbose: number): { state: State; text: string; stack?: string } {
-  const stack = verbose >= 3 && e instanceof Error ? e.stack : undefined;
-  // The monitored thing failing (host unreachable) is CRITICAL; our own failures are UNKNOWN.
-  if (e instanceof UnreachableError) return { state: State.CRITICAL, text: e.message, stack };
-  if (e instanceof PluginError || e instanceof SpawnError || e instanceof SshAuthError || e instanceof CommandTimeoutError)
-    return { state: State.UNKNOWN, text: e.message, stack };
-  return { state: State.UNKNOWN, text: `internal error: ${errorMessage(e)}`, stack };
-}
-
 function write(text: string, exitCode: number, force: boolean): void {
   process.exitCode = exitCode;
   if (force) {
@@ -115,11 +106,11 @@ function write(text: string, exitCode: number, force: boolean): void {
 }
 
 /**
- * The one guarded runtime: parses options, enforces -t, runs the check, renders the
- * output and owns the exit code (0-3, nothing else).
+ * The one guarded runtime: parses options, enforces -t, builds the config, runs the check
+ * (gather → evaluate), renders the output and owns the exit code (0-3, nothing else).
  */
-export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.argv.slice(2)): Promise<number> {
-  const cmd = buildCommand(def as CheckDef<never>);
+export async function runPlugin<C, M, O>(def: CheckDef<C, M, O>, host: PluginHost, argv: string[] = process.argv.slice(2)): Promise<number> {
+  const cmd = buildCommand(def as unknown as CheckDef);
   let helpText = '';
   cmd.exitOverride();
   cmd.configureOutput({
@@ -154,49 +145,27 @@ export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.ar
   const controller = new AbortController();
   const deadline = Date.now() + opts.timeout * 1000;
   const sources = new Map<string, Source>();
-  let loaded: LoadedDeployment | undefined;
-  const onRun = (a: readonly string[]) => trace(2, `run: ${a.join(' ')}`);
-  const remaining = () => Math.max(1, deadline - Date.now());
-
-  const ctx: CheckContext<O> = {
-    opts,
-    verbose,
+  const io = { onRun: (a: readonly string[]) => trace(2, `run: ${a.join(' ')}`), remainingMs: () => Math.max(1, deadline - Date.now()) };
+  const env: GatherEnv = {
     signal: controller.signal,
     deadline,
     trace,
-    source(host?: string): Source {
-      const target = host ?? opts.hostname ?? 'localhost';
-      const key = target;
-      let s = sources.get(key);
-      if (s) return s;
-      if (target === 'localhost' || target === '127.0.0.1' || target === '::1') {
-        s = new LocalSource({ sudo: opts.sudo, onRun, timeoutMs: remaining() });
-      } else {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { SshSource } = require('../sources/ssh') as typeof import('../sources/ssh');
-        s = new SshSource({
-          host: target,
-          port: opts.sshPort,
-          user: opts.sshUser,
-          keyPath: opts.sshKey,
-          knownHostsPath: opts.knownHosts,
-          sudo: opts.sudo,
-          // A slow handshake may use most of -t, but not all: a director that does not answer
-          // must still be reported (unreachable) before the plugin itself times out.
-          connectTimeoutMs: Math.max(1000, Math.floor(remaining() * 0.6)),
-          timeoutMs: remaining(),
-          onRun,
-        });
+    source(h?: string): Source {
+      const target = h ?? opts.hostname ?? 'localhost';
+      let s = sources.get(target);
+      if (!s) {
+        s = host.source(target, opts, io);
+        sources.set(target, s);
       }
-      if (opts.root) s = new RootSource(opts.root, s);
-      sources.set(key, s);
       return s;
     },
+  };
+  let loaded: ReturnType<PluginHost['loadDeployment']> | undefined;
+  const cctx: ConfigureContext = {
+    trace,
     deployment(): Deployment {
       if (!loaded) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { loadDeployment } = require('../model/load') as typeof import('../model/load');
-        loaded = loadDeployment(opts.config);
+        loaded = host.loadDeployment(opts.config);
         trace(1, `deployment: ${loaded.origin}`);
         for (const w of loaded.warnings) trace(1, `config warning: ${w.field}: ${w.message}`);
       }
@@ -216,9 +185,10 @@ export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.ar
 
   let rendered;
   try {
-    if (opts.warning !== undefined) ctx.warning = parseRange(opts.warning);
-    if (opts.critical !== undefined) ctx.critical = parseRange(opts.critical);
-    const result = await def.run(ctx);
+    if (opts.warning !== undefined) cctx.warning = parseRange(opts.warning);
+    if (opts.critical !== undefined) cctx.critical = parseRange(opts.critical);
+    const config = def.configure(opts, cctx);
+    const result = def.evaluate(await def.gather(config, env), config);
     rendered = render(def.prefix, result.state, result.summary, [...(result.long ?? []), ...traceLines], result.perf ?? []);
   } catch (e) {
     const c = classify(e, verbose);
@@ -232,54 +202,4 @@ export async function runPlugin<O>(def: CheckDef<O>, argv: string[] = process.ar
   if (timedOut) return 3;
   write(rendered.text, rendered.exitCode, false);
   return rendered.exitCode;
-}
-
-export interface EmbeddedRunOptions {
-  /** Source for a host (undefined = the check's own host). */
-  source(host?: string): Source;
-  deployment: Deployment;
-  /** Epoch ms deadline for the check. */
-  deadline: number;
-  signal?: AbortSignal;
-  verbose?: number;
-}
-
-/**
- * Runs a check's policy inside another program (exporter, doctor): the same options, the same
- * probes and the same verdict as the plugin, without touching the process (no exit, no stdout).
- * Errors become results exactly as the plugin runtime classifies them.
- */
-export async function runCheckEmbedded<O>(def: CheckDef<O>, argv: string[], eo: EmbeddedRunOptions): Promise<Result> {
-  const cmd = buildCommand(def as CheckDef<never>);
-  cmd.exitOverride();
-  cmd.configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
-  const verbose = eo.verbose ?? 0;
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    const msg = e instanceof CommanderError ? e.message.replace(/^error: /, '') : errorMessage(e);
-    return { state: State.UNKNOWN, summary: msg };
-  }
-  const opts = cmd.opts() as O & CommonOptions;
-  const long: string[] = [];
-  const ctx: CheckContext<O> = {
-    opts,
-    verbose,
-    signal: eo.signal ?? new AbortController().signal,
-    deadline: eo.deadline,
-    trace: (level, msg) => {
-      if (verbose >= level) long.push(msg);
-    },
-    source: (host?: string) => eo.source(host ?? opts.hostname),
-    deployment: () => eo.deployment,
-  };
-  try {
-    if (opts.warning !== undefined) ctx.warning = parseRange(opts.warning);
-    if (opts.critical !== undefined) ctx.critical = parseRange(opts.critical);
-    const r = await def.run(ctx);
-    return { ...r, long: [...(r.long ?? []), ...long] };
-  } catch (e) {
-    const c = classify(e, verbose);
-    return { state: c.state, summary: c.text, long };
-  }
 }

@@ -1,3 +1,6 @@
+import type { StatefulError } from '../runtime/errors';
+import { State } from '../runtime/state';
+
 /** Where probes get their text: a program to run (argv, never a shell string) or a file to read. */
 export interface RunResult {
   stdout: string;
@@ -31,20 +34,24 @@ export interface Source {
 }
 
 /** The program could not be started at all (not installed, not executable): a plugin failure. */
-export class SpawnError extends Error {
+export class SpawnError extends Error implements StatefulError {
   override name = 'SpawnError';
+  readonly state: State = State.UNKNOWN;
 }
 /** The host could not be reached (refused, timed out, DNS): a failure of the monitored thing. */
-export class UnreachableError extends Error {
+export class UnreachableError extends Error implements StatefulError {
   override name = 'UnreachableError';
+  readonly state: State = State.CRITICAL;
 }
 /** SSH refused for a reason on our side: unknown/changed host key, key not accepted. */
-export class SshAuthError extends Error {
+export class SshAuthError extends Error implements StatefulError {
   override name = 'SshAuthError';
+  readonly state: State = State.UNKNOWN;
 }
 /** One command ran past its deadline and was killed. */
-export class CommandTimeoutError extends Error {
+export class CommandTimeoutError extends Error implements StatefulError {
   override name = 'CommandTimeoutError';
+  readonly state: State = State.UNKNOWN;
 }
 
 /** A file that is not there (ENOENT) — probes often turn this into a state. */

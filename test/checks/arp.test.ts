@@ -53,7 +53,7 @@ async function modelFor(state: string, o: { ip?: string; ss?: string; etc?: Reco
   const interfaces = parseIpAddr(capture(`ip/${o.ip ?? 'healthy'}/reel2/addr`).stdout);
   const names = ['all', 'default', 'lo', ...facingInterfaces(interfaces, vips[0]!).map((i) => i.name)];
   const m: ArpModel = {
-    server: serverName(d, interfaces, 'localhost'),
+    server: serverName(d.realHosts, interfaces, 'localhost'),
     vips,
     interfaces,
     sysctl: await probeArpSysctls(src, names),
@@ -77,8 +77,8 @@ describe('the kernel rules', () => {
   test('the interface facing the VIP subnet is eth0, never lo', () => {
     const ifs = parseIpAddr(capture('ip/healthy/reel2/addr').stdout);
     expect(facingInterfaces(ifs, vips[0]!).map((i) => i.name)).toEqual(['eth0']);
-    expect(serverName(d, ifs, 'x')).toBe('reel2');
-    expect(serverName(d, [], 'fallback-host')).toBe('fallback-host');
+    expect(serverName(d.realHosts, ifs, 'x')).toBe('reel2');
+    expect(serverName(d.realHosts, [], 'fallback-host')).toBe('fallback-host');
   });
 });
 

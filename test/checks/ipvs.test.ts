@@ -27,7 +27,7 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
     const r = first('reference');
     expect(r.state).toBe(State.OK);
     expect(r.summary).toBe('tcp:192.168.0.3:80: 2 of 2 real servers live');
-    expect(r.perf!.map((p) => p.label)).toEqual(['live', 'rs4_80_act', 'rs4_80_inact', 'rs4_80_w', 'rs5_80_act', 'rs5_80_inact', 'rs5_80_w']);
+    expect(r.perf!.map((p) => p.label)).toEqual(['t3_80_live', 't3_80_rs4_80_act', 't3_80_rs4_80_inact', 't3_80_rs4_80_w', 't3_80_rs5_80_act', 't3_80_rs5_80_inact', 't3_80_rs5_80_w']);
     expect(r.perf![0]).toMatchObject({ value: 2, min: 0, max: 2 });
   });
 
@@ -87,7 +87,7 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
     expect(first('one-removed', { warning: parseRange('1:'), warningPercent: parseRange('50:') }).state).toBe(State.OK);
     expect(first('reference', { warning: parseRange('3:') }).state).toBe(State.WARNING);
     const r = first('one-removed', { warning: parseRange('1:'), critical: parseRange('1:') });
-    expect(r.perf![0]).toMatchObject({ label: 'live', value: 1 });
+    expect(r.perf![0]).toMatchObject({ label: 't3_80_live', value: 1 });
     expect(r.perf![0]!.warn).toMatchObject({ text: '1:' });
   });
 
@@ -129,8 +129,12 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
     expect(r.summary).toContain('tcp:192.168.0.3:25: 1 of 2 real servers live: 192.168.0.5:25 weight 0 (failed check or drained: --drained to tell)');
     const labels = r.perf!.map((p) => p.label.slice(0, 19));
     expect(new Set(labels).size).toBe(labels.length);
-    expect(labels).toContain('s3_live');
-    expect(labels).toContain('s3_rs5_80_inact');
+    // labels from each object's identity, never its position: protocol, last address group, port
+    expect(labels).toContain('t3_80_live');
+    expect(labels).toContain('t3_80_rs5_80_inact');
+    expect(labels).toContain('tv6_3_80_rs5_80_ina');
+    expect(labels).toContain('f5_rs4_0_w');
+    expect(labels.some((l) => /^p\d+_/.test(l))).toBe(false);
     // the reference service keeps its drift checks under --all
     expect(r.summary).not.toContain('tcp:192.168.0.3:80');
   });
@@ -142,8 +146,8 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
     const r = evaluateIpvs(s, wanted, policy());
     expect(r.state).toBe(State.OK);
     expect(r.summary).toBe('4 services, 7 of 7 real servers live');
-    expect(r.perf!.map((p) => p.label)).toContain('s1_rs5_80_inact');
-    expect(r.perf!.map((p) => p.label)).toContain('s2_rs4_0_w');
+    expect(r.perf!.map((p) => p.label)).toContain('tv6_3_80_rs5_80_inact');
+    expect(r.perf!.map((p) => p.label)).toContain('f5_rs4_0_w');
   });
 
   test('rates from ipvsadm --rate become per-service perfdata', () => {
@@ -153,8 +157,8 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
     mergeCounters(t.table, parseIpvsadmList(real('large-counters', 'ipvsadm-Ln-stats-exact.txt')));
     const r = evaluateIpvs({ table: t.table, source: 'ipvsadm' }, [{ key: 'tcp:192.168.0.3:9' }], policy());
     const labels = r.perf!.map((p) => p.label);
-    expect(labels).toEqual(expect.arrayContaining(['cps', 'inbps', 'outbps', 'conns']));
-    expect(r.perf!.find((p) => p.label === 'conns')).toMatchObject({ uom: 'c', value: 1 });
+    expect(labels).toEqual(expect.arrayContaining(['t3_9_cps', 't3_9_inbps', 't3_9_outbps', 't3_9_conns']));
+    expect(r.perf!.find((p) => p.label === 't3_9_conns')).toMatchObject({ uom: 'c', value: 1 });
   });
 
   test('all configured reals drained: nothing serves, CRITICAL', () => {
@@ -167,7 +171,7 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
   });
 
   test('--service syntax errors are UsageErrors', () => {
-    for (const bad of ['tcp:192.168.0.3', 'http:1.2.3.4:80', 'tcp:[192.168.0.3]:80', 'tcp:1.2.3.4:0', 'fwm:0', 'tcp:2001:db8::3:80'])
+    for (const bad of ['tcp:192.168.0.3', 'http:1.2.3.4:80', 'tcp:[192.168.0.3]:80', 'tcp:1.2.3.4:65536', 'fwm:0', 'tcp:2001:db8::3:80'])
       expect(() => parseServiceSpec(bad)).toThrow(UsageError);
     expect(parseServiceSpec('TCP:192.168.0.3:80')).toBe('tcp:192.168.0.3:80');
   });
@@ -232,7 +236,7 @@ describe('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the
 
   test('--rate: per-service rates (ipvsadm) vs namespace totals (/proc)', () => {
     const { d, replay } = tree('reference');
-    expect(run(['--probe', 'ipvsadm', '--ipvsadm', replay, '--rate']).out.split('\n')[0]).toMatch(/ cps=\d+;;;0 inbps=\d+;;;0 outbps=\d+;;;0/);
+    expect(run(['--probe', 'ipvsadm', '--ipvsadm', replay, '--rate']).out.split('\n')[0]).toMatch(/ t3_80_cps=\d+;;;0 t3_80_inbps=\d+;;;0 t3_80_outbps=\d+;;;0/);
     expect(run(['--root', d, '--rate']).out.split('\n')[0]).toMatch(/ total_cps=\d+;;;0 total_inbps=\d+;;;0 total_outbps=\d+;;;0$/);
   });
 

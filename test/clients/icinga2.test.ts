@@ -13,7 +13,7 @@ import { writeIcinga2Instance } from './icinga2';
 
 clientTest(
   ['icinga2', '/usr/sbin/sshd', 'ssh-keygen'],
-  'a throwaway Icinga 2 runs the generated lvsha_ipvs CheckCommand: OK with live=2 in the perfdata it writes',
+  'a throwaway Icinga 2 runs the generated lvsha_ipvs CheckCommand: OK with t3_80_live=2 in the perfdata it writes',
   async ([icinga2]) => {
     const t0 = Date.now();
     let site: LoopbackSite | undefined;
@@ -67,7 +67,7 @@ clientTest(
       // Icinga 2 cuts the first line at '|' and keeps the space before it.
       expect(output).toBe('LVS IPVS OK - tcp:192.168.0.3:80: 2 of 2 real servers live ');
       // The perfdata writer writes the plugin's perfdata as received (ranges 2: and 1: included).
-      expect(perfdata).toMatch(/^live=2;2:;1:;0;2 rs4_80_act=0;;;0 rs4_80_inact=2;;;0 rs4_80_w=1;;;0 rs5_80_act=0;;;0 rs5_80_inact=2;;;0 rs5_80_w=1;;;0$/);
+      expect(perfdata).toMatch(/^t3_80_live=2;2:;1:;0;2 t3_80_rs4_80_act=0;;;0 t3_80_rs4_80_inact=2;;;0 t3_80_rs4_80_w=1;;;0 t3_80_rs5_80_act=0;;;0 t3_80_rs5_80_inact=2;;;0 t3_80_rs5_80_w=1;;;0$/);
       // Nothing else was checked: only the forced check ran.
       expect(log).not.toMatch(/critical\//);
       process.stderr.write(

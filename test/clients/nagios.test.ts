@@ -49,7 +49,7 @@ clientTest(
       expect(byKey(healthy, 'frontal1', 'LVS VIP').output).toBe('LVS VIP OK - 192.168.0.3 on frontal1 (eth0:0)');
       expect(byKey(healthy, 'frontal1', 'LVS VIP').perfdata).toMatch(/^holders=1;;;0 time=[\d.]+s;;;0$/);
       expect(byKey(healthy, 'frontal1', 'LVS IPVS').output).toBe('LVS IPVS OK - tcp:192.168.0.3:80: 2 of 2 real servers live');
-      expect(byKey(healthy, 'frontal1', 'LVS IPVS').perfdata).toMatch(/^live=2;2:;1:;0;2 /);
+      expect(byKey(healthy, 'frontal1', 'LVS IPVS').perfdata).toMatch(/^t3_80_live=2;2:;1:;0;2 /);
       expect(byKey(healthy, 'frontal2', 'LVS Heartbeat').output).toBe('LVS HEARTBEAT OK - frontal2: peer frontal1 active, 1/1 links up');
       expect(byKey(healthy, 'frontal1', 'LVS sorry server').output).toMatch(/^LVS SORRY OK - HTTP\/1\.1 200/);
       expect(byKey(healthy, 'frontal1', 'LVS VIP').longOutput).toContain('frontal2 (127.0.0.3): holds no VIP');

@@ -2,6 +2,7 @@
 // the runtime tests need: hang in a child process, throw, succeed.
 'use strict';
 const { runPlugin } = require('../../dist/runtime/plugin');
+const { pluginHost } = require('../../dist/checks/host');
 const { State } = require('../../dist/runtime/state');
 
 const mode = process.argv[2];
@@ -12,7 +13,13 @@ const check = {
   options(cmd) {
     cmd.option('-w, --warning <range>', 'warning range').option('-c, --critical <range>', 'critical range').option('--pidfile <file>');
   },
-  async run(ctx) {
+  configure(opts, ctx) {
+    return { opts, warning: ctx.warning, critical: ctx.critical };
+  },
+  defaults: () => ({ opts: {} }),
+  evaluate: (r) => r,
+  async gather(c, env) {
+    const ctx = { opts: c.opts, warning: c.warning, critical: c.critical, source: env.source };
     if (mode === 'hang') {
       // A child that records its PID and never ends: -t must kill it.
       await ctx.source().run(['sh', '-c', `echo $$ > ${ctx.opts.pidfile}; exec sleep 300`]);
@@ -27,4 +34,4 @@ const check = {
     return { state: State.OK, summary: 'fine' };
   },
 };
-runPlugin(check, process.argv.slice(3));
+runPlugin(check, pluginHost, process.argv.slice(3));

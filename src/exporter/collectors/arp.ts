@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { arpAnnounceSafe, arpIgnoreSuppresses, facingInterfaces, vipsFor } from '../../checks/arp';
+import { arpAnnounceSafe, arpIgnoreSuppresses, facingInterfaces, maxOf, vipsFor } from '../../domain/arp';
 import { findAddress } from '../../parsers/ipAddr';
 import { listensFor } from '../../parsers/ss';
 import { probeArpSysctls, probeInterfaces, probeListeners } from '../../probes/realserver';
@@ -29,11 +29,7 @@ export const arpCollector: Collector = {
       Promise.all(protocols.map((protocol) => probeListeners(src, { ss: env.programs.ss, protocol }))),
     ]);
     const sysctl = Object.assign({}, ...perName) as Awaited<ReturnType<typeof probeArpSysctls>>;
-    const eff = (iface: string, p: 'arp_ignore' | 'arp_announce'): number | undefined => {
-      const a = sysctl.all?.[p];
-      const d = sysctl[iface]?.[p];
-      return a === undefined && d === undefined ? undefined : Math.max(a ?? 0, d ?? 0);
-    };
+    const eff = (iface: string, p: 'arp_ignore' | 'arp_announce'): number | undefined => maxOf(sysctl.all?.[p], sysctl[iface]?.[p]);
 
     const ignore = gauge(reg, 'lvsha_arp_ignore', 'Effective arp_ignore of the interface: max(all, interface).', ['interface']);
     const announce = gauge(reg, 'lvsha_arp_announce', 'Effective arp_announce of the interface: max(all, interface).', ['interface']);

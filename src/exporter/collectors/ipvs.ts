@@ -1,9 +1,7 @@
 import type { Registry } from 'prom-client';
-import { configKey, evaluateIpvs, selectServices } from '../../checks/ipvs';
-import type { VirtualService } from '../../model/types';
-import { IpvsCounters, IpvsRealServer, IpvsService, IpvsTotals, normaliseAddress, serviceKey } from '../../parsers/procIpvs';
-import { applyHz, detectHz, IpvsSnapshot, IpvsUnavailableError, probeIpvs } from '../../probes/ipvs';
-import { State } from '../../runtime/state';
+import { configKey, fallbackTest } from '../../domain/ipvs';
+import { IpvsCounters, IpvsRealServer, IpvsService, IpvsTotals, serviceKey } from '../../parsers/procIpvs';
+import { probeIpvs } from '../../probes/ipvs';
 import { BACKEND_LABELS, Collector, remainingMs, ScrapeEnv } from '../collector';
 import { counterLike, escapeLabelValue, gauge, labelText } from '../metrics';
 
@@ -37,18 +35,6 @@ function repeatsEarlier(rs: readonly IpvsRealServer[], i: number): boolean {
   return false;
 }
 
-const isLoopback = (a: string) => a.startsWith('127.') || a === '::1';
-
-/** The deployment's fallback of this service; without a description, loopback real servers (as check_lvs_ipvs does). */
-function fallbackTest(s: IpvsService, cfg: VirtualService | undefined): (r: IpvsRealServer) => boolean {
-  if (!cfg) return (r) => isLoopback(r.address);
-  if (!cfg.fallback) return () => false;
-  const address = normaliseAddress(cfg.fallback.address) ?? cfg.fallback.address;
-  const port = cfg.fallback.port;
-  // fwmark services carry no port (0), whatever ldirectord's file says.
-  return (r) => r.address === address && (s.protocol === 'fwm' || r.port === port);
-}
-
 const COUNTERS: [keyof Omit<IpvsCounters, 'approximate'>, string, string][] = [
   ['conns', 'connections_total', 'connections'],
   ['inPackets', 'incoming_packets_total', 'incoming packets'],
@@ -68,20 +54,7 @@ export const ipvsCollector: Collector = {
     const timeoutMs = remainingMs(env);
     // IpvsUnavailableError (no /proc/net/ip_vs, ipvsadm "Protocol not available") fails this
     // probe: lvsha_probe_success{probe="ipvs"} 0 and the scrape logs the reason.
-    let snap: IpvsSnapshot;
-    try {
-      snap = await probeIpvs(env.source, viaIpvsadm ? { probe: 'ipvsadm', ipvsadm: env.programs.ipvsadm, stats: true, exact: true, timeoutMs } : { probe: 'proc', stats: true });
-    } catch (e) {
-      // check_lvs_ipvs says CRITICAL for a kernel without IPVS, as it would on its own.
-      if (e instanceof IpvsUnavailableError) env.verdict?.('ipvs', State.CRITICAL);
-      throw e;
-    }
-    if (env.verdict) {
-      // check_lvs_ipvs with its default options, on this very snapshot (see modules.ts).
-      const hz = viaIpvsadm ? undefined : await detectHz(env.source, timeoutMs);
-      if (hz) applyHz(snap.table, hz.hz);
-      env.verdict('ipvs', evaluateIpvs(snap, selectServices(snap, env.deployment.services, [], false), { drained: [], hz }).state);
-    }
+    const snap = await probeIpvs(env.source, viaIpvsadm ? { probe: 'ipvsadm', ipvsadm: env.programs.ipvsadm, stats: true, exact: true, timeoutMs } : { probe: 'proc', stats: true });
     let t = snap.totals;
     if (viaIpvsadm) {
       // ipvsadm has no namespace totals; /proc/net/ip_vs_stats has them without root.

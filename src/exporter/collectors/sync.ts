@@ -9,7 +9,7 @@ const ROLES = ['master', 'backup'] as const;
 export const syncCollector: Collector = {
   name: 'sync',
   async collect(env: ScrapeEnv, reg: Registry): Promise<void> {
-    const [daemons, conns] = await Promise.all([probeSyncDaemons(env.source, { ipvsadm: env.programs.ipvsadm, timeoutMs: remainingMs(env) }), probeConnSync(env.source)]);
+    const [daemons, conns] = await Promise.all([probeSyncDaemons(env.source, { ipvsadm: env.programs.ipvsadm, timeoutMs: remainingMs(env) }), probeConnSync(env.source).then((t) => t.connections)]);
     const running = gauge(reg, 'lvsha_sync_daemon_running', 'Whether the IPVS sync daemon of this role runs on this director (1) or not (0).', ['role']);
     const syncid = gauge(reg, 'lvsha_sync_daemon_syncid', 'The syncid of the running sync daemon of this role.', ['role']);
     for (const role of ROLES) {

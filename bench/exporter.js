@@ -251,6 +251,7 @@ async function benchSsh() {
       backendLabels: [],
       poolSize,
       poolIdleMs: 60000,
+      probeAllow: [sshd.address],
     });
     const { port: httpPort } = await e.listen();
     try {

@@ -2,7 +2,11 @@ import { Command, Option } from 'commander';
 import { loadDeployment } from '../model/load';
 import { UsageError } from '../runtime/errors';
 import { BACKEND_LABELS } from './collector';
-import { DEFAULT_PORT, Exporter } from './server';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUESTS, DEFAULT_PORT, DEFAULT_SCRAPE_TIMEOUT_MAX, Exporter } from './server';
+import type { WebConfig } from './webConfig';
+
+/** Above this a timer overflows (2^31 ms) and no scrape needs it. */
+const SCRAPE_TIMEOUT_CEILING = 3600;
 
 export { BACKEND_LABELS };
 
@@ -21,6 +25,12 @@ export function registerExporter(program: Command): void {
     .option('--listen <addr:port>', 'where to listen', `127.0.0.1:${DEFAULT_PORT}`)
     .option('--config <file>', 'deployment (YAML/JSON or /etc/ha.d directory; default $LVSHA_CONFIG, else the embedded reference)')
     .option('-t, --timeout <seconds>', 'scrape deadline when Prometheus sends none', '10')
+    .option('--scrape-timeout-max <seconds>', 'upper bound of a scrape deadline, whatever X-Prometheus-Scrape-Timeout-Seconds says', String(DEFAULT_SCRAPE_TIMEOUT_MAX))
+    .option('--probe-allow <entry>', "let /probe reach this too (repeatable): ADDRESS, CIDR or NAME (director, realserver), http(s) URL prefix (sorry); by default only the deployment's hosts and sorry URLs", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--web-config-file <file>', "TLS, basic auth (bcrypt), headers, rate limit: Prometheus' web configuration file (exporter-toolkit format)")
+    .option('--max-connections <n>', 'open connections at most', String(DEFAULT_MAX_CONNECTIONS))
+    .option('--max-requests <n>', 'scrapes being answered at most (more: 503)', String(DEFAULT_MAX_REQUESTS))
+    .option('--header-timeout <seconds>', 'a client must send its request headers within this time', String(DEFAULT_HEADERS_TIMEOUT_MS / 1000))
     .option('--root <dir>', 'read /proc, /sys, /etc under this directory')
     .option('--sudo', 'run privileged programs through sudo -n', false)
     .option('--ssh-port <port>', 'SSH port for /probe targets', '22')
@@ -36,7 +46,7 @@ export function registerExporter(program: Command): void {
     .option('--ip <path>', 'ip program')
     .option('--ss <path>', 'ss program')
     .option('--arping <path>', 'arping program')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: Record<string, string | boolean | string[] | undefined>) => {
       const { host, port } = parseListen(String(o.listen));
       const labels = String(o.ipvsBackendLabels)
         .split(',')
@@ -53,11 +63,36 @@ export function registerExporter(program: Command): void {
           throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} '${String(o[k])}' is not a ${min0 ? 'non-negative' : 'positive'} number`);
         return n;
       };
-      const exp = new Exporter({
+      const scrapeTimeoutMax = num('scrapeTimeoutMax');
+      if (scrapeTimeoutMax > SCRAPE_TIMEOUT_CEILING) throw new UsageError(`--scrape-timeout-max '${String(o.scrapeTimeoutMax)}' is above ${SCRAPE_TIMEOUT_CEILING} s`);
+      const timeout = num('timeout');
+      if (timeout > scrapeTimeoutMax) throw new UsageError(`--timeout '${String(o.timeout)}' is above --scrape-timeout-max (${scrapeTimeoutMax} s)`);
+      const headerTimeout = num('headerTimeout');
+      if (headerTimeout > SCRAPE_TIMEOUT_CEILING) throw new UsageError(`--header-timeout '${String(o.headerTimeout)}' is above ${SCRAPE_TIMEOUT_CEILING} s`);
+      const int = (k: string) => {
+        const n = num(k);
+        if (!Number.isInteger(n)) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} '${String(o[k])}' is not a whole number`);
+        return n;
+      };
+      let web: WebConfig | undefined;
+      if (typeof o.webConfigFile === 'string') {
+        // Lazy: the YAML parser, TLS and bcrypt only for those who ask.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        web = (require('./webConfig') as typeof import('./webConfig')).loadWebConfig(o.webConfigFile);
+      }
+      let exp: Exporter;
+      try {
+        exp = new Exporter({
         host,
         port,
         deployment: loaded.deployment,
-        timeout: num('timeout'),
+        timeout,
+        scrapeTimeoutMax,
+        probeAllow: (o.probeAllow as string[] | undefined) ?? [],
+        maxConnections: int('maxConnections'),
+        maxRequests: int('maxRequests'),
+        headersTimeoutMs: headerTimeout * 1000,
+        web,
         root: o.root as string | undefined,
         sudo: !!o.sudo,
         ssh: { port: num('sshPort'), user: String(o.sshUser), keyPath: o.sshKey as string | undefined, knownHostsPath: o.knownHosts as string | undefined },
@@ -68,8 +103,12 @@ export function registerExporter(program: Command): void {
         poolIdleMs: num('poolIdle') * 1000,
         log: (m) => process.stderr.write(`lvsha exporter: ${m}\n`),
       });
+      } catch (e) {
+        // ProbeAllow names the --probe-allow entry it cannot read.
+        throw new UsageError((e as Error).message);
+      }
       const at = await exp.listen();
-      process.stderr.write(`lvsha exporter listening on http://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}/ (deployment: ${loaded.origin})\n`);
+      process.stderr.write(`lvsha exporter listening on ${web?.tls ? 'https' : 'http'}://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}/ (deployment: ${loaded.origin}${web?.auth ? ', basic auth' : ''})\n`);
       const stop = () => {
         void exp.close().then(() => process.exit(0));
       };

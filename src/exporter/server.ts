@@ -1,5 +1,6 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { Deployment } from '../model/types';
 import { LocalSource } from '../sources/local';
@@ -11,8 +12,10 @@ import { RunOptions, RunResult, Source } from '../sources/source';
 import { VERSION } from '../runtime/version';
 import { ScrapeEnv } from './collector';
 import { renderRegistry } from './metrics';
+import { ProbeAllow } from './allow';
 import { MODULES, ModuleName, moduleSpec } from './modules';
 import { scrape, SingleFlight } from './scrape';
+import type { WebConfig } from './webConfig';
 
 export { DEFAULT_PORT } from './port';
 
@@ -56,7 +59,24 @@ export interface ExporterOptions {
   poolSize: number;
   poolIdleMs: number;
   log?: (msg: string) => void;
+  /** Upper bound of a scrape deadline, in seconds, whatever X-Prometheus-Scrape-Timeout-Seconds says (default 60). */
+  scrapeTimeoutMax?: number;
+  /** --probe-allow entries widening what /probe may reach (allow.ts); the deployment's hosts and sorry URLs are always allowed. */
+  probeAllow?: string[];
+  /** Inbound bounds: open connections (default 256), requests being answered (128), time to send the headers (10 s). */
+  maxConnections?: number;
+  maxRequests?: number;
+  headersTimeoutMs?: number;
+  /** TLS, basic auth, headers, rate limit: Prometheus' web configuration file (webConfig.ts). */
+  web?: WebConfig;
 }
+
+export const DEFAULT_SCRAPE_TIMEOUT_MAX = 60;
+export const DEFAULT_MAX_CONNECTIONS = 256;
+export const DEFAULT_MAX_REQUESTS = 128;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Header bytes a scraper needs (Prometheus sends ~300): Node's default is 16 KiB. */
+const MAX_HEADER_SIZE = 8192;
 
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -74,11 +94,17 @@ export function validTarget(module: ModuleName, target: string): boolean {
   return isIP(t) !== 0 || HOSTNAME.test(t);
 }
 
-function deadlineFrom(req: IncomingMessage, defSeconds: number): number {
-  const h = Number(req.headers['x-prometheus-scrape-timeout-seconds']);
-  // Answer a little before Prometheus gives up, so it gets partial results rather than none.
-  const s = Number.isFinite(h) && h > 0 ? Math.max(0.5, h - 0.5) : defSeconds;
-  return Date.now() + s * 1000;
+/**
+ * The deadline of one scrape from X-Prometheus-Scrape-Timeout-Seconds: a plain positive
+ * number of seconds, clamped to `maxSeconds`; anything else (absent, junk, negative, 1e400)
+ * means the default. Answers a little before Prometheus gives up, so it gets partial results
+ * rather than none.
+ */
+export function deadlineFrom(header: string | string[] | undefined, defSeconds: number, maxSeconds: number, now = Date.now()): number {
+  const v = Array.isArray(header) ? header[0] : header;
+  const h = v !== undefined && /^\s*\d{1,12}(\.\d{1,9})?\s*$/.test(v) ? Number(v) : NaN;
+  const s = Number.isFinite(h) && h > 0 ? Math.max(0.5, Math.min(h, maxSeconds) - 0.5) : Math.min(defSeconds, maxSeconds);
+  return now + s * 1000;
 }
 
 const landing = (o: ExporterOptions) => `<!DOCTYPE html>
@@ -139,16 +165,38 @@ class ScrapeScoped implements Source {
 
 export class Exporter {
   readonly pool: SshPool;
-  private readonly flights = new SingleFlight<{ text: string; contentType: string }>();
+  readonly flights = new SingleFlight<{ text: string; contentType: string }>();
   private server?: Server;
   private readonly local: Source;
 
   private readonly base: Source;
+  private readonly allow: ProbeAllow;
+  private readonly maxScrape: number;
+  /** Requests being answered (/metrics, /probe), against maxRequests. */
+  private busy = 0;
+  /** rate_limit's token bucket. */
+  private tokens = 0;
+  private tokensAt = 0;
 
   constructor(private readonly o: ExporterOptions) {
     this.pool = new SshPool({ maxSize: Math.max(1, o.poolSize), idleMs: o.poolIdleMs });
     this.base = new LocalSource({ sudo: o.sudo });
     this.local = o.root ? new RootSource(o.root, this.base) : this.base;
+    this.allow = new ProbeAllow(o.deployment, o.probeAllow ?? []);
+    this.maxScrape = o.scrapeTimeoutMax ?? DEFAULT_SCRAPE_TIMEOUT_MAX;
+    if (o.web?.rateLimit) this.tokens = o.web.rateLimit.burst;
+  }
+
+  /** rate_limit (exporter-toolkit): a token bucket, `burst` deep, one token per `interval`. */
+  private rateLimited(): boolean {
+    const rl = this.o.web?.rateLimit;
+    if (!rl) return false;
+    const now = Date.now();
+    if (this.tokensAt) this.tokens = Math.min(rl.burst, this.tokens + (now - this.tokensAt) / rl.intervalMs);
+    this.tokensAt = now;
+    if (this.tokens < 1) return true;
+    this.tokens -= 1;
+    return false;
   }
 
   private sshOpts(host: string) {
@@ -211,6 +259,16 @@ export class Exporter {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const web = this.o.web;
+    if (web) for (const [k, v] of Object.entries(web.headers)) res.setHeader(k, v);
+    if (this.rateLimited()) {
+      res.writeHead(429, { 'Content-Type': 'text/plain' }).end('too many requests (rate_limit)\n');
+      return;
+    }
+    if (web?.auth && !(await web.auth.check(req.headers.authorization))) {
+      res.writeHead(401, { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Basic realm="lvsha exporter"' }).end('unauthorized\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
@@ -224,8 +282,8 @@ export class Exporter {
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK\n');
         return;
       case '/metrics': {
-        const deadline = deadlineFrom(req, this.o.timeout);
-        const out = await this.flights.run('metrics', () => this.render('director', undefined, deadline));
+        const deadline = deadlineFrom(req.headers['x-prometheus-scrape-timeout-seconds'], this.o.timeout, this.maxScrape);
+        const out = await this.flights.run('metrics', deadline, () => this.render('director', undefined, deadline));
         res.writeHead(200, { 'Content-Type': out.contentType }).end(out.text);
         return;
       }
@@ -240,8 +298,13 @@ export class Exporter {
           res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`malformed target '${target}'\n`);
           return;
         }
-        const deadline = deadlineFrom(req, this.o.timeout);
-        const out = await this.flights.run(`${module}\u0000${target}`, () => this.render(module as ModuleName, target, deadline));
+        const refused = this.allow.refusal(module as ModuleName, target);
+        if (refused) {
+          res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`${refused}\n`);
+          return;
+        }
+        const deadline = deadlineFrom(req.headers['x-prometheus-scrape-timeout-seconds'], this.o.timeout, this.maxScrape);
+        const out = await this.flights.run(`${module}\u0000${target}`, deadline, () => this.render(module as ModuleName, target, deadline));
         res.writeHead(200, { 'Content-Type': out.contentType }).end(out.text);
         return;
       }
@@ -251,14 +314,53 @@ export class Exporter {
   }
 
   listen(): Promise<{ host: string; port: number }> {
-    this.server = createServer((req, res) => {
+    const headersTimeout = this.o.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    // Inbound bounds: a slow or silent client (slowloris) is cut once its headers are late;
+    // Node checks the open connections every connectionsCheckingInterval (default 30 s).
+    const opts: ServerOptions = {
+      headersTimeout,
+      requestTimeout: headersTimeout + 5000,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
+      maxHeaderSize: MAX_HEADER_SIZE,
+      keepAliveTimeout: 65_000,
+    };
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      const scrape = req.url?.startsWith('/metrics') || req.url?.startsWith('/probe');
+      if (scrape && this.busy >= (this.o.maxRequests ?? DEFAULT_MAX_REQUESTS)) {
+        res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('too many scrapes in progress\n');
+        return;
+      }
+      if (scrape) {
+        this.busy++;
+        res.once('close', () => this.busy--);
+      }
       this.handle(req, res).catch((e: unknown) => {
         this.o.log?.(`request failed: ${(e as Error).message}`);
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end('internal error\n');
       });
-    });
-    this.server.keepAliveTimeout = 65_000;
+    };
+    const web = this.o.web;
+    if (web?.tls) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const https = require('node:https') as typeof import('node:https');
+      this.server = https.createServer({ ...opts, ...web.tls }, onRequest);
+      const verify = web.verifyPeer;
+      if (verify)
+        this.server.on('secureConnection', (s: TLSSocket) => {
+          const why = verify(s);
+          if (why) {
+            this.o.log?.(`TLS client refused: ${why}`);
+            s.destroy();
+          }
+        });
+      this.server.on('tlsClientError', (e: Error) => this.o.log?.(`TLS handshake failed: ${e.message.split('\n')[0]}`));
+    } else {
+      this.server = createServer(opts, onRequest);
+    }
+    this.server.maxConnections = this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.server.headersTimeout = headersTimeout;
+    this.server.maxHeadersCount = 100;
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.o.port, this.o.host, () => {

@@ -61,6 +61,8 @@ d('/probe?module=realserver over SSH (pooled connections)', () => {
       backendLabels: [...BACKEND_LABELS],
       poolSize,
       poolIdleMs: 60000,
+      // The sshd on 127.0.0.2 is no host of the reference deployment: allowed explicitly.
+      probeAllow: ['127.0.0.2'],
     });
 
   test('3 probes: one SSH connection with the pool, three with --pool-size 0; promtool clean', async () => {

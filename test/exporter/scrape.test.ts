@@ -76,10 +76,10 @@ describe('scrape isolation', () => {
         runs++;
         setTimeout(() => r(runs), 50);
       });
-    const all = await Promise.all(Array.from({ length: 50 }, () => sf.run('t', fn)));
+    const all = await Promise.all(Array.from({ length: 50 }, () => sf.run('t', 1000, fn)));
     expect(runs).toBe(1);
     expect(new Set(all)).toEqual(new Set([1]));
-    await sf.run('t', fn);
+    await sf.run('t', 1000, fn);
     expect(runs).toBe(2); // a finished flight is not cached
   });
 });

@@ -164,7 +164,8 @@ describe('/metrics on the reference director (real captures)', () => {
 
 describe('/probe', () => {
   test('every module answers promtool-clean text: director, realserver (local target), sorry', async () => {
-    const d = await start(DIRECTOR);
+    // The test's sorry page is not the deployment's: allowed explicitly (--probe-allow URL).
+    const d = await start(DIRECTOR, { probeAllow: [`http://127.0.0.1:${sorryPort}/`] });
     const dir = await get(d.port, '/probe?module=director&target=localhost');
     expect(dir.status).toBe(200);
     expect(sortedSamples(dir.body).get(series('lvsha_probe_success', { probe: 'ipvs' }))).toBe(1);
@@ -207,7 +208,7 @@ describe('/probe', () => {
 
   test('a target that does not answer SSH: 200 with the probe failed, not an error', async () => {
     // 127.0.0.2 is loopback; nothing listens on this port there.
-    const d = await start(REALSERVER, { ssh: { port: 1, user: 'root' } });
+    const d = await start(REALSERVER, { ssh: { port: 1, user: 'root' }, probeAllow: ['127.0.0.2'] });
     const r = await get(d.port, '/probe?module=realserver&target=127.0.0.2', { 'X-Prometheus-Scrape-Timeout-Seconds': '5' });
     expect(r.status).toBe(200);
     expect(sortedSamples(r.body).get(series('lvsha_probe_success', { probe: 'arp' }))).toBe(0);

@@ -8,7 +8,6 @@ export interface DoctorItem {
   host: string;
   /** Address the check probes (-H), or undefined for a deployment-wide check run from here. */
   address?: string;
-  args: string[];
   /**
    * Set when the row is not run: why (a real server that is no host of the deployment). Doctor
    * shows it as a WARNING and connects to nothing for it.
@@ -27,13 +26,13 @@ export interface DoctorItem {
  * says so instead of a connection to an address nobody listed as a host.
  */
 export function doctorPlan(d: Deployment): DoctorItem[] {
-  const items: DoctorItem[] = [{ check: 'vip', host: d.directors.map((x) => x.name).join('+'), args: [] }];
+  const items: DoctorItem[] = [{ check: 'vip', host: d.directors.map((x) => x.name).join('+') }];
   for (const dir of d.directors) {
-    for (const check of ['heartbeat', 'ipvs', 'sync', 'sorry'] as const) items.push({ check, host: dir.name, address: dir.address, args: ['-H', dir.address] });
+    for (const check of ['heartbeat', 'ipvs', 'sync', 'sorry'] as const) items.push({ check, host: dir.name, address: dir.address });
   }
   const hostAddresses = new Set(d.realHosts.map((h) => h.address));
   const hostNames = new Set(d.realHosts.map((h) => h.name));
-  for (const h of d.realHosts) items.push({ check: 'arp', host: h.name, address: h.address, args: ['-H', h.address] });
+  for (const h of d.realHosts) items.push({ check: 'arp', host: h.name, address: h.address });
   const uncovered = new Map<string, string>();
   for (const s of d.services)
     for (const r of s.realServers) {
@@ -42,6 +41,6 @@ export function doctorPlan(d: Deployment): DoctorItem[] {
       if (!uncovered.has(label)) uncovered.set(label, r.address);
     }
   for (const [host, address] of uncovered)
-    items.push({ check: 'arp', host, args: [], notChecked: `not checked: real server ${address} is not a host of the deployment (add it to realHosts)` });
+    items.push({ check: 'arp', host, notChecked: `not checked: real server ${address} is not a host of the deployment (add it to realHosts)` });
   return items;
 }

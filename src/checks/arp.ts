@@ -291,7 +291,7 @@ export function serverName(realHosts: { name: string; address: string }[], ifs: 
   return realHosts.find((h) => mine.has(h.address))?.name ?? fallback;
 }
 
-export const arpCheck: CheckDef<ArpConfig, ArpModel, ArpOptions> = {
+export const arpCheck: CheckDef<ArpConfig, ArpModel, ArpOptions, Deployment> = {
   name: 'arp',
   prefix: 'LVS ARP',
   description:

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { HeartbeatNodeView, HeartbeatStatus, probeHeartbeat } from '../probes/heartbeat';
 import { Perf } from '../runtime/perfdata';
+import type { Deployment } from '../model/types';
 import { CheckDef } from '../runtime/plugin';
 import { combine, Finding, Result } from '../runtime/result';
 import { State } from '../runtime/state';
@@ -107,7 +108,7 @@ export interface HeartbeatModel {
   seconds: number;
 }
 
-export const heartbeatCheck: CheckDef<HeartbeatConfig, HeartbeatModel, HeartbeatOptions> = {
+export const heartbeatCheck: CheckDef<HeartbeatConfig, HeartbeatModel, HeartbeatOptions, Deployment> = {
   name: 'heartbeat',
   prefix: 'LVS HEARTBEAT',
   description: 'Heartbeat runs here and sees its peer alive over its links (asks cl_status; never touches udp/694)',

@@ -1,3 +1,4 @@
+import type { Deployment } from '../model/types';
 import type { PluginHost } from '../runtime/plugin';
 import { LocalSource } from '../sources/local';
 import { RootSource } from '../sources/root';
@@ -8,7 +9,7 @@ import type { Source } from '../sources/source';
  * (bin/check_lvs_NAME, `lvsha check NAME`): local, SSH (loaded only for -H), or a captured
  * tree under --root; the deployment from --config, $LVSHA_CONFIG or the embedded reference.
  */
-export const pluginHost: PluginHost = {
+export const pluginHost: PluginHost<Deployment> = {
   source(target, opts, io): Source {
     let s: Source;
     if (target === 'localhost' || target === '127.0.0.1' || target === '::1') {

@@ -359,7 +359,7 @@ export function evaluateIpvsCheck(m: IpvsModel, c: IpvsConfig): Result {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export const ipvsCheck: CheckDef<IpvsConfig, IpvsModel, IpvsOptions> = {
+export const ipvsCheck: CheckDef<IpvsConfig, IpvsModel, IpvsOptions, Deployment> = {
   name: 'ipvs',
   prefix: 'LVS IPVS',
   description:

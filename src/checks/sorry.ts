@@ -206,7 +206,7 @@ function parseUrl(v: string): string {
 
 const LOOPBACK = /^(127\.|localhost$|\[?::1\]?$)/;
 
-export const sorryCheck: CheckDef<SorryConfig, SorryModel, SorryOptions> = {
+export const sorryCheck: CheckDef<SorryConfig, SorryModel, SorryOptions, Deployment> = {
   name: 'sorry',
   prefix: 'LVS SORRY',
   description: "The sorry (fallback) server serves its page, and whether IPVS sends it visitors now (ldirectord's fallback in service).",

@@ -10,6 +10,7 @@ import { remaining } from '../runtime/check';
 import { UsageError } from '../runtime/errors';
 import { collectIp } from '../runtime/options';
 import { Perf } from '../runtime/perfdata';
+import type { Deployment } from '../model/types';
 import { CheckDef } from '../runtime/plugin';
 import { parseRange } from '../runtime/range';
 import { combine, Finding, Result } from '../runtime/result';
@@ -160,7 +161,7 @@ export interface SyncModel {
   peerConns?: IpvsConnection[];
 }
 
-export const syncCheck: CheckDef<SyncConfig, SyncModel, SyncOptions> = {
+export const syncCheck: CheckDef<SyncConfig, SyncModel, SyncOptions, Deployment> = {
   name: 'sync',
   prefix: 'LVS SYNC',
   description:

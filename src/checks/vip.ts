@@ -202,7 +202,7 @@ function failure(name: string, address: string, e: unknown): DirectorView {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export const vipCheck: CheckDef<VipConfig, VipModel & { seconds: number }, VipOptions> = {
+export const vipCheck: CheckDef<VipConfig, VipModel & { seconds: number }, VipOptions, Deployment> = {
   name: 'vip',
   prefix: 'LVS VIP',
   description: 'exactly one director holds each VIP (ip -j addr on every director), and optionally only it answers ARP (arping -b)',

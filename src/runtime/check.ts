@@ -1,4 +1,4 @@
-import type { Source } from '../sources/source';
+import type { Source } from './source';
 import { classify } from './errors';
 import { Result } from './result';
 

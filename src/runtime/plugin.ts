@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { Deployment } from '../model/types';
-import type { Source } from '../sources/source';
+import type { Source } from './source';
 import { Check, GatherEnv } from './check';
 import { killAll } from './children';
 import { classify, errorMessage, TimeoutError, UsageError } from './errors';
@@ -27,8 +26,8 @@ export interface CommonOptions {
 }
 
 /** What configure() gets besides the options: the deployment (loaded on first use) and -w/-c as ranges. */
-export interface ConfigureContext {
-  deployment(): Deployment;
+export interface ConfigureContext<D = unknown> {
+  deployment(): D;
   warning?: Range;
   critical?: Range;
   trace(level: number, msg: string): void;
@@ -39,21 +38,21 @@ export interface ConfigureContext {
  * (gather → evaluate). The exporter and doctor use `defaults(deployment)` and the same
  * gather/evaluate, never argv.
  */
-export interface CheckDef<C = unknown, M = unknown, O = Record<string, unknown>> extends Check<C, M> {
+export interface CheckDef<C = unknown, M = unknown, O = Record<string, unknown>, D = unknown> extends Check<C, M> {
   description: string;
   /** Adds the check's own options. */
   options?(cmd: Command): void;
   /** Command-line options → config. Bad input throws UsageError (UNKNOWN, naming the option). */
-  configure(opts: O & CommonOptions, ctx: ConfigureContext): C;
+  configure(opts: O & CommonOptions, ctx: ConfigureContext<D>): C;
   /** The config the plugin would build with no option at all, for the exporter and doctor to start from. */
-  defaults(deployment: Deployment): C;
+  defaults(deployment: D): C;
 }
 
 /** How the plugin runtime gets its sources and deployment: handed in by the entry point. */
-export interface PluginHost {
+export interface PluginHost<D = unknown> {
   /** The source for a target host (`localhost` = here), built from the common options. */
   source(target: string, opts: CommonOptions, io: { onRun(argv: readonly string[]): void; remainingMs(): number }): Source;
-  loadDeployment(config: string | undefined): { deployment: Deployment; origin: string; warnings: { field: string; message: string }[] };
+  loadDeployment(config: string | undefined): { deployment: D; origin: string; warnings: { field: string; message: string }[] };
 }
 
 const int = (name: string) => (v: string) => {
@@ -109,7 +108,7 @@ function write(text: string, exitCode: number, force: boolean): void {
  * The one guarded runtime: parses options, enforces -t, builds the config, runs the check
  * (gather → evaluate), renders the output and owns the exit code (0-3, nothing else).
  */
-export async function runPlugin<C, M, O>(def: CheckDef<C, M, O>, host: PluginHost, argv: string[] = process.argv.slice(2)): Promise<number> {
+export async function runPlugin<C, M, O, D>(def: CheckDef<C, M, O, D>, host: PluginHost<D>, argv: string[] = process.argv.slice(2)): Promise<number> {
   const cmd = buildCommand(def as unknown as CheckDef);
   let helpText = '';
   cmd.exitOverride();
@@ -160,10 +159,10 @@ export async function runPlugin<C, M, O>(def: CheckDef<C, M, O>, host: PluginHos
       return s;
     },
   };
-  let loaded: ReturnType<PluginHost['loadDeployment']> | undefined;
-  const cctx: ConfigureContext = {
+  let loaded: ReturnType<PluginHost<D>['loadDeployment']> | undefined;
+  const cctx: ConfigureContext<D> = {
     trace,
-    deployment(): Deployment {
+    deployment(): D {
       if (!loaded) {
         loaded = host.loadDeployment(opts.config);
         trace(1, `deployment: ${loaded.origin}`);

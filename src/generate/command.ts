@@ -4,9 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDeploymentText, readNativeDir } from '../model/load';
+import { configPathError, parseDeploymentText, readNativeDir } from '../model/load';
+import { SchemaError } from '../model/schema';
 import { referenceDeployment } from '../model/reference';
 import { Deployment } from '../model/types';
 import { ConfigError, Problem } from '../model/validate';
@@ -14,7 +15,7 @@ import { errorMessage } from '../runtime/errors';
 import { checkTree } from './check';
 import { DEFAULT_OPTIONS, GeneratedFile, GenerateOptions, Stack } from './common';
 import { planFiles } from './plan';
-import { ExistingFilesError, existingTargets, targetPath, writeFiles } from './write';
+import { ExistingFilesError, existingTargets, targetPath, WritePlanError, writeFiles } from './write';
 
 /** Exit codes of `lvsha generate`. */
 export const EXIT = {
@@ -58,14 +59,25 @@ function loadInput(config?: string): Deployment {
   let isDir: boolean;
   try {
     isDir = statSync(config).isDirectory();
-  } catch {
-    throw new Refused(`config ${config} does not exist`);
+  } catch (e) {
+    throw new Refused(errorMessage(configPathError(config, e) ?? e));
   }
   try {
     return isDir ? readNativeDir(config) : parseDeploymentText(readFileSync(config, 'utf8'), config);
   } catch (e) {
-    throw new Refused(`cannot read deployment ${config}: ${errorMessage(e)}`);
+    if (e instanceof SchemaError) throw e; // listed field by field by runGenerate
+    throw new Refused(`cannot read deployment ${config}: ${errorMessage(configPathError(config, e) ?? e)}`);
   }
+}
+
+/**
+ * --deployment-path: an absolute path written literally under monitoring/ (no `.`, `..`, `//`
+ * or trailing `/`), so it can neither leave --out nor land on another host's file.
+ */
+export function deploymentPathProblem(v: string): string | undefined {
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(v) || posix.normalize(v) !== v || v.endsWith('/') || v.split('/').some((s) => s === '.' || s === '..'))
+    return `--deployment-path '${v}' is not a plain absolute path (letters, digits, . _ - and /, no '.' or '..' segments)`;
+  return undefined;
 }
 
 /**
@@ -95,6 +107,8 @@ const problemLine = (p: Problem) => `${p.severity}: ${p.field}: ${p.message}`;
 
 export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number> {
   try {
+    const badPath = o.deploymentPath !== undefined ? deploymentPathProblem(o.deploymentPath) : undefined;
+    if (badPath) throw new Refused(badPath);
     const d = loadInput(o.config);
     if (o.check !== undefined) return await runCheck(o.check, d, o, io);
     const authKey = o.authKey ?? (o.authkeyFile ? readAuthKey(o.authkeyFile) : randomBytes(32).toString('hex'));
@@ -119,9 +133,12 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
         io.err(`refused: deployment '${d.name}' cannot be generated`);
         return EXIT.REFUSED;
       }
+      // planFiles' last check: the deployment file's path is that of another monitoring file.
+      if (o.deploymentPath && /generated twice/.test(errorMessage(e))) throw new Refused(`--deployment-path ${o.deploymentPath} is the path of another generated file`);
       throw e;
     }
     if (o.dryRun) {
+      if (o.out) targetsOrRefuse(o.out, files);
       const existing = o.out ? new Set(existingTargets(o.out, files)) : new Set<string>();
       for (const f of files) {
         const p = o.out ? targetPath(o.out, f) : join(f.host, f.path);
@@ -141,7 +158,12 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
         io.err(`refused: ${e.paths.length} file(s) already exist; nothing written (use --force to overwrite)`);
         return EXIT.REFUSED;
       }
-      throw e;
+      if (e instanceof WritePlanError) {
+        e.problems.forEach((p) => io.err(`error: ${p}`));
+        io.err(`refused: nothing written in ${o.out}`);
+        return EXIT.REFUSED;
+      }
+      throw new Error(`nothing written in ${o.out}: ${errorMessage(e)}`);
     }
     written.forEach((p, i) => io.out(`wrote ${p} (mode ${modeText(files[i]!.mode)})`));
     if (opts.stack === 'heartbeat' && !o.authKey && !o.authkeyFile)
@@ -150,6 +172,11 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
   } catch (e) {
     if (e instanceof Refused) {
       io.err(`refused: ${e.message}`);
+      return EXIT.REFUSED;
+    }
+    if (e instanceof SchemaError) {
+      e.problems.forEach((p) => io.err(`error: ${p}`));
+      io.err(`refused: deployment '${e.documentName ?? e.file}' cannot be generated`);
       return EXIT.REFUSED;
     }
     io.err(`error: ${errorMessage(e)}`);
@@ -180,6 +207,17 @@ async function runCheck(dir: string, d: Deployment, o: GenerateCliOptions, io: I
   return EXIT.OK;
 }
 
+/** Every target of the tree, or Refused naming the first problem (--dry-run checks the paths too). */
+function targetsOrRefuse(out: string, files: GeneratedFile[]): void {
+  for (const f of files) {
+    try {
+      targetPath(out, f);
+    } catch (e) {
+      throw new Refused(errorMessage(e));
+    }
+  }
+}
+
 const intArg = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`${name} '${v}' is not a number from ${min} to ${max}`);
@@ -202,7 +240,11 @@ export function registerGenerate(program: Command): void {
     .option('--monitoring-user <user>', 'user the checks run as (sudoers, SSH user)', DEFAULT_OPTIONS.monitoringUser)
     .option('--exporter-port <port>', "port of each director's lvsha exporter", intArg('--exporter-port', 1, 65535), DEFAULT_OPTIONS.exporterPort)
     .option('--probe-exporter <host:port>', 'exporter that runs /probe for real servers and directors', DEFAULT_OPTIONS.probeExporter)
-    .option('--deployment-path <path>', 'where the monitoring host keeps the deployment (the checks\' --config)', DEFAULT_OPTIONS.deploymentPath)
+    .option('--deployment-path <path>', 'where the monitoring host keeps the deployment (the checks\' --config)', (v: string) => {
+      const bad = deploymentPathProblem(v);
+      if (bad) throw new InvalidArgumentError(bad);
+      return v;
+    }, DEFAULT_OPTIONS.deploymentPath)
     .option('--vrid <n>', 'keepalived: VRRP virtual_router_id', intArg('--vrid', 1, 255), DEFAULT_OPTIONS.vrid)
     .addHelpText(
       'after',

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
-import { UsageError } from '../runtime/errors';
+import { basename, dirname, join, resolve } from 'node:path';
+import { PluginError, UsageError } from '../runtime/errors';
 import { deploymentFromNative, NativeFiles } from './native';
 import { referenceDeployment } from './reference';
 import { Deployment } from './types';
@@ -42,7 +42,8 @@ export function readNativeDir(dir: string, o: { localNode?: string; peerHaCf?: s
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d)) if (f.endsWith('.cf') && f !== 'ha.cf') files.ldirectord[f.slice(0, -3)] ??= readFileSync(join(d, f), 'utf8');
   }
-  return deploymentFromNative(files, dir);
+  // Named after the directory (ha.d), not its path: an absolute path is no deployment name.
+  return deploymentFromNative(files, basename(resolve(dir)) || 'native');
 }
 
 /** Fills the optional sections of a YAML/JSON deployment from the reference's defaults. */
@@ -82,7 +83,30 @@ export function parseDeploymentText(text: string, file: string): Deployment {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${file}: a deployment must be a mapping`);
+  // The document as a whole, against the published schema (types, ranges, unknown fields), before
+  // any code walks it. Loaded here only: a check without --config never pays for Ajv.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./schema') as typeof import('./schema')).assertSchema(raw, file);
   return withDefaults(raw as Partial<Deployment>);
+}
+
+const ERRNO: Record<string, string> = {
+  ENOENT: 'does not exist',
+  ELOOP: 'is a loop of symbolic links (ELOOP)',
+  EISDIR: 'is a directory (EISDIR)',
+  ENOTDIR: 'has a path component that is not a directory (ENOTDIR)',
+  EACCES: 'cannot be read: permission denied (EACCES)',
+  EPERM: 'cannot be read: operation not permitted (EPERM)',
+  ENAMETOOLONG: 'is a path too long (ENAMETOOLONG)',
+};
+
+/** A file system error on --config as one line naming the path and the errno; else undefined. */
+export function configPathError(path: string, e: unknown): UsageError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof PluginError || typeof code !== 'string') return undefined;
+  const at = (e as NodeJS.ErrnoException).path;
+  const where = at && resolve(at) !== resolve(path) ? `config ${path}: ${at}` : `config ${path}`;
+  return new UsageError(`${where} ${ERRNO[code] ?? `cannot be read (${code})`}`);
 }
 
 /**
@@ -100,13 +124,25 @@ export function loadDeployment(config?: string): LoadedDeployment {
     let st;
     try {
       st = statSync(path);
-    } catch {
-      throw new UsageError(`config ${path} does not exist`);
+    } catch (e) {
+      throw configPathError(path, e) ?? e;
     }
     if (st.isDirectory()) {
-      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config directory ${path} has no ha.cf`);
-      deployment = readNativeDir(path);
-    } else deployment = parseDeploymentText(readFileSync(path, 'utf8'), path);
+      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config ${path} is a directory (EISDIR) without ha.cf: give a YAML/JSON file or a director's /etc/ha.d`);
+      try {
+        deployment = readNativeDir(path);
+      } catch (e) {
+        throw configPathError(path, e) ?? e;
+      }
+    } else {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (e) {
+        throw configPathError(path, e) ?? e;
+      }
+      deployment = parseDeploymentText(text, path);
+    }
     origin = path;
   }
   let warnings: Problem[];

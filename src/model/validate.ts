@@ -31,10 +31,24 @@ export function validateDeployment(d: Deployment): Problem[] {
   const port = (field: string, v: unknown) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) err(field, `'${String(v)}' is not a port (1-65535)`);
   };
+  // A document can hold anything where a list or a mapping is expected ("directors: abc"):
+  // said once, never walked into (it used to end in "forEach is not a function").
+  const list = <T>(field: string, v: T[] | undefined): T[] => {
+    if (v === undefined || Array.isArray(v)) return v ?? [];
+    err(field, `'${String(v)}' is not a list`);
+    return [];
+  };
+  const items = <T>(field: string, v: T[]): T[] =>
+    v.filter((x, i) => {
+      if (x !== null && typeof x === 'object' && !Array.isArray(x)) return true;
+      err(`${field}[${i}]`, `'${String(x)}' is not a mapping`);
+      return false;
+    });
 
-  if (!Array.isArray(d.directors) || d.directors.length === 0) err('directors', 'at least one director is needed');
+  const directors = items('directors', list('directors', d.directors));
+  if (Array.isArray(d.directors) && d.directors.length === 0) err('directors', 'at least one director is needed');
   const names = new Set<string>();
-  (d.directors ?? []).forEach((dir, i) => {
+  directors.forEach((dir, i) => {
     const f = `directors[${i}]`;
     if (!dir.name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(dir.name)) err(`${f}.name`, `'${String(dir.name)}' is not a host name`);
     if (names.has(dir.name)) err(`${f}.name`, `'${dir.name}' is named twice`);
@@ -43,15 +57,18 @@ export function validateDeployment(d: Deployment): Problem[] {
     if (!dir.interface) err(`${f}.interface`, 'missing');
   });
 
-  (d.vips ?? []).forEach((v, i) => {
+  const vips = items('vips', list('vips', d.vips));
+  vips.forEach((v, i) => {
     addr(`vips[${i}].address`, v.address);
     const max = isIP(v.address) === 6 ? 128 : 32;
     if (!Number.isInteger(v.prefix) || v.prefix < 0 || v.prefix > max) err(`vips[${i}].prefix`, `'${String(v.prefix)}' is not a prefix length (0-${max})`);
   });
 
-  if (!Array.isArray(d.services) || d.services.length === 0) err('services', 'at least one virtual service is needed');
-  (d.services ?? []).forEach((s, i) => {
+  const services = items('services', list('services', d.services));
+  if (Array.isArray(d.services) && d.services.length === 0) err('services', 'at least one virtual service is needed');
+  services.forEach((s, i) => {
     const f = `services[${i}]`;
+    if (typeof s.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.name)) err(`${f}.name`, `'${String(s.name)}' is not a service name (letters, digits, . _ -)`);
     if (!['tcp', 'udp', 'sctp', 'fwm'].includes(s.protocol)) err(`${f}.protocol`, `'${String(s.protocol)}' is not tcp, udp, sctp or fwm`);
     let vipOk = false;
     if (s.protocol === 'fwm') {
@@ -63,15 +80,17 @@ export function validateDeployment(d: Deployment): Problem[] {
     if (!SCHEDULERS.includes(s.scheduler)) warn(`${f}.scheduler`, `'${String(s.scheduler)}' is not a scheduler IPVS knows (${SCHEDULERS.join(' ')})`);
     if (s.persistent !== undefined && (!Number.isInteger(s.persistent) || s.persistent < 1))
       err(`${f}.persistent`, `'${String(s.persistent)}' is not a persistence timeout in seconds (>= 1)`);
-    const vip = vipOk ? (d.vips ?? []).find((v) => v.address === s.address) : undefined;
+    const vip = vipOk ? vips.find((v) => v.address === s.address) : undefined;
     if (vipOk && !vip) warn(`${f}.address`, `VIP ${s.address} is not among vips[]: no director will hold it`);
     const seen = new Set<string>();
-    if (!Array.isArray(s.realServers) || s.realServers.length === 0) warn(`${f}.realServers`, 'no real servers');
-    (s.realServers ?? []).forEach((r, j) => {
+    const reals = items(`${f}.realServers`, list(`${f}.realServers`, s.realServers));
+    if (Array.isArray(s.realServers) && s.realServers.length === 0) warn(`${f}.realServers`, 'no real servers');
+    reals.forEach((r, j) => {
       const rf = `${f}.realServers[${j}]`;
       const ok = addr(`${rf}.address`, r.address);
       port(`${rf}.port`, r.port);
-      if (typeof r.weight !== 'number' || !Number.isInteger(r.weight) || r.weight < 0) err(`${rf}.weight`, `'${String(r.weight)}' is not a weight (integer >= 0)`);
+      // ipvsadm: "The valid values of weight are 0 through to 65535".
+      if (typeof r.weight !== 'number' || !Number.isInteger(r.weight) || r.weight < 0 || r.weight > 65535) err(`${rf}.weight`, `'${String(r.weight)}' is not a weight (0-65535)`);
       if (!['gate', 'masq', 'ipip'].includes(r.forwarding)) err(`${rf}.forwarding`, `'${String(r.forwarding)}' is not gate, masq or ipip`);
       const key = `${r.address}:${r.port}`;
       if (seen.has(key)) err(`${rf}`, `real server ${key} is listed twice`);
@@ -85,11 +104,16 @@ export function validateDeployment(d: Deployment): Problem[] {
     }
   });
 
+  items('realHosts', list('realHosts', d.realHosts)).forEach((h, i) => {
+    if (typeof h.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h.name)) err(`realHosts[${i}].name`, `'${String(h.name)}' is not a host name`);
+    addr(`realHosts[${i}].address`, h.address);
+  });
+
   const hb = d.heartbeat;
-  if (!hb) err('heartbeat', 'missing');
+  if (!hb || typeof hb !== 'object') err('heartbeat', hb ? `'${String(hb)}' is not a mapping` : 'missing');
   else {
     for (const k of ['keepalive', 'warntime', 'deadtime', 'initdead'] as const)
-      if (typeof hb[k] !== 'number' || !(hb[k] > 0)) err(`heartbeat.${k}`, `'${String(hb[k])}' is not a positive number of seconds`);
+      if (typeof hb[k] !== 'number' || !(hb[k] > 0) || hb[k] > 86400) err(`heartbeat.${k}`, `'${String(hb[k])}' is not a positive number of seconds (at most 86400)`);
     if (hb.warntime <= hb.keepalive) warn('heartbeat.warntime', `${hb.warntime} s should be longer than keepalive (${hb.keepalive} s)`);
     if (hb.deadtime <= hb.warntime) warn('heartbeat.deadtime', `${hb.deadtime} s should be longer than warntime (${hb.warntime} s)`);
     if (hb.initdead < 2 * hb.deadtime) warn('heartbeat.initdead', `${hb.initdead} s should be at least twice deadtime (${hb.deadtime} s)`);
@@ -99,10 +123,12 @@ export function validateDeployment(d: Deployment): Problem[] {
   }
 
   const sy = d.sync;
-  if (sy) {
+  if (sy && typeof sy === 'object') {
     if (!Number.isInteger(sy.syncid) || sy.syncid < 0 || sy.syncid > 255) err('sync.syncid', `'${String(sy.syncid)}' is not a syncid (0-255)`);
     else if (sy.syncid === 0) warn('sync.syncid', 'syncid 0 means unconfigured: any director on the LAN would be accepted');
   }
+  if (d.sorry && typeof d.sorry === 'object' && (typeof d.sorry.url !== 'string' || !/^https?:\/\/\S+$/.test(d.sorry.url)))
+    err('sorry.url', `'${String(d.sorry.url).replace(/\/\/[^\s/?#@]*@/, '//***@')}' is not an http:// or https:// URL`);
   return p;
 }
 

@@ -371,9 +371,9 @@ sorry: { url: 'http://127.0.0.1:${httpPort}/' }
   test('a bad -t is one usage error naming the value, before any check runs', async () => {
     for (const bad of ['abc', '0', '-1']) {
       const r = await doctor(cfg.main, ['-t', bad]);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toContain(`--timeout '${bad}' is not a positive number of seconds`);
+      // Bad input is UNKNOWN (issue 13): exit 3, one line on stdout.
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe(`lvsha doctor: UNKNOWN - --timeout '${bad}' is not a positive number of seconds\n`);
       expect(r.connections).toEqual([0, 0, 0, 0]);
     }
   }, 45000);

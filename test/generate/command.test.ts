@@ -81,16 +81,21 @@ services:
   });
 
   test('values that would change a file\'s meaning are refused, naming the field', async () => {
+    // The document's schema refuses these two (src/model/schema.ts)...
     const g = await gen({
       config: yamlConfig((d) => {
         d.services[0]!.name = '../../etc/passwd';
         d.services[0]!.scheduler = 'wlc\nreal = 10.0.0.1:80';
-        d.realHosts[0]!.name = 'monitoring';
       }),
       dryRun: true,
     });
     expect(g.code).toBe(2);
-    expect(g.err.map((l) => l.split(':')[1]!.trim())).toEqual(expect.arrayContaining(['services[0].name', 'services[0].scheduler', 'realHosts[0].name']));
+    expect(g.err.map((l) => l.split(':')[1]!.trim())).toEqual(expect.arrayContaining(['services[0].name', 'services[0].scheduler']));
+    expect(g.err.at(-1)).toBe("refused: deployment 'reference' cannot be generated");
+    // ...the generator this one (a real host named like the monitoring folder).
+    const h = await gen({ config: yamlConfig((d) => (d.realHosts[0]!.name = 'monitoring')), dryRun: true });
+    expect(h.code).toBe(2);
+    expect(h.err.map((l) => l.split(':')[1]!.trim())).toContain('realHosts[0].name');
   });
 
   test('a config file that does not exist, and --out missing: exit 2', async () => {
@@ -139,9 +144,10 @@ describe('writing', () => {
     mkdirSync(join(out, 'frontal1'), { recursive: true });
     symlinkSync(elsewhere, join(out, 'frontal1', 'etc'));
     const g = await gen({ out });
-    expect(g.code).toBe(3);
+    expect(g.code).toBe(2);
     expect(g.err.join('\n')).toMatch(/symbolic link/);
     expect(readdirSync(elsewhere)).toEqual([]);
+    expect(walk(out)).toEqual([]); // nothing written for any host (the link leads to the empty folder)
   });
 
   test('--dry-run prints the plan and writes nothing', async () => {

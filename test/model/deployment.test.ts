@@ -52,7 +52,7 @@ describe('validation names the field and the value', () => {
     d.services[0]!.realServers[0]!.weight = -1;
     d.services[0]!.realServers.push({ ...d.services[0]!.realServers[1]! });
     expect(warnings(d)).toContainEqual(expect.objectContaining({ field: 'sync.syncid', message: expect.stringContaining('unconfigured') }));
-    expect(errors(d)).toContainEqual(expect.objectContaining({ field: 'services[0].realServers[0].weight', message: "'-1' is not a weight (integer >= 0)" }));
+    expect(errors(d)).toContainEqual(expect.objectContaining({ field: 'services[0].realServers[0].weight', message: "'-1' is not a weight (0-65535)" }));
     expect(errors(d)).toContainEqual(expect.objectContaining({ field: 'services[0].realServers[2]', message: 'real server 192.168.0.5:80 is listed twice' }));
   });
   test('weak auth warns', () => {

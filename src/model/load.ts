@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PluginError, UsageError } from '../runtime/errors';
+import { readConfigFile } from '../runtime/readBounded';
 import { deploymentFromNative, NativeFiles } from './native';
 import { referenceDeployment } from './reference';
 import { Deployment } from './types';
@@ -16,7 +17,7 @@ export interface LoadedDeployment {
 
 function readOpt(p: string): string | undefined {
   try {
-    return readFileSync(p, 'utf8');
+    return readConfigFile(p);
   } catch {
     return undefined;
   }
@@ -28,8 +29,8 @@ function readOpt(p: string): string | undefined {
  */
 export function readNativeDir(dir: string, o: { localNode?: string; peerHaCf?: string } = {}): Deployment {
   const files: NativeFiles = {
-    haCf: readFileSync(join(dir, 'ha.cf'), 'utf8'),
-    haresources: readFileSync(join(dir, 'haresources'), 'utf8'),
+    haCf: readConfigFile(join(dir, 'ha.cf')),
+    haresources: readConfigFile(join(dir, 'haresources')),
     authkeys: readOpt(join(dir, 'authkeys')),
     ldirectord: {},
     hosts: readOpt(join(dirname(dir), 'hosts')),
@@ -40,7 +41,7 @@ export function readNativeDir(dir: string, o: { localNode?: string; peerHaCf?: s
   const confDir = join(dir, 'conf');
   for (const d of [confDir, dir]) {
     if (!existsSync(d)) continue;
-    for (const f of readdirSync(d)) if (f.endsWith('.cf') && f !== 'ha.cf') files.ldirectord[f.slice(0, -3)] ??= readFileSync(join(d, f), 'utf8');
+    for (const f of readdirSync(d)) if (f.endsWith('.cf') && f !== 'ha.cf') files.ldirectord[f.slice(0, -3)] ??= readConfigFile(join(d, f));
   }
   // Named after the directory (ha.d), not its path: an absolute path is no deployment name.
   return deploymentFromNative(files, basename(resolve(dir)) || 'native');
@@ -137,7 +138,7 @@ export function loadDeployment(config?: string): LoadedDeployment {
     } else {
       let text: string;
       try {
-        text = readFileSync(path, 'utf8');
+        text = readConfigFile(path);
       } catch (e) {
         throw configPathError(path, e) ?? e;
       }

@@ -1,34 +1,67 @@
 import type { ChildProcess } from 'node:child_process';
 
 /**
- * Every child process the plugin spawned and has not yet reaped, so that the
- * timeout can kill them all (their whole process group) before exiting.
+ * Every process group the plugin (or exporter) spawned and has not yet seen end, so that a
+ * deadline, or the process itself ending, kills them all. A group is tracked until its
+ * stdio closes, not until its leader exits: a program that exits leaving a background child
+ * holding the pipe still has a live group (children are spawned detached: pgid = pid).
  */
 const live = new Set<ChildProcess>();
 
+/** SIGKILL to the child's whole process group (it was spawned detached); false when already gone. */
+export function killGroup(c: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): boolean {
+  if (c.pid === undefined) return false;
+  try {
+    process.kill(-c.pid, signal);
+    return true;
+  } catch {
+    try {
+      return c.kill(signal);
+    } catch {
+      return false;
+    }
+  }
+}
+
 export function track(child: ChildProcess): void {
+  hookExit();
   live.add(child);
   const drop = () => live.delete(child);
-  child.once('exit', drop);
+  child.once('close', drop);
   child.once('error', drop);
+}
+
+/** How many groups are tracked (tests). */
+export function trackedCount(): number {
+  return live.size;
 }
 
 export function killAll(signal: NodeJS.Signals = 'SIGKILL'): number {
   let n = 0;
-  for (const c of live) {
-    if (c.pid === undefined) continue;
-    try {
-      process.kill(-c.pid, signal); // spawned detached: its own process group
-      n++;
-    } catch {
-      try {
-        c.kill(signal);
-        n++;
-      } catch {
-        /* already gone */
-      }
-    }
-  }
+  for (const c of live) if (killGroup(c, signal)) n++;
   live.clear();
   return n;
+}
+
+/**
+ * Children die with us: on exit (process.exit included, which the exporter's SIGTERM handler
+ * calls), and on a fatal signal nobody else handles (Nagios ending a plugin with SIGTERM):
+ * kill the tracked groups, then let the signal do what it would have done.
+ */
+let hooked = false;
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => killAll('SIGKILL'));
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll('SIGKILL');
+      if (process.listenerCount(sig) === 1) {
+        // Ours was the only handler: restore the default action and re-raise.
+        process.removeListener(sig, onSignal);
+        process.kill(process.pid, sig);
+      }
+    };
+    process.on(sig, onSignal);
+  }
 }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { track } from '../runtime/children';
+import { readdir } from 'node:fs/promises';
+import { killGroup, track } from '../runtime/children';
+import { BoundedReadError, MAX_READ_BYTES, readTextFile, sizeLabel } from '../runtime/readBounded';
+import { clampDelay } from '../runtime/timeouts';
 import { CommandTimeoutError, RunOptions, RunResult, Source, SpawnError } from './source';
 
 export interface LocalSourceOptions {
@@ -11,7 +13,9 @@ export interface LocalSourceOptions {
   onRun?: (argv: readonly string[]) => void;
 }
 
-const MAX_CAPTURE = 16 * 1024 * 1024;
+const MAX_CAPTURE = MAX_READ_BYTES;
+/** After the program exits, how long a background child may keep its output open before its group is killed. */
+const EXIT_GRACE_MS = 200;
 
 /** Runs programs on this machine with spawn(argv) — no shell — and reads local files. */
 export class LocalSource implements Source {
@@ -35,22 +39,29 @@ export class LocalSource implements Source {
       let size = 0;
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
+      let tooMuch = false;
+      let grace: NodeJS.Timeout | undefined;
       const collect = (arr: Buffer[]) => (b: Buffer) => {
         size += b.length;
         if (size <= MAX_CAPTURE) arr.push(b);
+        else if (!tooMuch) {
+          tooMuch = true;
+          killGroup(child);
+        }
       };
       child.stdout!.on('data', collect(out));
       child.stderr!.on('data', collect(err));
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           timedOut = true;
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            child.kill('SIGKILL');
-          }
-        }, timeoutMs);
+          killGroup(child);
+        }, clampDelay(timeoutMs));
       }
+      // The program is done; a background child it left behind must not hold its output (and
+      // this call) open until the deadline: its group is killed after a short grace.
+      child.once('exit', () => {
+        grace = setTimeout(() => killGroup(child), EXIT_GRACE_MS);
+      });
       child.once('error', (e: NodeJS.ErrnoException) => {
         if (timer) clearTimeout(timer);
         const why = e.code === 'ENOENT' ? 'not found' : e.code === 'EACCES' ? 'permission denied' : e.message;
@@ -58,6 +69,11 @@ export class LocalSource implements Source {
       });
       child.once('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        if (grace) clearTimeout(grace);
+        if (tooMuch) {
+          reject(new BoundedReadError(`${argv[0]} wrote more than ${sizeLabel(MAX_CAPTURE)} of output (the limit for one program): not read`, 'EFBIG'));
+          return;
+        }
         if (timedOut) {
           reject(new CommandTimeoutError(`${argv[0]} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`));
           return;
@@ -72,8 +88,9 @@ export class LocalSource implements Source {
     });
   }
 
+  /** Regular files only, at most MAX_READ_BYTES: a FIFO or a device never blocks a check. */
   readFile(path: string): Promise<string> {
-    return readFile(path, 'utf8');
+    return readTextFile(path);
   }
 
   async listDir(path: string): Promise<string[]> {

@@ -198,6 +198,7 @@ cl_set peer-dead frontal2
 ip_set peer-dead frontal2
 SCEN="crashed node: on frontal1 after kill -9 of all its heartbeat processes (stale /run/heartbeat.pid); its VIP still configured, its switch port down (eth0 without carrier)"
 cap heartbeat/crashed/frontal1/hbstatus frontal1 cl_status hbstatus
+cap heartbeat/crashed/frontal1/hbstatus-v frontal1 cl_status hbstatus -v
 cap heartbeat/crashed/frontal1/nodestatus-frontal2 frontal1 cl_status nodestatus frontal2
 ip_set crashed frontal1
 SCEN="peer dead, client view: frontal1 off the wire, frontal2 holds the VIP"

@@ -115,6 +115,54 @@ export function parseHbLinks(text: string): HbLink[] {
   return out;
 }
 
+/** One node of `listnodes -v` / `hbstatus -v`: status, type and links with their status. */
+export interface HbNodeVerbose {
+  name: string;
+  status: NodeStatus;
+  type: NodeType;
+  links: { name: string; status: LinkStatus }[];
+}
+
+const NODE_STATUSES: readonly string[] = ['init', 'up', 'active', 'ping', 'dead'];
+const NODE_TYPES: readonly string[] = ['normal', 'ping', 'unknown'];
+
+/**
+ * The node blocks of `cl_status listnodes -v`, also printed by `hbstatus -v` after its
+ * `version:` and `managed by:` lines (cl_status.c __listnodes): a blank line, then
+ * `NAME\tSTATUS\t(nodetype: TYPE)`, then one `\tLINK\tSTATUS` line per Heartbeat link. One call
+ * answers what nodestatus, nodetype, listhblinks and hblinkstatus answer one node or link at a
+ * time. A link listed twice is one link.
+ */
+export function parseNodesVerbose(text: string, what = 'cl_status listnodes -v'): HbNodeVerbose[] {
+  const out: HbNodeVerbose[] = [];
+  let cur: HbNodeVerbose | undefined;
+  lines(text).forEach((l, i) => {
+    if (l.trim() === '') return;
+    if (/^(version|managed by):\t/.test(l)) {
+      if (out.length > 0) throw new ParseError(what, `'${l.slice(0, 20)}' after the nodes`, i + 1);
+      return;
+    }
+    const n = /^([^\s]+)\t(\S+)\t\(nodetype: (\S+)\)$/.exec(l);
+    if (n) {
+      if (!NAME.test(n[1]!)) throw new ParseError(what, `not a node name: '${n[1]!.slice(0, 40)}'`, i + 1);
+      if (!NODE_STATUSES.includes(n[2]!)) throw new ParseError(what, `unexpected node status '${n[2]!.slice(0, 20)}'`, i + 1);
+      if (!NODE_TYPES.includes(n[3]!)) throw new ParseError(what, `unexpected node type '${n[3]!.slice(0, 20)}'`, i + 1);
+      if (out.some((x) => x.name === n[1])) throw new ParseError(what, `node ${n[1]} listed twice`, i + 1);
+      cur = { name: n[1]!, status: n[2] as NodeStatus, type: n[3] as NodeType, links: [] };
+      out.push(cur);
+      return;
+    }
+    const k = /^\t([^\s]+)\t(up|dead)$/.exec(l);
+    if (k && cur) {
+      if (!cur.links.some((x) => x.name === k[1])) cur.links.push({ name: k[1]!, status: k[2] as LinkStatus });
+      return;
+    }
+    throw new ParseError(what, `not a node or link line: '${l.slice(0, 40)}'`, i + 1);
+  });
+  if (out.length === 0) throw new ParseError(what, 'no nodes');
+  return out;
+}
+
 /** `cl_status hbparameter -p NAME`: the value as Heartbeat holds it (one line). */
 export function parseHbParameter(text: string): string {
   const ls = nonEmpty(text);

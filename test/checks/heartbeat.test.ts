@@ -141,8 +141,21 @@ describe('probeHeartbeat on real cl_status captures', () => {
     const src = clStatusSource('frontal2', ['heartbeat/stopped/frontal2']);
     const s = await probeHeartbeat(src);
     expect(s.daemon).toBe('stopped');
-    expect(src.runs).toEqual([['cl_status', 'hbstatus']]);
+    expect(src.runs).toEqual([['cl_status', 'hbstatus', '-v']]);
     expect(evaluateHeartbeat(s, { ...ucast, host: 'frontal2' })).toMatchObject({ state: State.CRITICAL, summary: 'Heartbeat is not running on frontal2' });
+  });
+
+  test('the fewest cl_status calls: hbstatus -v answers nodes, types, statuses and links at once (13 calls before, 4 now)', async () => {
+    const src = clStatusSource('frontal1', ['heartbeat/healthy/frontal1']);
+    const s = await probeHeartbeat(src);
+    const cl = src.runs.filter((a) => a[0] === 'cl_status').map((a) => a.slice(1).join(' '));
+    expect(cl.sort()).toEqual(['hbparameter -p deadtime', 'hbparameter -p keepalive', 'hbparameter -p warntime', 'hbstatus -v']);
+    // ...and the same answers the one-item calls gave (nodestatus, nodetype, listhblinks, hblinkstatus)
+    expect(s.nodes).toEqual([
+      { name: 'frontal2', type: 'normal', status: 'active', local: false, links: [{ name: 'eth0', status: 'up' }] },
+      { name: 'frontal1', type: 'normal', status: 'active', local: true, links: [{ name: 'eth0', status: 'dead' }] },
+    ]);
+    expect([s.keepalive, s.warntime, s.deadtime]).toEqual([1, 3, 5]);
   });
 
   test('crashed node (kill -9 of every heartbeat process): cl_status stops (rc 1) or hangs (rc 12) → CRITICAL either way', async () => {
@@ -176,7 +189,7 @@ describe('probeHeartbeat on real cl_status captures', () => {
 
 describe('cl_status exit codes', () => {
   const withCode = (code: number, stdout = '', stderr = '') =>
-    new ReplaySource('localhost', (argv) => (argv[1] === 'hbstatus' ? { stdout: 'Heartbeat is running on this machine.\n', stderr: '', code: 0, signal: null } : { stdout, stderr, code, signal: null }));
+    new ReplaySource('localhost', (argv) => (argv[1] === 'hbstatus' ? 'heartbeat/healthy/frontal1/hbstatus-v' : { stdout, stderr, code, signal: null }));
 
   test('12 (its 5 s alarm: Heartbeat does not answer) → unresponsive, CRITICAL', async () => {
     const s = await probeHeartbeat(withCode(12));

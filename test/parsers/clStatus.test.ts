@@ -9,6 +9,7 @@ import {
   parseNodeList,
   parseNodeStatus,
   parseNodeType,
+  parseNodesVerbose,
 } from '../../src/parsers/clStatus';
 import { ParseError } from '../../src/runtime/errors';
 import { fuzzParser } from '../helpers/fuzz';
@@ -41,11 +42,42 @@ describe('cl_status on real captures', () => {
     expect(parseHbStatus(capture('heartbeat/stopped/frontal2/hbstatus').stdout).state).toBe('stopped');
   });
 
-  test('hbstatus -v: the first line decides', () => {
-    for (const c of byKind(/^hbstatus-v$/)) {
+  test('hbstatus -v: the first line decides; then every node with its status, type and links', () => {
+    for (const c of byKind(/^hbstatus-v$/).filter((c) => capture(c).rc !== 12)) {
       const { stdout, rc } = capture(c);
       expect(parseHbStatus(stdout).state).toBe(rc === 0 ? 'running' : 'stopped');
+      if (rc === 0) expect(parseNodesVerbose(stdout, 'hbstatus -v').map((n) => n.name).sort()).toEqual(['frontal1', 'frontal2']);
     }
+    // The one call answers what nodestatus, nodetype, listhblinks and hblinkstatus answer one by one.
+    expect(parseNodesVerbose(capture('heartbeat/healthy/frontal1/hbstatus-v').stdout)).toEqual([
+      { name: 'frontal2', status: 'active', type: 'normal', links: [{ name: 'eth0', status: 'up' }] },
+      { name: 'frontal1', status: 'active', type: 'normal', links: [{ name: 'eth0', status: 'dead' }] },
+    ]);
+    expect(parseNodesVerbose(capture('heartbeat/peer-dead/frontal2/hbstatus-v').stdout).find((n) => n.name === 'frontal1')).toEqual({
+      name: 'frontal1',
+      status: 'dead',
+      type: 'normal',
+      links: [{ name: 'eth0', status: 'dead' }],
+    });
+    // listnodes -v prints the same blocks without the two header lines.
+    for (const c of byKind(/^listnodes-v$/).filter((c) => capture(c).rc === 0)) {
+      const hb = c.replace(/listnodes-v$/, 'hbstatus-v');
+      if (all.includes(hb) && capture(hb).rc === 0) expect(parseNodesVerbose(capture(c).stdout)).toEqual(parseNodesVerbose(capture(hb).stdout));
+    }
+  });
+
+  test('listnodes -v / hbstatus -v: malformed blocks are refused, a link listed twice is one link', () => {
+    const real = capture('heartbeat/healthy/frontal1/hbstatus-v').stdout;
+    // labelled synthetic edge (the lab's ha.cf names each link once): eth0 listed twice
+    const twice = real.replace('\teth0\tup\n', '\teth0\tup\n\teth0\tup\n');
+    expect(twice).not.toBe(real);
+    expect(parseNodesVerbose(twice)[0]!.links).toEqual([{ name: 'eth0', status: 'up' }]);
+    expect(() => parseNodesVerbose(real.replace('active', 'sleepy'))).toThrow(ParseError);
+    expect(() => parseNodesVerbose(real.replace('(nodetype: normal)', '(nodetype: weird)'))).toThrow(ParseError);
+    expect(() => parseNodesVerbose(real.replace('\teth0\tup', '\teth0\tmaybe'))).toThrow(ParseError);
+    expect(() => parseNodesVerbose('\teth0\tup\n')).toThrow(ParseError); // a link before any node
+    expect(() => parseNodesVerbose('version:\t3\n')).toThrow(ParseError); // no nodes
+    expect(() => parseNodesVerbose(real + real.split('\n').slice(3).join('\n'))).toThrow(ParseError); // a node twice
   });
 
   test('listnodes: both directors, in Heartbeat\'s order', () => {
@@ -151,6 +183,7 @@ describe('cl_status parsers never crash (property)', () => {
   const cases: [string, (t: string) => unknown, string[]][] = [
     ['hbstatus', parseHbStatus, seeds(/^hbstatus(-v)?$/)],
     ['listnodes', parseNodeList, seeds(/^listnodes$/)],
+    ['listnodes -v / hbstatus -v nodes', (t) => parseNodesVerbose(t), seeds(/^(listnodes|hbstatus)-v$/).filter((t) => t.includes('nodetype'))],
     ['nodestatus', parseNodeStatus, seeds(/^nodestatus-/)],
     ['nodetype', parseNodeType, seeds(/^nodetype-/)],
     ['listhblinks', parseHbLinks, seeds(/^listhblinks-/)],

@@ -41,7 +41,7 @@ export function capturesUnder(dir: string): string[] {
 
 /** The capture name the lab gives a cl_status call: `nodestatus frontal2` → nodestatus-frontal2. */
 export function clStatusName(args: readonly string[]): string {
-  return args.join(' ').replace(/^hbparameter -p /, 'hbparameter-').replace(/ /g, '-');
+  return args.join(' ').replace(/^hbparameter -p /, 'hbparameter-').replace(/ -(\w)/g, '-$1').replace(/ /g, '-');
 }
 
 /**
@@ -120,7 +120,7 @@ export function replayScript(path: string, o: { dirs?: string[]; byArgs?: Record
     k++;
   }
   if (o.dirs) {
-    body.push(`name=$(printf '%s' "$*" | sed -e 's/^hbparameter -p /hbparameter-/' -e 's/ /-/g')`);
+    body.push(`name=$(printf '%s' "$*" | sed -e 's/^hbparameter -p /hbparameter-/' -e 's/ -\\([a-z]\\)/-\\1/g' -e 's/ /-/g')`);
     for (const d of o.dirs) {
       const base = `${q(join(REAL, d))}/"$name"`;
       body.push(`if [ -f ${base}.stdout ]; then`, ...emit(base).map((l) => `  ${l}`), 'fi');

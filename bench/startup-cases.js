@@ -54,7 +54,7 @@ function script(file, lines) {
 }
 // Replays are one process per call, like the real program: /bin/sh with the captured bytes in
 // the script (printf is a shell builtin), no cat/sed children. A replay that forked 3-4
-// programs per call made the bench measure the replay (heartbeat runs cl_status 13 times).
+// programs per call made the bench measure the replay (heartbeat ran cl_status 13 times; 4 now).
 /** Shell lines printing a text byte for byte on fd 1 or 2 (captures are text: no NUL). */
 function emit(text, fd = 1) {
   if (text.includes('\0')) throw new Error('replay: NUL byte in a capture');
@@ -77,9 +77,9 @@ const replayClStatus = (file, rel) => {
   const names = fs.readdirSync(d).filter((f) => f.endsWith('.stdout')).map((f) => f.slice(0, -'.stdout'.length)).sort();
   return script(file, [
     'c=$1',
-    // `hbparameter -p deadtime` → hbparameter-deadtime; other words joined with '-'.
+    // `hbparameter -p deadtime` → hbparameter-deadtime; `hbstatus -v` → hbstatus-v; other words joined with '-'.
     'if [ "$1 $2" = "hbparameter -p" ]; then shift 2; set -- "hbparameter-$1"; fi',
-    'n=; for w in "$@"; do n="${n:+$n-}$w"; done',
+    'n=; for w in "$@"; do n="${n:+$n-}${w#-}"; done',
     'case "$n" in',
     ...names.map((n) => `${q(n)}) ${emitCapture(path.join(d, n)).join('; ')};;`),
     'esac',

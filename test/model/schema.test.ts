@@ -5,7 +5,8 @@
  * name the field and the value on one line. Issue 13 class 5: before, `directors: "abc"` ended in
  * "(d.directors ?? []).forEach is not a function" and `weight: 1e300` was accepted.
  *
- * docs/deployment.schema.json out of date: `LVSHA_WRITE_SCHEMA=1 npx jest test/model/schema.test.ts`.
+ * docs/deployment.schema.json or src/model/deploymentValidator.ts (Ajv's standalone code for the
+ * schema) out of date: `LVSHA_WRITE_SCHEMA=1 npx jest test/model/schema.test.ts` writes both.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
@@ -15,14 +16,29 @@ import { isIP } from 'node:net';
 import YAML from 'yaml';
 import { loadDeployment, parseDeploymentText } from '../../src/model/load';
 import { referenceDeployment } from '../../src/model/reference';
-import { deploymentSchema, IP_PATTERN, schemaProblems } from '../../src/model/schema';
+import { AJV_OPTIONS, deploymentSchema, IP_PATTERN, schemaProblems } from '../../src/model/schema';
 import type { Director, Endpoint, HeartbeatConfig, RealServer, SyncConfig, VipConfig, VirtualService, Deployment } from '../../src/model/types';
 import { validateDeployment } from '../../src/model/validate';
 
 const ROOT = join(__dirname, '..', '..');
 const PUBLISHED = join(ROOT, 'docs', 'deployment.schema.json');
+const VALIDATOR = join(ROOT, 'src', 'model', 'deploymentValidator.ts');
 const published = () => `${JSON.stringify(deploymentSchema, null, 2)}\n`;
-if (process.env.LVSHA_WRITE_SCHEMA) writeFileSync(PUBLISHED, published());
+/** Ajv's standalone validation code for the schema, as a TypeScript module the build compiles. */
+function validatorSource(): string {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Ajv = require('ajv').default;
+  const standalone = require('ajv/dist/standalone').default;
+  const version = require('ajv/package.json').version;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const code = standalone(ajv, ajv.compile(deploymentSchema));
+  return `// @ts-nocheck\n/* eslint-disable */\n// Generated: Ajv ${version} standalone code for deploymentSchema (src/model/schema.ts). Do not edit:\n// LVSHA_WRITE_SCHEMA=1 npx jest test/model/schema.test.ts writes it again.\n${code}\nexport {};\n`;
+}
+if (process.env.LVSHA_WRITE_SCHEMA) {
+  writeFileSync(PUBLISHED, published());
+  writeFileSync(VALIDATOR, validatorSource());
+}
 
 // Compile time: every field of the types is described by the schema (tsc -p tsconfig.test.json
 // fails here when a field is added to types.ts and not to the schema).
@@ -48,6 +64,10 @@ describe('published schema', () => {
   test('docs/deployment.schema.json is the schema the loader uses', () => {
     expect(covered.every((x) => x === true)).toBe(true);
     expect(readFileSync(PUBLISHED, 'utf8')).toBe(published());
+  });
+
+  test('src/model/deploymentValidator.ts is Ajv\'s code for this very schema', () => {
+    expect(readFileSync(VALIDATOR, 'utf8') === validatorSource()).toBe(true);
   });
 
   test('the IP pattern agrees with node:net isIP on real and hostile addresses', () => {
@@ -179,14 +199,14 @@ describe('loading a file: one line naming the file, the field and the value', ()
   });
 });
 
-describe('Ajv is loaded only for a --config file (check start-up without --config does not pay for it)', () => {
+describe('the validator is loaded only for a --config file, and never Ajv\'s compiler', () => {
   const probe = (code: string) => spawnSync(process.execPath, ['-e', code], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LVSHA_CONFIG: '' } });
   const dist = JSON.stringify(join(ROOT, 'dist', 'model', 'load.js'));
-  const ajvLoaded = `Object.keys(require.cache).some((k) => /node_modules[\\\\/]ajv[\\\\/]/.test(k))`;
-  test('embedded reference: no Ajv; a YAML file: Ajv', () => {
-    const none = probe(`const l = require(${dist}); l.loadDeployment(); console.log(${ajvLoaded})`);
-    expect(none.stdout.trim()).toBe('false');
-    const yaml = probe(`const l = require(${dist}); l.loadDeployment(${JSON.stringify(join(ROOT, 'lab', 'deployment.yaml'))}); console.log(${ajvLoaded})`);
-    expect(yaml.stdout.trim()).toBe('true');
+  const loaded = `JSON.stringify({ validator: Object.keys(require.cache).some((k) => /deploymentValidator/.test(k)), compiler: Object.keys(require.cache).some((k) => /node_modules[\\\\/]ajv[\\\\/]dist[\\\\/](ajv|core)\\.js$/.test(k)) })`;
+  test('embedded reference: nothing; a YAML file: the generated validator only', () => {
+    const none = probe(`const l = require(${dist}); l.loadDeployment(); console.log(${loaded})`);
+    expect(JSON.parse(none.stdout)).toEqual({ validator: false, compiler: false });
+    const yaml = probe(`const l = require(${dist}); l.loadDeployment(${JSON.stringify(join(ROOT, 'lab', 'deployment.yaml'))}); console.log(${loaded})`);
+    expect(JSON.parse(yaml.stdout)).toEqual({ validator: true, compiler: false });
   });
 });

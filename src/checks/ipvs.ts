@@ -255,9 +255,10 @@ export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: Ipv
   wanted.forEach((w, i) => {
     const svc = snap.table.services.find((s) => serviceKey(s) === w.key);
     const r = evaluateService(w, svc, p, multi ? `${w.key}: ` : '', tags[i]!, snap.table.services.length === 0);
+    // The service's own verdict carries its perfdata (live count, per real server).
+    r.findings[0]!.perf = r.perf;
     for (const x of r.findings) findings.push(x); // not push(...): a huge table overflows the stack
     for (const x of r.long) long.push(x);
-    for (const x of r.perf) perf.push(x);
     live += r.live;
     configured += r.configured;
   });
@@ -272,7 +273,8 @@ export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: Ipv
     if (p.stats) perf.push({ label: 'total_conns', value: t.stats.conns, uom: 'c', min: 0 });
   }
   const ok = multi ? `${wanted.length} services, ${live} of ${configured} real servers live` : `${wanted[0]!.key}: ${live} of ${configured} real servers live`;
-  const result = combine(findings, ok, stableLabels(perf), long);
+  const result = combine(findings, ok, perf, long);
+  result.perf = stableLabels(result.perf ?? []);
   // combine() lists the findings in long output; the OK ones are already in the summary.
   return result;
 }

@@ -15,6 +15,8 @@ export interface Result {
 export interface Finding {
   state: State;
   text: string;
+  /** The finding's own perfdata (a service's live count, a sync ratio): first, in finding order, then combine's `perf`. */
+  perf?: Perf[];
 }
 
 /** Critical is evaluated first, then warning. */
@@ -40,6 +42,6 @@ export function combine(findings: Finding[], okSummary: string, perf: Perf[] = [
     state,
     summary,
     long: [...sorted.map((f) => `${State[f.state]}: ${f.text}`), ...long],
-    perf,
+    perf: findings.some((f) => f.perf) ? [...findings.flatMap((f) => f.perf ?? []), ...perf] : perf,
   };
 }

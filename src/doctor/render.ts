@@ -1,3 +1,4 @@
+import { redactUrls } from '../runtime/options';
 import { State } from '../runtime/state';
 
 export interface DoctorRow {
@@ -20,6 +21,7 @@ const RESET = '\x1b[0m';
 /** The table a sysadmin reads first: check, host, state, summary; details with -v. */
 /** `width`: the terminal's columns (cut summaries to fit), undefined = not a terminal (never cut). */
 export function renderTable(rows: DoctorRow[], o: { colour: boolean; verbose: number; width?: number }): string {
+  rows = rows.map(redactRow);
   const cw = Math.max(5, ...rows.map((r) => r.check.length));
   const hw = Math.max(4, ...rows.map((r) => r.host.length));
   const sw = 8;
@@ -40,7 +42,13 @@ export function renderTable(rows: DoctorRow[], o: { colour: boolean; verbose: nu
   return lines.join('\n') + '\n';
 }
 
+/** URL user info (http://user:password@) is never printed, whatever -v. */
+function redactRow(r: DoctorRow): DoctorRow {
+  return { ...r, summary: redactUrls(r.summary), long: r.long.map(redactUrls) };
+}
+
 export function renderJson(rows: DoctorRow[], worst: State): string {
+  rows = rows.map(redactRow);
   return (
     JSON.stringify(
       {

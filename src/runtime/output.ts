@@ -1,12 +1,16 @@
+import { redactUrls } from './options';
 import { formatPerf, Perf } from './perfdata';
 import { State } from './state';
 
 /** Nagios reads at most 8 KiB of plugin output. */
 export const MAX_OUTPUT = 8192;
 
-/** `|` separates perfdata in plugin output; text must never carry it. Newlines split lines. */
+/**
+ * `|` separates perfdata in plugin output; text must never carry it. Newlines split lines.
+ * URL user info (http://user:password@) is never printed, whatever -v.
+ */
 export function clean(text: string): string {
-  return text.replace(/\|/g, '/').replace(/[\r\n]+/g, ' ').trimEnd();
+  return redactUrls(text).replace(/\|/g, '/').replace(/[\r\n]+/g, ' ').trimEnd();
 }
 
 export interface Rendered {

@@ -344,7 +344,8 @@ export class Exporter {
     if (web?.tls) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const https = require('node:https') as typeof import('node:https');
-      this.server = https.createServer({ ...opts, ...web.tls }, onRequest);
+      // A client that opens TLS and never finishes the handshake is cut like a slow header.
+      this.server = https.createServer({ ...opts, handshakeTimeout: headersTimeout, ...web.tls }, onRequest);
       const verify = web.verifyPeer;
       if (verify)
         this.server.on('secureConnection', (s: TLSSocket) => {

@@ -250,8 +250,8 @@ const DUMMY = '$2b$10$JWm90oQ/S4RpMfWUh.OGCuSIBNUcro38NdO.sg/eibp4tFmOxyaE6';
 /**
  * basic_auth_users: a bcrypt check per new password (costly on purpose, ~0.1 s at cost 10),
  * then a cached digest compared in constant time (exporter-toolkit caches successes too), so
- * a scrape every 15 s costs one SHA-256. At most two bcrypt checks run at once: a flood of
- * wrong passwords cannot take every core.
+ * a scrape every 15 s costs one SHA-256. At most two bcrypt checks run at once and 32 wait:
+ * a flood of wrong passwords cannot take every core nor every request slot.
  */
 export class BasicAuth {
   private readonly ok = new Map<string, Buffer>();
@@ -287,6 +287,9 @@ export class BasicAuth {
   }
 
   private async bcrypt(pass: string, hash: string): Promise<boolean> {
+    // A queue this long is a flood of wrong passwords: refuse at once rather than hold a
+    // request slot each (--max-requests) for seconds.
+    if (this.running >= 2 && this.waiting.length >= 32) return false;
     while (this.running >= 2) await new Promise<void>((r) => this.waiting.push(r));
     this.running++;
     try {

@@ -134,7 +134,7 @@ describe('X-Prometheus-Scrape-Timeout-Seconds: clamped, and one caller never sta
     const d = await start({ ...DIRECTOR, hang: { program: 'cl-status', seconds: 1 } });
     const rs = await Promise.all(Array.from({ length: 10 }, () => get(d.port, '/metrics', { 'X-Prometheus-Scrape-Timeout-Seconds': '10' })));
     expect(rs.every((r) => r.status === 200)).toBe(true);
-    expect(d.lab.calls('cl-status').filter((c) => c === 'hbstatus').length).toBe(1);
+    expect(d.lab.calls('cl-status').filter((c) => c.startsWith('hbstatus')).length).toBe(1);
   });
 });
 

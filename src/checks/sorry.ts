@@ -282,6 +282,7 @@ export function sorryDefaults(d: Deployment): SorryConfig {
   return {
     url: parseUrl(d.sorry.url),
     insecure: false,
+    invertRegex: false,
     expectStatus: parseExpectStatus('200'),
     expectText: '200',
     engaged: true,

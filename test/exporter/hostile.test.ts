@@ -5,8 +5,8 @@
  * No wall-clock assertions: hangs are proven cut by what the exporter reports or by the
  * server closing the connection before the client's own (generous) bound.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTcpServer, Server as TcpServer, Socket, connect } from 'node:net';
@@ -310,5 +310,33 @@ describe('SingleFlight', () => {
     for (const p of pending) p();
     expect(await Promise.all([long, short, shortToo, longToo, other])).toEqual(['long', 'short', 'short', 'long', 'other']);
     expect(sf.size).toBe(0);
+  });
+});
+
+// The command line as installed (dist/, built by `npm test` first): bad bounds and a bad
+// web configuration stop the exporter at start, naming the culprit.
+const BIN = join(__dirname, '..', '..', 'bin', 'lvsha');
+(existsSync(join(__dirname, '..', '..', 'dist', 'exporter', 'allow.js')) ? describe : describe.skip)('lvsha exporter (CLI): refused at start', () => {
+  test('unknown web config key, bad --probe-allow, -t above --scrape-timeout-max, a FIFO-like web config', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsha-hostile-cli-'));
+    try {
+      writeFileSync(join(dir, 'web.yml'), 'basic_auth_user:\n  prom: x\n');
+      const cases: [string[], RegExp][] = [
+        [['--web-config-file', join(dir, 'web.yml')], /unknown key 'basic_auth_user'/],
+        [['--web-config-file', '/dev/zero'], /not a regular file/],
+        [['--probe-allow', '10.0.0.0/40'], /--probe-allow '10\.0\.0\.0\/40'/],
+        [['-t', '100'], /--timeout '100' is above --scrape-timeout-max/],
+        [['--scrape-timeout-max', '99999'], /--scrape-timeout-max '99999'/],
+        [['--max-connections', '0'], /--max-connections '0'/],
+      ];
+      for (const [args, re] of cases) {
+        const r = spawnSync(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 20_000 });
+        expect([args.join(' '), r.status === 0 || r.status === null]).toEqual([args.join(' '), false]);
+        expect(r.stderr).toMatch(re);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

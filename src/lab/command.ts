@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { Progress } from './progress';
 import { findScenario, formatOutcome, runScenario, SCENARIOS, ScenarioOutcome } from './scenarios';
-import { chooseTier, currentTier, LAB_DIR, LabTier, labEnv, NetnsTier, readTier, REPO, runHost, tierOf, VmTier } from './tiers';
+import { formatMissing, missingForLab, PreflightOptions } from './preflight';
+import { chooseTier, currentTier, hostHasIpvs, LAB_DIR, LabTier, labEnv, NetnsTier, readTier, REPO, runHost, tierOf, VmTier } from './tiers';
 
 function needRoot(): void {
   if (process.getuid && process.getuid() !== 0) throw new Error('the lab needs root (network namespaces, qemu share)');
@@ -19,8 +20,15 @@ export async function labDown(p: Progress): Promise<void> {
   await new NetnsTier().down(p);
 }
 
-export async function labUp(p: Progress, forced?: string): Promise<LabTier> {
+/**
+ * Builds the lab and returns once the deployment is healthy (lab/netns/up.sh waits for
+ * lab_unready to be empty: VIP once, peers active, real servers answering, with IPVS the
+ * table and the sync daemons). Checks first that this machine has what the tier needs.
+ */
+export async function labUp(p: Progress, forced?: string, pre: PreflightOptions = {}): Promise<LabTier> {
   const name = chooseTier(forced);
+  const missing = missingForLab(name, pre);
+  if (missing.length) throw new Error(formatMissing(name, missing, REPO));
   p.note(`lvsha lab: ${name === 'netns' ? 'namespace tier (the host kernel has IPVS or --tier netns)' : 'VM tier (qemu TCG, kernel with IPVS; the host kernel has none)'}`);
   await labDown(p);
   const t = tierOf(name);
@@ -51,12 +59,12 @@ export function registerLab(program: Command): void {
     .description('build the lab: namespaces when this kernel has IPVS, else the VM (it stays up until `lab down`)')
     .option('--tier <tier>', 'netns or vm (default: chosen from the kernel)')
     .action(async (o: { tier?: string }) => {
-      needRoot();
+      // no needRoot() here: labUp's preflight names root among what is missing
       const p = new Progress();
       const t0 = Date.now();
       try {
         const t = await labUp(p, o.tier);
-        p.note(`lab up on the ${t.name} tier in ${((Date.now() - t0) / 1000).toFixed(1)} s; try: lvsha lab run -- lvsha doctor`);
+        p.note(`lab up on the ${t.name} tier in ${((Date.now() - t0) / 1000).toFixed(1)} s, healthy: ${nextStep(t.name)}`);
       } catch (e) {
         process.exitCode = 1;
         p.note(`lab up failed: ${(e as Error).message}`);
@@ -128,4 +136,11 @@ export function registerLab(program: Command): void {
 
 function labEnvWithPath(): Record<string, string> {
   return { ...labEnv(), LVSHA_LAB_DIR: LAB_DIR, PATH: `${REPO}/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
+}
+
+/** What `lab up` suggests once the lab is healthy, per tier. */
+export function nextStep(tier: 'netns' | 'vm', ipvs = tier === 'vm' || hostHasIpvs()): string {
+  if (tier === 'vm') return 'try: lvsha lab run -- lvsha doctor (every row OK)';
+  if (ipvs) return 'try: lvsha lab run -- lvsha doctor (every row OK)';
+  return 'try: lvsha lab run -- lvsha doctor (every row OK but ipvs and sync: CRITICAL "IPVS not available in this kernel" by nature, the host kernel has no IPVS; for real IPVS: lvsha lab up --tier vm)';
 }

@@ -1,27 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatOutcome, runScenario, Scenario, ScenarioOutcome } from '../../src/lab/scenarios';
 import { LAB_DIR, LabTier, REPO, TierName } from '../../src/lab/tiers';
 import { Progress } from '../../src/lab/progress';
+import { missingForLab as missingForTier } from '../../src/lab/preflight';
 
-/** What the lab needs on this machine; empty when everything is there. */
+/** What the lab needs on this machine (src/lab/preflight.ts, as `lab up` checks it); empty when everything is there. */
 export function missingForLab(tier: TierName): string[] {
-  const miss: string[] = [];
-  if (process.getuid?.() !== 0) miss.push('root');
-  const programs = ['/usr/libexec/heartbeat/heartbeat', 'cl_status', 'busybox', 'nft', 'arping', 'ipvsadm', 'ldirectord', '/usr/sbin/sshd', 'nsenter', 'curl'];
-  if (tier === 'vm') programs.push('qemu-system-x86_64');
-  for (const p of programs) {
-    const ok = p.startsWith('/') ? existsSync(p) : (() => {
-      try {
-        execFileSync('sh', ['-c', `command -v ${p}`], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-    if (!ok) miss.push(p);
-  }
+  const miss = missingForTier(tier).map((m) => m.detail);
   if (!existsSync(join(REPO, 'dist', 'cli.js'))) miss.push('dist/ (npx tsc -p tsconfig.json)');
   return miss;
 }

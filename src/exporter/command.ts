@@ -109,10 +109,15 @@ export function registerExporter(program: Command): void {
       }
       const at = await exp.listen();
       process.stderr.write(`lvsha exporter listening on ${web?.tls ? 'https' : 'http'}://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}/ (deployment: ${loaded.origin}${web?.auth ? ', basic auth' : ''})\n`);
+      // `on`, not `once`: the runtime's own handler (children.ts) re-raises the signal when it
+      // is the only listener left, which killed the exporter before it had closed.
+      let stopping = false;
       const stop = () => {
+        if (stopping) process.exit(1); // a second signal: now
+        stopping = true;
         void exp.close().then(() => process.exit(0));
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     });
 }

@@ -372,8 +372,14 @@ export class Exporter {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections?.();
+    const server = this.server;
+    if (server) {
+      // close() waits for every connection to end: a scrape still running (up to
+      // --scrape-timeout-max) or an idle keep-alive would hold the exit; cut them now.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+    }
     await this.pool.close();
   }
 }

@@ -113,7 +113,7 @@ const landing = (o: ExporterOptions) => `<!DOCTYPE html>
 <p>LVS director metrics for deployment <b>${escapeHtml(o.deployment.name)}</b>.</p>
 <ul>
 <li><a href="metrics">/metrics</a>: this director (IPVS table, VIP, Heartbeat, sync daemons, check verdicts)</li>
-<li>/probe?module=${MODULES.join('|')}&amp;target=HOST: another host over SSH (blackbox_exporter pattern); for <code>sorry</code> the target is the page URL</li>
+<li>/probe?module=${MODULES.join('|')}&amp;target=HOST: another host over SSH (blackbox_exporter pattern); for <code>sorry</code> the target is the page URL. Only the deployment's hosts and sorry URLs, unless <code>--probe-allow</code> widens it.</li>
 <li><a href="-/healthy">/-/healthy</a></li>
 </ul></body></html>
 `;

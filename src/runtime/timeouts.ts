@@ -10,3 +10,9 @@ export function clampDelay(ms: number): number {
   if (Number.isNaN(ms)) return 1;
   return Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(ms)));
 }
+
+/**
+ * A command run without any deadline (the exporter's base source, generate) still ends: no
+ * program we run legitimately takes minutes, and a hung one must not live as long as we do.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { killGroup, track } from '../runtime/children';
 import { BoundedReadError, MAX_READ_BYTES, readTextFile, sizeLabel } from '../runtime/readBounded';
-import { clampDelay } from '../runtime/timeouts';
+import { clampDelay, DEFAULT_COMMAND_TIMEOUT_MS } from '../runtime/timeouts';
 import { CommandTimeoutError, RunOptions, RunResult, Source, SpawnError } from './source';
 
 export interface LocalSourceOptions {
@@ -26,7 +26,7 @@ export class LocalSource implements Source {
     if (argv.length === 0) throw new SpawnError('empty command');
     const full = ro.privileged && this.opts.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
     this.opts.onRun?.(full);
-    const timeoutMs = ro.timeoutMs ?? this.opts.timeoutMs;
+    const timeoutMs = ro.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const child = spawn(full[0]!, full.slice(1), {
         stdio: ['ignore', 'pipe', 'pipe'],

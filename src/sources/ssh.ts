@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { NodeSSH } from 'node-ssh';
 import { entriesFor, HostKeyVerdict, parseKnownHosts, verifyHostKey } from './knownHosts';
 import { BoundedReadError, MAX_READ_BYTES, sizeLabel } from '../runtime/readBounded';
-import { clampDelay } from '../runtime/timeouts';
+import { clampDelay, DEFAULT_COMMAND_TIMEOUT_MS } from '../runtime/timeouts';
 import { ReadAnswer, ReadRequest, parseReadBatch, readAnswerError, readBatchArgv } from './readBatch';
 import { CommandTimeoutError, RunOptions, RunResult, Source, SshAuthError, UnreachableError, describeExit } from './source';
 
@@ -289,7 +289,7 @@ export class SshSource implements Source {
   }
 
   async run(argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> {
-    const timeoutMs = ro.timeoutMs ?? this.o.timeoutMs;
+    const timeoutMs = ro.timeoutMs ?? this.o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     // One deadline for the whole call: waiting for a channel, connecting, running.
     const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
     const release = await this.slot(deadline, argv[0] ?? 'command');

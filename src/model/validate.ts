@@ -1,3 +1,4 @@
+import { State } from '../runtime/state';
 import { isIP } from 'node:net';
 import { Netmask } from 'netmask';
 import { Deployment } from './types';
@@ -134,6 +135,8 @@ export function validateDeployment(d: Deployment): Problem[] {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** A deployment that does not validate is bad input: UNKNOWN. */
+  readonly state: State = State.UNKNOWN;
   constructor(readonly problems: Problem[]) {
     super(problems.filter((x) => x.severity === 'error').map((x) => `${x.field}: ${x.message}`).join('; '));
   }

@@ -53,15 +53,24 @@ function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.once('exit', () => killAll('SIGKILL'));
+  const ours = new Map<string | symbol, (...a: unknown[]) => void>();
+  // A signal someone else ever listened to is theirs to end the process on (a `once` listener
+  // is gone by the time ours runs: counting listeners then would re-raise under it).
+  const theirs = new Set<string | symbol>();
+  process.on('newListener', (ev: string | symbol, fn: unknown) => {
+    if (ours.has(ev) && fn !== ours.get(ev)) theirs.add(ev);
+  });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    if (process.listenerCount(sig) > 0) theirs.add(sig);
     const onSignal = () => {
       killAll('SIGKILL');
-      if (process.listenerCount(sig) === 1) {
-        // Ours was the only handler: restore the default action and re-raise.
+      if (!theirs.has(sig)) {
+        // Nobody else handles it: restore the default action and re-raise.
         process.removeListener(sig, onSignal);
         process.kill(process.pid, sig);
       }
     };
+    ours.set(sig, onSignal);
     process.on(sig, onSignal);
   }
 }

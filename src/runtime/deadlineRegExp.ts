@@ -6,7 +6,8 @@ import { PluginError } from './errors';
  * regexes backtrack: `^(a+)+$` against 40 `a` and a `!` runs for minutes, on the main
  * thread, where no timer can fire. Each match runs under vm's `timeout` (a watchdog thread
  * that terminates the running script, the regex included) and stops before the deadline.
- * Cost: one vm context per process, made on the first match (~2 ms, bench/regex.js).
+ * Cost (bench/regex.js): the first match ~12 ms (loading vm, one context per process), then
+ * ~0.2-0.3 ms a match (vm's watchdog thread); loaded only when -r is given.
  *
  * A subclass of RegExp overriding exec: test(), match(), replace()... all go through exec.
  */

@@ -38,13 +38,17 @@ test('a program that exits leaving a background child on its output: the call re
   expect(await waitGone(pid)).toBe(true);
 });
 
-test('children die with the process: SIGTERM to a process running a command kills its group', async () => {
+test.each([
+  ['nobody else handles SIGTERM: it ends the process, by the signal', '', null, 'SIGTERM'],
+  ['the program has its own once-listener: it ends the process its way', "process.once('SIGTERM', () => setTimeout(() => process.exit(0), 50));", 0, null],
+])('children die with the process: %s', async (_what, extra, code, signal) => {
   // The source compiled alone (esbuild), so the test does not depend on dist/.
   const bundle = join(dir, 'local-bundle.js');
   execFileSync(join(__dirname, '..', '..', 'node_modules', '.bin', 'esbuild'), [join(__dirname, '..', '..', 'src', 'sources', 'local.ts'), '--bundle', '--platform=node', `--outfile=${bundle}`, '--log-level=error']);
-  const pidfile = join(dir, 'child.pid');
+  const pidfile = join(dir, `child.${signal ?? code}.pid`);
   const script = `const { LocalSource } = require(${JSON.stringify(bundle)});
 new LocalSource({ timeoutMs: 300000 }).run(['sh', '-c', 'echo $$ > ${pidfile}; exec sleep 300']);
+${extra}
 setInterval(() => {}, 1000);`;
   const node = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
   try {
@@ -52,11 +56,9 @@ setInterval(() => {}, 1000);`;
     const pid = Number(readFileSync(pidfile, 'utf8'));
     expect(gone(pid)).toBe(false);
     node.kill('SIGTERM');
-    const how = await new Promise<string | null>((r) => node.once('exit', (_c, s) => r(s)));
-    expect(how).toBe('SIGTERM'); // ended by the signal, as it would have been without our handler
-    const ok = await waitGone(pid);
-    if (!ok) console.log(readFileSync(`/proc/${pid}/stat`, 'utf8'), pid);
-    expect(ok).toBe(true);
+    const how = await new Promise<[number | null, string | null]>((r) => node.once('exit', (c, s) => r([c, s])));
+    expect(how).toEqual([code, signal]);
+    expect(await waitGone(pid)).toBe(true); // before: the child lived on (its own process group)
   } finally {
     node.kill('SIGKILL');
   }

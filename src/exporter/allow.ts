@@ -15,6 +15,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { Deployment } from '../model/types';
+import { UsageError } from '../runtime/errors';
 import type { ModuleName } from './modules';
 
 const LOCAL = new Set(['localhost', '127.0.0.1', '::1']);
@@ -33,7 +34,7 @@ function urlPrefix(u: URL): UrlPrefix {
   return { protocol: u.protocol, host: unbracket(u.hostname), port: u.port || defaultPort(u.protocol), path: u.pathname };
 }
 
-/** Throws an Error naming the entry when it is none of the accepted forms. */
+/** Throws a UsageError naming the entry when it is none of the accepted forms. */
 function parseEntry(e: string): { kind: 'cidr'; net: string; prefix: number; family: 'ipv4' | 'ipv6' } | { kind: 'name'; name: string } | { kind: 'url'; url: UrlPrefix } {
   const s = e.trim();
   if (/^https?:\/\//i.test(s)) {
@@ -41,9 +42,9 @@ function parseEntry(e: string): { kind: 'cidr'; net: string; prefix: number; fam
     try {
       u = new URL(s);
     } catch {
-      throw new Error(`--probe-allow '${e}': not a URL`);
+      throw new UsageError(`--probe-allow '${e}': not a URL`);
     }
-    if (u.username || u.password) throw new Error(`--probe-allow '${e}': a URL prefix has no user info`);
+    if (u.username || u.password) throw new UsageError(`--probe-allow '${e}': a URL prefix has no user info`);
     return { kind: 'url', url: urlPrefix(u) };
   }
   const m = /^(.+?)(?:\/(\d{1,3}))?$/.exec(s);
@@ -52,12 +53,12 @@ function parseEntry(e: string): { kind: 'cidr'; net: string; prefix: number; fam
   if (fam) {
     const max = fam === 4 ? 32 : 128;
     const prefix = m![2] === undefined ? max : Number(m![2]);
-    if (prefix > max) throw new Error(`--probe-allow '${e}': prefix length above ${max}`);
+    if (prefix > max) throw new UsageError(`--probe-allow '${e}': prefix length above ${max}`);
     return { kind: 'cidr', net: addr, prefix, family: fam === 4 ? 'ipv4' : 'ipv6' };
   }
   if (m && m[2] === undefined && /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s))
     return { kind: 'name', name: s.toLowerCase() };
-  throw new Error(`--probe-allow '${e}': not an address, CIDR, host name or http(s) URL prefix`);
+  throw new UsageError(`--probe-allow '${e}': not an address, CIDR, host name or http(s) URL prefix`);
 }
 
 export class ProbeAllow {
@@ -65,7 +66,7 @@ export class ProbeAllow {
   private readonly names = new Set<string>();
   private readonly urls: UrlPrefix[] = [];
 
-  /** Throws an Error naming the culprit for a malformed entry. */
+  /** Throws a UsageError naming the culprit for a malformed --probe-allow entry. */
   constructor(d: Deployment, extra: readonly string[] = []) {
     const hosts = [...d.directors, ...d.realHosts];
     for (const h of hosts) {

@@ -74,15 +74,16 @@ export function registerExporter(program: Command): void {
         if (!Number.isInteger(n)) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} '${String(o[k])}' is not a whole number`);
         return n;
       };
+      const sshPort = int('sshPort');
+      if (sshPort > 65535) throw new UsageError(`--ssh-port '${String(o.sshPort)}' is not a port (1-65535)`);
       let web: WebConfig | undefined;
       if (typeof o.webConfigFile === 'string') {
         // Lazy: the YAML parser, TLS and bcrypt only for those who ask.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         web = (require('./webConfig') as typeof import('./webConfig')).loadWebConfig(o.webConfigFile);
       }
-      let exp: Exporter;
-      try {
-        exp = new Exporter({
+      // ProbeAllow (in the constructor) refuses a malformed --probe-allow entry, naming it.
+      const exp = new Exporter({
         host,
         port,
         deployment: loaded.deployment,
@@ -95,7 +96,7 @@ export function registerExporter(program: Command): void {
         web,
         root: o.root as string | undefined,
         sudo: !!o.sudo,
-        ssh: { port: num('sshPort'), user: String(o.sshUser), keyPath: o.sshKey as string | undefined, knownHostsPath: o.knownHosts as string | undefined },
+        ssh: { port: sshPort, user: String(o.sshUser), keyPath: o.sshKey as string | undefined, knownHostsPath: o.knownHosts as string | undefined },
         programs,
         backendLabels: labels,
         ipvsProbe: o.ipvsProbe === 'ipvsadm' ? 'ipvsadm' : 'proc',
@@ -103,10 +104,6 @@ export function registerExporter(program: Command): void {
         poolIdleMs: num('poolIdle') * 1000,
         log: (m) => process.stderr.write(`lvsha exporter: ${m}\n`),
       });
-      } catch (e) {
-        // ProbeAllow names the --probe-allow entry it cannot read.
-        throw new UsageError((e as Error).message);
-      }
       const at = await exp.listen();
       process.stderr.write(`lvsha exporter listening on ${web?.tls ? 'https' : 'http'}://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}/ (deployment: ${loaded.origin}${web?.auth ? ', basic auth' : ''})\n`);
       // `on`, not `once`: the runtime's own handler (children.ts) re-raises the signal when it

@@ -328,6 +328,8 @@ const BIN = join(__dirname, '..', '..', 'bin', 'lvsha');
         [['-t', '100'], /--timeout '100' is above --scrape-timeout-max/],
         [['--scrape-timeout-max', '99999'], /--scrape-timeout-max '99999'/],
         [['--max-connections', '0'], /--max-connections '0'/],
+        [['--ssh-port', '99999'], /--ssh-port '99999'/],
+        [['--ssh-port', '0'], /--ssh-port '0'/],
       ];
       for (const [args, re] of cases) {
         const r = spawnSync(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 20_000 });

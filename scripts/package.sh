@@ -7,9 +7,13 @@
 #   LVSHA_DEB_VERSION      package version (default: package.json's)
 #   LVSHA_PACKAGE_OUT      directory for the .deb (default: build/)
 #   LVSHA_PACKAGE_NO_BUILD=1  use the existing build/ and dist/ (tests build once, package twice)
-# Prints the path of the .deb on its last line.
+# --rpm: also lvsha-<version>-1.noarch.rpm (rpmbuild, Debian's rpm package), same files in
+# Red Hat's places (packaging/rpm/lvsha.spec.in).
+# Prints the path of the .deb on its last line (with --rpm: the .deb, then the .rpm).
 set -euo pipefail
 umask 022
+RPM=
+[ "${1:-}" = --rpm ] && RPM=1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
@@ -91,3 +95,22 @@ mkdir -p "$OUT"
 DEB=$OUT/lvsha_${VERSION}_all.deb
 dpkg-deb --root-owner-group -Zxz --build "$P" "$DEB" >&2
 echo "$DEB"
+
+[ -n "$RPM" ] || exit 0
+# The RPM: the .deb's tree, moved to Red Hat's places.
+command -v rpmbuild >/dev/null || { echo "package: --rpm needs rpmbuild (apt install rpm)" >&2; exit 1; }
+R=$STAGE/rpmroot
+cp -a "$P" "$R"
+rm -rf "$R/DEBIAN" "$R/usr/share/lintian" "$R/usr/share/doc/lvsha/changelog.gz"
+mkdir -p "$R/usr/lib64/nagios/plugins" "$R/usr/lib/systemd/system" "$R/etc/sysconfig" "$R/var/lib/lvsha"
+rm -rf "$R/usr/lib/nagios"
+for c in $CHECKS; do ln -s ../../../lib/lvsha/lvsha.js "$R/usr/lib64/nagios/plugins/check_lvs_$c"; done
+sed 's|/etc/default/lvsha-exporter|/etc/sysconfig/lvsha-exporter|g' packaging/lvsha-exporter.service > "$R/usr/lib/systemd/system/lvsha-exporter.service"
+rm -rf "$R/lib"
+sed 's|/etc/default/lvsha-exporter|/etc/sysconfig/lvsha-exporter|g' packaging/lvsha-exporter.default > "$R/etc/sysconfig/lvsha-exporter"
+rm -rf "$R/etc/default"
+RPMV=${VERSION//-/_}
+sed -e "s|@VERSION@|$RPMV|" -e "s|@TREE@|$R|" packaging/rpm/lvsha.spec.in > "$STAGE/lvsha.spec"
+rpmbuild -bb --quiet --define "_topdir $STAGE/rpmbuild" --define "_rpmdir $OUT" --define '_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm' \
+  --define '__os_install_post %{nil}' --define 'source_date_epoch_from_changelog 0' --define "_buildhost lvsha" "$STAGE/lvsha.spec" >&2
+echo "$OUT/lvsha-$RPMV-1.noarch.rpm"

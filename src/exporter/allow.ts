@@ -1,3 +1,4 @@
+import { redactUrls } from '../runtime/options';
 /**
  * What /probe may reach. /probe is anonymous (blackbox_exporter pattern): without a bound,
  * `module=sorry&target=http://anything` fetches any URL and `module=director|realserver`
@@ -130,7 +131,7 @@ export class ProbeAllow {
       try {
         u = new URL(target);
       } catch {
-        return `target '${target}' is not a URL`;
+        return `target '${redactUrls(target).slice(0, 200)}' is not a URL`;
       }
       const p = urlPrefix(u);
       const ok = this.urls.some((a) => a.protocol === p.protocol && a.host === p.host && a.port === p.port && p.path.startsWith(a.path));

@@ -1,3 +1,4 @@
+import { redactUrls } from '../runtime/options';
 import { createServer, IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -295,7 +296,7 @@ export class Exporter {
           return;
         }
         if (!validTarget(module as ModuleName, target)) {
-          res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`malformed target '${target}'\n`);
+          res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`malformed target '${redactUrls(target).slice(0, 200)}'\n`);
           return;
         }
         const refused = this.allow.refusal(module as ModuleName, target);

@@ -276,6 +276,20 @@ describe('/probe reaches only what the deployment names', () => {
     }
   }, 30_000);
 
+  test('a refused or malformed target is never echoed with its user info', async () => {
+    const d = await start(DIRECTOR, { deployment: loopbackDeployment(9) });
+    const secret = 'hunter2-secret';
+    for (const p of [
+      `/probe?module=director&target=${encodeURIComponent(`http://user:${secret}@127.0.0.26/`)}`,
+      `/probe?module=sorry&target=${encodeURIComponent(`http://user:${secret}@127.0.0.26:9/`)}`,
+    ]) {
+      const r = await get(d.port, p, { 'X-Prometheus-Scrape-Timeout-Seconds': '2' });
+      expect([p, r.status >= 400]).toEqual([p, true]);
+      expect(r.body).not.toContain(secret);
+      expect(r.body.split('\n').filter(Boolean)).toHaveLength(1);
+    }
+  }, 30_000);
+
   test('--probe-allow widens it: the same target is then probed', async () => {
     const victim = await silentListener('127.0.0.26');
     try {

@@ -1,4 +1,4 @@
-import { CommandTimeoutError } from './source';
+import { CommandTimeoutError, Source } from './source';
 import { ConnectionGate, SshSource, SshSourceOptions } from './ssh';
 
 interface Entry {
@@ -128,6 +128,15 @@ export class SshPool {
         }
       },
     };
+  }
+
+  /**
+   * acquire(), the source bound to `deadline` (a scrape's): its commands and reads carry that
+   * deadline to the remote side and waiting for a connection ends by it too.
+   */
+  acquireWithin(o: SshSourceOptions, deadline: number): { source: Source; release(): void } {
+    const lease = this.acquire(o);
+    return { source: lease.source.within(deadline), release: lease.release };
   }
 
   /** Drop a connection that failed, so the next scrape reconnects. */

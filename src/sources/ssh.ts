@@ -387,8 +387,8 @@ export class SshSource implements Source {
     });
   }
 
-  async openTcp(host: string, port: number): Promise<import('node:stream').Duplex> {
-    const c = await this.connect(this.o.timeoutMs !== undefined ? Date.now() + this.o.timeoutMs : undefined);
+  async openTcp(host: string, port: number, deadline?: number): Promise<import('node:stream').Duplex> {
+    const c = await this.connect(deadline ?? (this.o.timeoutMs !== undefined ? Date.now() + this.o.timeoutMs : undefined));
     const conn = c.ssh.connection;
     if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
     c.inflight++;
@@ -410,16 +410,16 @@ export class SshSource implements Source {
    * (readBatch.ts): the probes issue theirs side by side (Promise.all), so a real server's
    * ~30 reads take 3 round trips instead of 30 channels.
    */
-  private batch?: { req: ReadRequest; resolve: (a: ReadAnswer) => void; reject: (e: unknown) => void }[];
+  private batch?: { req: ReadRequest; deadline?: number; resolve: (a: ReadAnswer) => void; reject: (e: unknown) => void }[];
   private static readonly MAX_BATCH = 256;
 
-  private read(req: ReadRequest): Promise<ReadAnswer> {
+  private read(req: ReadRequest, deadline?: number): Promise<ReadAnswer> {
     return new Promise((resolve, reject) => {
       if (!this.batch) {
         this.batch = [];
         setImmediate(() => this.flush());
       }
-      this.batch.push({ req, resolve, reject });
+      this.batch.push({ req, deadline, resolve, reject });
     });
   }
 
@@ -430,7 +430,10 @@ export class SshSource implements Source {
       const part = all.slice(i, i + SshSource.MAX_BATCH);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const boundary = (require('node:crypto') as typeof import('node:crypto')).randomBytes(12).toString('hex');
-      this.run(readBatchArgv(boundary, part.map((p) => p.req))).then(
+      // The batch ends by the earliest deadline among its reads (else the source's default).
+      const dls = part.flatMap((p) => (p.deadline !== undefined ? [p.deadline] : []));
+      const ro: RunOptions = dls.length ? { timeoutMs: Math.max(1, Math.min(...dls) - Date.now()) } : {};
+      this.run(readBatchArgv(boundary, part.map((p) => p.req)), ro).then(
         (r) => {
           let answers: ReadAnswer[];
           try {
@@ -447,16 +450,33 @@ export class SshSource implements Source {
     }
   }
 
-  async readFile(path: string): Promise<string> {
-    const a = await this.read({ kind: 'f', path });
+  async readFile(path: string, deadline?: number): Promise<string> {
+    const a = await this.read({ kind: 'f', path }, deadline);
     if (!a.ok) throw readAnswerError(path, this.o.host, a);
     return a.text;
   }
 
-  async listDir(path: string): Promise<string[]> {
-    const a = await this.read({ kind: 'd', path });
+  async listDir(path: string, deadline?: number): Promise<string[]> {
+    const a = await this.read({ kind: 'd', path }, deadline);
     if (!a.ok) return [];
     return a.text.split('\n').filter((l) => l !== '').sort();
+  }
+
+  /**
+   * This source bound to a deadline (a scrape's): every command and read it issues without
+   * its own timeout ends by then, here and on the remote side. Closing the view closes nothing.
+   */
+  within(deadline: number): Source {
+    const left = () => Math.max(1, deadline - Date.now());
+    const open = this.openTcp.bind(this);
+    return {
+      host: this.host,
+      run: (argv, ro = {}) => this.run(argv, { ...ro, timeoutMs: Math.min(ro.timeoutMs ?? Infinity, left()) }),
+      readFile: (path) => this.readFile(path, deadline),
+      listDir: (path) => this.listDir(path, deadline),
+      openTcp: (host, port) => open(host, port, deadline),
+      close: async () => {},
+    };
   }
 
   async close(): Promise<void> {

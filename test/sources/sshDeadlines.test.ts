@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -221,6 +222,23 @@ d('SSH deadlines against a real sshd on loopback', () => {
         expect((await busy).code).toBe(0);
         a.release();
         expect(relays[1]!.total).toBe(0);
+      } finally {
+        await pool.close();
+      }
+    });
+
+    test('a lease bound to a scrape deadline: its commands and reads (a FIFO here) end by it, remotely too', async () => {
+      const fifo = join(sshd.dir, 'hung.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const pool = new SshPool({ maxSize: 2 });
+      try {
+        const lease = pool.acquireWithin(opts(), Date.now() + 2000);
+        // No timeout of their own: without the lease's deadline they would wait 120 s.
+        const [cmd, read] = await Promise.allSettled([lease.source.run(['sh', '-c', 'echo $$ > ' + join(sshd.dir, 'scoped.pid') + '; exec sleep 60']), lease.source.readFile(fifo)]);
+        expect(cmd).toMatchObject({ status: 'rejected', reason: expect.any(CommandTimeoutError) });
+        expect(read).toMatchObject({ status: 'rejected', reason: expect.any(CommandTimeoutError) });
+        expect(await waitGone(Number(readFileSync(join(sshd.dir, 'scoped.pid'), 'utf8')))).toBe(true);
+        lease.release();
       } finally {
         await pool.close();
       }

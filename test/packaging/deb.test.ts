@@ -293,6 +293,19 @@ d('the Debian package on a clean Debian 12', () => {
     for (const f of flags) expect({ f, inPage: new RegExp(`^ {7}(-\\w, )?${f}\\b`, 'm').test(text) }).toEqual({ f, inPage: true });
   });
 
+  test('postinst refuses a sudoers drop-in that visudo rejects (sudo would refuse everything)', () => {
+    const drop = join(root, 'etc/sudoers.d/lvsha');
+    const shipped = readFileSync(drop, 'utf8');
+    expect(shipped.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([]); // shipped disabled
+    writeFileSync(drop, 'nagios ALL=(root) NOPASSWD /usr/sbin/ipvsadm -L --daemon\n'); // the ':' after NOPASSWD missing
+    const bad = inRoot(['apt-get', 'install', '-y', '-qq', '--reinstall', '-o', 'Dpkg::Options::=--force-confold', `/tmp/lvsha_${VERSION}_all.deb`]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("lvsha: /etc/sudoers.d/lvsha does not pass 'visudo -c -f'");
+    writeFileSync(drop, shipped);
+    inRoot(['dpkg', '--configure', '-a'], { ok: [0] });
+    expect(inRoot(['dpkg-query', '-W', '-f', '${Status}', 'lvsha']).stdout).toBe('install ok installed');
+  });
+
   test('upgrade to a rebuilt package keeps an edited conffile', () => {
     const conf = join(root, 'etc/default/lvsha-exporter');
     appendFileSync(conf, '# edited by the administrator\n');

@@ -131,17 +131,20 @@ export class SshSource implements Source {
       this.connecting = undefined;
     }
     this.conns.delete(c);
+    // node-ssh's dispose() forgets the client: keep it to see the socket close.
+    const client = c.ssh.connection;
     c.ssh.dispose();
     // The permit is given back once the socket is really closed, so the pool's cap counts
-    // TCP connections, not intentions (dispose() only starts a graceful close).
-    if (c.closed) c.release();
+    // TCP connections, not intentions (dispose() only starts a graceful close); a peer that
+    // does not close its side within a second is cut.
+    if (c.closed || !client) c.release();
     else {
       const force = setTimeout(() => {
-        c.ssh.connection?.destroy();
+        client.destroy();
         c.release();
       }, 1000);
       force.unref();
-      c.ssh.connection?.once('close', () => {
+      client.once('close', () => {
         clearTimeout(force);
         c.release();
       });

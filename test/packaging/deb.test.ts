@@ -127,6 +127,9 @@ function listing(root: string): Set<string> {
   );
 }
 
+const ACCOUNT_FILES = ['passwd', 'group', 'shadow', 'gshadow'];
+const accounts = (root: string, f: string) => readFileSync(join(root, 'etc', f), 'utf8').split('\n').filter(Boolean).sort();
+
 d('the Debian package on a clean Debian 12', () => {
   let work: string;
   let root: string;
@@ -136,6 +139,8 @@ d('the Debian package on a clean Debian 12', () => {
   let exporterPid: number | undefined;
   /** Files before lvsha was installed (nodejs already in). */
   let before: Set<string>;
+  /** The account files' lines then. */
+  let accountsBefore: string[][];
   const inRoot = (args: string[], o: SpawnSyncOptions & { ok?: number[] } = {}) => run('chroot', [root, ...args], { env: aptEnv, ...o });
 
   beforeAll(() => {
@@ -158,7 +163,10 @@ d('the Debian package on a clean Debian 12', () => {
     mounted.push(join(root, 'proc'));
     for (const f of [node, deb, debUp]) copyFileSync(f, join(root, 'tmp', f.split('/').pop()!));
     inRoot(['apt-get', 'install', '-y', '-qq', `/tmp/${node.split('/').pop()}`], { ok: [0] });
+    // Heartbeat's group, as the heartbeat package makes it: the exporter's user must join it.
+    inRoot(['groupadd', '--system', 'haclient'], { ok: [0] });
     before = listing(root);
+    accountsBefore = ACCOUNT_FILES.map((f) => accounts(root, f));
     inRoot(['apt-get', 'install', '-y', '-qq', `/tmp/lvsha_${VERSION}_all.deb`], { ok: [0] });
   }, 900000);
 
@@ -238,6 +246,7 @@ d('the Debian package on a clean Debian 12', () => {
     expect(inRoot(['man', '-w', 'lvsha']).stdout.trim()).toBe('/usr/share/man/man1/lvsha.1.gz');
     // The system user exists and the service is enabled (deb-systemd-helper).
     expect(inRoot(['getent', 'passwd', 'lvsha']).stdout).toMatch(/^lvsha:x:\d+:\d+:.*:\/var\/lib\/lvsha:\/usr\/sbin\/nologin$/m);
+    expect(inRoot(['id', '-nG', 'lvsha']).stdout.trim().split(' ').sort()).toEqual(['haclient', 'lvsha']);
     expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/lvsha-exporter.service'))).toBe('/lib/systemd/system/lvsha-exporter.service');
   });
 
@@ -317,8 +326,6 @@ d('the Debian package on a clean Debian 12', () => {
   });
 
   test('apt purge removes the user and its state, and nothing else', () => {
-    const accounts = (f: string) => new Set(readFileSync(join(root, 'etc', f), 'utf8').split('\n').filter((l) => l && !l.startsWith('lvsha:')));
-    const accountsBefore = ['passwd', 'group', 'shadow', 'gshadow'].map(accounts);
     inRoot(['apt-get', 'purge', '-y', '-qq', 'lvsha'], { ok: [0] });
     expect(inRoot(['getent', 'passwd', 'lvsha']).code).toBe(2);
     expect(inRoot(['getent', 'group', 'lvsha']).code).toBe(2);
@@ -330,7 +337,7 @@ d('the Debian package on a clean Debian 12', () => {
     // Backups adduser/deluser make of the account files are the only new paths allowed.
     expect(left.filter((p) => !/^\/etc\/(passwd|group|shadow|gshadow|subuid|subgid)-$/.test(p))).toEqual([]);
     expect(gone).toEqual([]);
-    // The other accounts are untouched.
-    expect(['passwd', 'group', 'shadow', 'gshadow'].map(accounts)).toEqual(accountsBefore);
+    // The account files are as they were before the install (lvsha out of haclient too).
+    expect(ACCOUNT_FILES.map((f) => accounts(root, f))).toEqual(accountsBefore);
   });
 });

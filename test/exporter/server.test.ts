@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
+import { createServer, request as httpRequest, Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BACKEND_LABELS } from '../../src/exporter/collector';
-import { Exporter, ExporterOptions } from '../../src/exporter/server';
+import { acceptsGzip, Exporter, ExporterOptions } from '../../src/exporter/server';
 import { referenceDeployment } from '../../src/model/reference';
 import { get, Lab, LabOptions, lint, makeLab, series, sortedSamples } from './lab';
 
@@ -87,6 +88,36 @@ describe('/metrics on the reference director (real captures)', () => {
     for (const check of ['heartbeat', 'sorry']) expect(s.has(series('lvsha_check_status', { check }))).toBe(true);
     expect(r.body).toMatch(/^lvsha_build_info\{version="\d+\.\d+\.\d+"\} 1$/m);
     lint(r.body);
+  });
+
+  test('Accept-Encoding: gzip (Prometheus always sends it): a gzip body that decodes to the plain one', async () => {
+    const d = await start(DIRECTOR);
+    const raw = (headers: Record<string, string>) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: d.port, path: '/metrics', headers, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (b: Buffer) => chunks.push(b));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const z = await raw({ 'Accept-Encoding': 'gzip' });
+    expect(z.headers['content-encoding']).toBe('gzip');
+    expect(z.headers.vary).toBe('Accept-Encoding');
+    const text = gunzipSync(z.body).toString('utf8');
+    const plain = await raw({});
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    // Same families and series (values of durations differ between two scrapes).
+    const names = (t: string) => t.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' '))).sort();
+    expect(names(text)).toEqual(names(plain.body.toString('utf8')));
+    expect(z.body.length).toBeLessThan(plain.body.length / 3);
+    // gzip refused with q=0: plain text
+    expect((await raw({ 'Accept-Encoding': 'gzip;q=0, identity' })).headers['content-encoding']).toBeUndefined();
+    expect(acceptsGzip('deflate, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('br, gzip;q=0')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
   });
 
   test('fallback scenario: fallback_engaged 1 and check_lvs_ipvs CRITICAL', async () => {

@@ -8,6 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { createServer, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CL_STATUS_NAME_SH } from '../probes/replay';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const REAL = join(REPO, 'test', 'fixtures', 'real');
@@ -215,7 +216,7 @@ export function hostPrograms(dir: string, scenarioFile: string, host: HostName):
     'exit 13',
   ]);
   // cl_status: the lab names each capture after its arguments (`nodestatus frontal2` → nodestatus-frontal2).
-  const cl: string[] = [...head, `name=$(printf '%s' "$*" | sed -e 's/^hbparameter -p /hbparameter-/' -e 's/ /-/g')`];
+  const cl: string[] = [...head, CL_STATUS_NAME_SH];
   for (const s of Object.keys(CAPTURES) as Scenario[]) {
     const rel = CAPTURES[s][host].clStatus;
     if (!rel) continue;

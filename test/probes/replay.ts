@@ -39,7 +39,10 @@ export function capturesUnder(dir: string): string[] {
   return out.sort();
 }
 
-/** The capture name the lab gives a cl_status call: `nodestatus frontal2` → nodestatus-frontal2. */
+/** The same naming in sh, for replay scripts: sets $name from "$*". */
+export const CL_STATUS_NAME_SH = `name=$(printf '%s' "$*" | sed -e 's/^hbparameter -p /hbparameter-/' -e 's/ -\\([a-z]\\)/-\\1/g' -e 's/ /-/g')`;
+
+/** The capture name the lab gives a cl_status call: `nodestatus frontal2` → nodestatus-frontal2, `hbstatus -v` → hbstatus-v. */
 export function clStatusName(args: readonly string[]): string {
   return args.join(' ').replace(/^hbparameter -p /, 'hbparameter-').replace(/ -(\w)/g, '-$1').replace(/ /g, '-');
 }
@@ -120,7 +123,7 @@ export function replayScript(path: string, o: { dirs?: string[]; byArgs?: Record
     k++;
   }
   if (o.dirs) {
-    body.push(`name=$(printf '%s' "$*" | sed -e 's/^hbparameter -p /hbparameter-/' -e 's/ -\\([a-z]\\)/-\\1/g' -e 's/ /-/g')`);
+    body.push(CL_STATUS_NAME_SH);
     for (const d of o.dirs) {
       const base = `${q(join(REAL, d))}/"$name"`;
       body.push(`if [ -f ${base}.stdout ]; then`, ...emit(base).map((l) => `  ${l}`), 'fi');

@@ -214,7 +214,7 @@ export class Exporter {
       const key = host === undefined || host === 'localhost' || host === '127.0.0.1' || host === '::1' ? '' : host;
       let m = memos.get(key);
       if (!m) {
-        m = key === '' ? (this.o.root ? new MemoRootSource(this.o.root, this.base) : new MemoSource(this.local)) : new MemoSource(this.remote(key, cleanup));
+        m = key === '' ? (this.o.root ? new MemoRootSource(this.o.root, this.base) : new MemoSource(this.local)) : new MemoSource(this.remote(key, deadline, cleanup));
         memos.set(key, m);
       }
       return m;
@@ -238,16 +238,18 @@ export class Exporter {
     }
   }
 
-  /** An SSH source for a /probe target: borrowed from the pool, or (pool size 0) opened for this scrape only. */
-  private remote(host: string, cleanup: (() => void | Promise<void>)[]): Source {
+  /** An SSH source for a /probe target, bound to the scrape's deadline: borrowed from the pool, or (pool size 0) opened for this scrape only. */
+  private remote(host: string, deadline: number, cleanup: (() => void | Promise<void>)[]): Source {
     let inner: Source;
     let done: () => void | Promise<void>;
+    // Every remote read of this scrape is bound to its deadline (waiting for a channel,
+    // connecting, running), not to the source's default.
     if (this.o.poolSize <= 0) {
       const src = new SshSource(this.sshOpts(host));
-      inner = src;
+      inner = src.within(deadline);
       done = () => src.close();
     } else {
-      const lease = this.pool.acquire(this.sshOpts(host));
+      const lease = this.pool.acquireWithin(this.sshOpts(host), deadline);
       inner = lease.source;
       done = lease.release;
     }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { BACKEND_LABELS } from '../../src/exporter/collector';
 import { Exporter } from '../../src/exporter/server';
@@ -91,6 +92,51 @@ d('/probe?module=realserver over SSH (pooled connections)', () => {
       expect([poolSize, connections - before]).toEqual([poolSize, expected]);
     }
   }, 120000);
+
+  test('a remote command that hangs dies with the scrape deadline, not the source default (no process outlives the scrape)', async () => {
+    // `ip` sleeps 61.7 s on the far side of the SSH connection; the scrape asks 2 s.
+    const hung = makeLab({ ipAddr: 'ip/healthy/reel1/addr', ssTcp: 'ss/listening-any/reel1/ltn', hang: { program: 'ip', seconds: 61.7 } });
+    const sleeping = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u000061.7\u0000';
+          } catch {
+            return false;
+          }
+        });
+    const e = new Exporter({
+      host: '127.0.0.1',
+      port: 0,
+      deployment: referenceDeployment,
+      timeout: 10,
+      sudo: false,
+      ssh: { port: sshd.port, user: 'root', keyPath: sshd.userKey, knownHostsPath: sshd.emptyKnownHosts },
+      programs: hung.programs,
+      backendLabels: [...BACKEND_LABELS],
+      poolSize: 4,
+      poolIdleMs: 60000,
+      probeAllow: ['127.0.0.2'],
+    });
+    const { port } = await e.listen();
+    try {
+      const r = await get(port, '/probe?module=realserver&target=127.0.0.2', { 'X-Prometheus-Scrape-Timeout-Seconds': '2' });
+      expect(r.status).toBe(200);
+      expect(sortedSamples(r.body).get(series('lvsha_probe_success', { probe: 'arp' }))).toBe(0);
+      // Bounded wait (count and time) for the remote sleep to be killed; the source default was 120 s.
+      let left = sleeping();
+      for (let i = 0; i < 40 && left.length > 0; i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        left = sleeping();
+      }
+      expect(left).toEqual([]);
+    } finally {
+      await e.close();
+      for (const pid of sleeping()) process.kill(Number(pid), 'SIGKILL');
+      hung.cleanup();
+    }
+  }, 60000);
 
   test('a host key that does not match: 200, probe_success 0', async () => {
     const e = exporter(4, sshd.wrongKnownHosts);

@@ -47,6 +47,11 @@ die() { log "ERROR: $*"; exit 1; }
 ns() { printf '%s%s' "$NS_PREFIX" "$1"; }
 now_ms() { date +%s%3N; }
 
+# tx SECONDS : a start-up bound, stretched x10 under qemu TCG (LVSHA_LAB_SLOW=1, set by the VM
+# agent), where a process start costs ~0.25 s and other work on the machine slows the guest
+# further (an anchor took over 20 s to start with a load of 12 on 2 cores).
+tx() { if [[ "${LVSHA_LAB_SLOW:-0}" == 1 ]]; then echo $(( $1 * 10 )); else echo "$1"; fi; }
+
 # wait_until TIMEOUT_S STEP_S cmd... : poll cmd until it succeeds, bounded.
 wait_until() {
   local timeout=$1 step=$2; shift 2
@@ -101,7 +106,7 @@ spawn() {
   # the node's init (which reaps it), nsenter returns at once.
   nsenter -t "$(anchor_pid "$h")" -n -m -u -p -- \
     setsid -f sh -c 'echo $$ > "$0"; exec "$@"' "$inner" "$@" </dev/null >>"$logf" 2>&1
-  wait_until 5 0.05 test -s "$inner" || die "$name did not start (see $logf)"
+  wait_until "$(tx 5)" 0.05 test -s "$inner" || die "$name did not start (see $logf)"
   p=$(outer_pid "$h" "$(cat "$inner")")
   [[ -n "$p" ]] || die "$name: no host PID for inner PID $(cat "$inner")"
   printf '%s\n' "$p" >"$PIDS/$name.pid"
@@ -192,7 +197,7 @@ start_anchor() {
   setsid ip netns exec "$(ns "$h")" unshare -m -u -p --fork --propagation private \
     sh -c "$ANCHOR_SCRIPT" anchor "$h" "$STATE/nodes/$h" "$role" "$PIDS/$h.anchor.pid" \
     </dev/null >>"$STATE/log/$h.anchor.log" 2>&1 &
-  wait_until 5 0.05 test -s "$PIDS/$h.anchor.pid" || die "anchor of $h did not start (see $STATE/log/$h.anchor.log)"
+  wait_until "$(tx 5)" 0.05 test -s "$PIDS/$h.anchor.pid" || die "anchor of $h did not start (see $STATE/log/$h.anchor.log)"
 }
 
 # set_arp_sysctls HOST ALL_IGNORE ALL_ANNOUNCE LO_IGNORE LO_ANNOUNCE (per netns)
@@ -208,7 +213,7 @@ set_arp_sysctls() {
 start_httpd() {
   local h=$1 addr=${2:-0.0.0.0}
   spawn "$h.httpd" "$h" busybox httpd -f -p "$addr:80" -h "$STATE/nodes/$h/www"
-  wait_until 5 0.05 in_host "$h" sh -c "ss -ltnH | grep -q ' $addr:80 '" || die "httpd on $h not listening"
+  wait_until "$(tx 5)" 0.05 in_host "$h" sh -c "ss -ltnH | grep -q ' $addr:80 '" || die "httpd on $h not listening"
 }
 stop_pidfile() {   # stop_pidfile NAME : TERM, bounded wait, KILL
   local p; p=$(pidfile_pid "$1")
@@ -233,7 +238,7 @@ start_heartbeat() {
   in_host "$h" setsid /usr/libexec/heartbeat/heartbeat </dev/null >>"$STATE/log/$h.heartbeat.log" 2>&1 \
     || die "heartbeat on $h failed to start (see $STATE/log/$h.heartbeat.log, nodes/$h/log/ha-log)"
   hb_master_ready() { [[ -n "$(heartbeat_master "$1")" ]]; }
-  wait_until 10 0.1 hb_master_ready "$h" || die "no heartbeat pid file on $h"
+  wait_until "$(tx 10)" 0.1 hb_master_ready "$h" || die "no heartbeat pid file on $h"
   echo "$(heartbeat_master "$h")" >"$PIDS/$h.heartbeat.pid"
 }
 
@@ -290,6 +295,72 @@ wait_peers_active() {   # wait_peers_active [SECONDS]
     && [[ "$(in_host frontal1 cl_status hblinkstatus frontal2 eth0 2>/dev/null)" == up ]] \
     && [[ "$(in_host frontal2 cl_status hblinkstatus frontal1 eth0 2>/dev/null)" == up ]]; }
   wait_until "${1:-30}" 0.2 both_active || die "directors do not see each other active"
+}
+
+# lab_unready : what keeps the lab from being the healthy reference deployment, one item per
+# line; prints nothing when it is healthy. Healthy = the VIP held exactly once, by frontal1 (the
+# preferred director; auto_failback), both directors read each other active over eth0, each real
+# server's web server answers the client, and where the kernel has IPVS: ldirectord's service
+# tcp VIP:80 in the holder's table with every real server at weight > 0, the master and backup
+# sync daemons on both directors. (`lvsha lab up` waits for this; `lvsha doctor` is then OK.)
+lab_unready() {
+  local h peer st holders out
+  holders=$(vip_holders)
+  case "$holders" in
+    frontal1) ;;
+    "") echo "VIP $VIP: held by no director" ;;
+    *" "*) echo "VIP $VIP: held by $holders (more than one director)" ;;
+    *) echo "VIP $VIP: held by $holders, not by the preferred director frontal1 (auto_failback)" ;;
+  esac
+  for h in "${DIRECTORS[@]}"; do
+    peer=frontal1; [[ $h == frontal1 ]] && peer=frontal2
+    st=$(in_host "$h" timeout 20 cl_status nodestatus "$peer" 2>/dev/null) || true
+    [[ $st == active ]] || echo "heartbeat on $h: peer $peer is ${st:-unknown} (cl_status nodestatus), not active"
+    st=$(in_host "$h" timeout 20 cl_status hblinkstatus "$peer" eth0 2>/dev/null) || true
+    [[ $st == up ]] || echo "heartbeat on $h: link to $peer over eth0 is ${st:-unknown}, not up"
+  done
+  for h in "${REALS[@]}"; do
+    # curl, not busybox wget: busybox-static's wget segfaults under qemu TCG
+    out=$(in_host client timeout 20 curl -s -m 10 "http://${IP[$h]}/" 2>/dev/null | head -c 100) || true
+    [[ $out == "$h"* ]] || echo "real server $h: no answer from http://${IP[$h]}/"
+  done
+  if ipvs_available; then
+    if [[ $holders != *" "* && -n $holders ]]; then
+      out=$(in_host "$holders" timeout 20 ipvsadm -Ln -t "$VIP:80" 2>&1) || true
+      if [[ $out != *"TCP  $VIP:80 "* ]]; then
+        echo "IPVS on $holders: no service tcp:$VIP:80 yet (ldirectord has not loaded its table)"
+      else
+        for h in "${REALS[@]}"; do
+          grep -Eq "^  -> ${IP[$h]//./\.}:80 +Route +[1-9]" <<<"$out" \
+            || echo "IPVS on $holders: real server $h (${IP[$h]}:80) not live in tcp:$VIP:80"
+        done
+      fi
+    fi
+    for h in "${DIRECTORS[@]}"; do
+      out=$(in_host "$h" timeout 20 ipvsadm -L --daemon 2>&1) || true
+      for st in master backup; do
+        [[ $out == *"$st sync daemon"* ]] || echo "IPVS sync on $h: no $st sync daemon"
+      done
+    done
+  fi
+  return 0
+}
+# wait_lab_ready SECONDS [MAX_ROUNDS] : poll lab_unready until it prints nothing, bounded in time
+# and in rounds; logs what is still missing when it changes; on expiry prints it and fails.
+wait_lab_ready() {
+  local limit=$1 rounds=${2:-200} deadline i left last=""
+  deadline=$(( $(now_ms) + limit * 1000 ))
+  for ((i = 1; i <= rounds; i++)); do
+    left=$(lab_unready)
+    [[ -z $left ]] && return 0
+    [[ $left != "$last" ]] && log "not ready yet: ${left//$'\n'/; }"
+    last=$left
+    (( $(now_ms) < deadline )) || break
+    sleep 1
+  done
+  log "the lab is not ready after ${limit} s (${i} rounds): ${left//$'\n'/; }"
+  printf '%s\n' "$left"
+  return 1
 }
 
 # ipvs_available : this kernel has IPVS (a director's namespace shows /proc/net/ip_vs,

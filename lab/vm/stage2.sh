@@ -16,7 +16,7 @@ mount -t tmpfs tmpfs /var/lock 2>/dev/null
 [ -f /share/env ] && . /share/env
 if [ -n "${LVSHA_REPO:-}" ]; then
   mkdir -p "$LVSHA_REPO" 2>/dev/null
-  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 repo "$LVSHA_REPO" 2>/dev/null || true
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose repo "$LVSHA_REPO" 2>/dev/null || true
 fi
 hostname lvsha-vm
 ip link set lo up

@@ -140,7 +140,9 @@ function labEnvWithPath(): Record<string, string> {
 
 /** What `lab up` suggests once the lab is healthy, per tier. */
 export function nextStep(tier: 'netns' | 'vm', ipvs = tier === 'vm' || hostHasIpvs()): string {
-  if (tier === 'vm') return 'try: lvsha lab run -- lvsha doctor (every row OK)';
+  // Under TCG a doctor row takes 9-24 s (SSH handshakes and module loading are emulated,
+  // measured at a load of 5 on 2 cores): the default -t 10 cuts rows short, see lab/README.md.
+  if (tier === 'vm') return 'try: lvsha lab run -- lvsha doctor -t 60 (every row OK; under qemu TCG a row takes 9-24 s, more than the default -t 10)';
   if (ipvs) return 'try: lvsha lab run -- lvsha doctor (every row OK)';
   return 'try: lvsha lab run -- lvsha doctor (every row OK but ipvs and sync: CRITICAL "IPVS not available in this kernel" by nature, the host kernel has no IPVS; for real IPVS: lvsha lab up --tier vm)';
 }

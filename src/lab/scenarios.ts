@@ -86,13 +86,14 @@ const doctorRows = (...rows: [check: string, host: string][]) => ({
 /** lab/netns/probe.sh: `lvsha exporter` on mon's loopback, its /probe modules, promtool on each body. */
 const probeModules = { host: 'mon', cmd: 'lab/netns/probe.sh $SSH' };
 
-/** The state the lab must be in before a scenario: frontal1 alone holds the VIP, peers see each other. */
+/**
+ * The state the lab must be in before a scenario, the one `lab up` waits for (lab_unready in
+ * lib.sh): frontal1 alone holds the VIP, peers see each other, real servers answer, and with
+ * IPVS ldirectord's table has both real servers live and the sync daemons run.
+ */
 const HEALTHY_WAIT: Step = {
-  label: 'lab healthy: frontal1 alone holds the VIP, both directors see each other',
-  sh: `wait_until 60 0.2 holders_are frontal1 || die "holders: [$(vip_holders)]"; wait_peers_active 60
-if ipvs_available; then
-  wait_until 90 0.5 in_host frontal1 sh -c "ipvsadm -Ln | grep -c '^  ->.*Route' | grep -qx 2" || die "IPVS table of frontal1: $(in_host frontal1 ipvsadm -Ln)"
-fi`,
+  label: 'lab healthy: frontal1 alone holds the VIP, both directors see each other, real servers live',
+  sh: `left=$(wait_lab_ready 150) || die "not healthy after 150 s: \${left//$'\\n'/; }"`,
   timeout: 200,
 };
 /** Back to the boot state after a scenario that moved the VIP or restarted Heartbeat. */

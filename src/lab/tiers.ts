@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Progress } from './progress';
 
@@ -290,6 +290,7 @@ export class VmTier implements LabTier {
     const lifetime = Number(process.env.LVSHA_VM_LIFETIME ?? 7200);
     writeFileSync(join(share, 'env'), [`export LVSHA_REPO=${shq(REPO)}`, `export LVSHA_LAB_DIR=${GUEST_LAB_DIR}`, ...(gen.dir ? [`export LVSHA_LAB_ETC=${shq(gen.dir)}`] : [])].join('\n') + '\n');
     writeFileSync(join(share, 'timeout'), `${lifetime}\n`);
+    writeFileSync(join(share, 'repo-stamp'), String(repoStamp()));
     copyFileSync(join(REPO, 'lab/vm/agent.sh'), join(share, 'run.sh'));
     mkdirSync(join(share, 'out'));
     mkdirSync(join(share, 'queue'));
@@ -297,7 +298,10 @@ export class VmTier implements LabTier {
     const qemu = spawn(
       'qemu-system-x86_64',
       [
-        '-accel', 'tcg', '-nographic', '-m', process.env.LVSHA_VM_MEMORY ?? '1536', '-smp', '1', '-nic', 'none', '-no-reboot',
+        '-accel', 'tcg', '-nographic', '-m', process.env.LVSHA_VM_MEMORY ?? '1536',
+        // two vCPUs (multi-threaded TCG): doctor's rows, sshd and the remote commands are CPU-bound
+        // under emulation, one vCPU made them queue behind each other
+        '-smp', process.env.LVSHA_VM_CPUS ?? '2', '-nic', 'none', '-no-reboot',
         '-kernel', join(cache, 'vmlinuz'), '-initrd', join(cache, 'initramfs.cpio.gz'),
         '-append', 'console=ttyS0 quiet loglevel=1 panic=-1',
         '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
@@ -314,7 +318,7 @@ export class VmTier implements LabTier {
     writeTier('vm');
     try {
       await p.step(`VM boot and lab up inside it (qemu pid ${qemu.pid})`, async (waiting) => {
-        const deadline = Date.now() + Number(process.env.LVSHA_VM_BOOT_TIMEOUT ?? 420) * 1000;
+        const deadline = Date.now() + Number(process.env.LVSHA_VM_BOOT_TIMEOUT ?? 900) * 1000;
         for (;;) {
           const st = this.guestStatus();
           if (st.startsWith('up')) return;
@@ -406,7 +410,7 @@ export class VmTier implements LabTier {
     const q = join(s.share, 'queue');
     const n = join(q, `${Date.now()}-${process.pid}-${++this.seq}`);
     writeFileSync(`${n}.timeout`, `${timeoutSec}\n`);
-    writeFileSync(`${n}.sh.tmp`, `${prelude(GUEST_LAB_DIR)}\nset -- ${args.map(shq).join(' ')}\n${script}\n`);
+    writeFileSync(`${n}.sh.tmp`, `${this.dropStaleCache(s.share)}${prelude(GUEST_LAB_DIR)}\nset -- ${args.map(shq).join(' ')}\n${script}\n`);
     renameSync(`${n}.sh.tmp`, `${n}.sh`);
     // The guest runs one command at a time: allow for a queue ahead of us and 9p latency.
     const deadline = Date.now() + (timeoutSec + 60) * 1000;
@@ -430,6 +434,26 @@ export class VmTier implements LabTier {
     }
   }
 
+  /**
+   * The guest mounts the host root and the repository with 9p cache=loose (lab/vm/init.sh: a
+   * module load per file over 9p made every node start 15-22 s); a rebuilt dist/ or an edited
+   * lab/ would then be read stale. When they changed since the last command, the command
+   * starts by dropping the guest's caches.
+   */
+  private dropStaleCache(share: string): string {
+    const stamp = String(repoStamp());
+    const f = join(share, 'repo-stamp');
+    let last = '';
+    try {
+      last = readFileSync(f, 'utf8');
+    } catch {
+      /* first command */
+    }
+    if (last === stamp) return '';
+    writeFileSync(f, stamp);
+    return last ? 'sync; echo 3 > /proc/sys/vm/drop_caches\n' : '';
+  }
+
   isUp(): boolean {
     const s = this.state();
     return !!s && isOurQemu(s.pid, s.share) && this.guestStatus().startsWith('up');
@@ -440,6 +464,32 @@ export class VmTier implements LabTier {
     if (!s) return 'VM tier: down';
     return `VM tier (qemu TCG, kernel with IPVS): qemu pid ${s.pid} ${isOurQemu(s.pid, s.share) ? 'running' : 'gone'} for ${((Date.now() - s.started) / 1000).toFixed(0)} s, guest: ${this.guestStatus()}, share ${s.share}`;
   }
+}
+
+/** Newest mtime under the repository's dist/ and lab/ (what the guest runs), bounded walk. */
+export function repoStamp(dirs = [join(REPO, 'dist'), join(REPO, 'lab')], limit = 5000): number {
+  let newest = 0;
+  let seen = 0;
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (++seen > limit) return;
+      try {
+        const st = statSync(join(d, name));
+        newest = Math.max(newest, st.mtimeMs);
+        if (st.isDirectory()) walk(join(d, name));
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+  };
+  for (const d of dirs) walk(d);
+  return newest;
 }
 
 export function tierOf(name: TierName): LabTier {

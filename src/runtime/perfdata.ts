@@ -72,13 +72,19 @@ export function stableLabels(perf: Perf[]): Perf[] {
   const count = new Map<string, number>();
   for (const p of perf) count.set(p.label.slice(0, 19), (count.get(p.label.slice(0, 19)) ?? 0) + 1);
   if ([...count.values()].every((n) => n === 1)) return perf;
-  const out = perf.map((p) => (count.get(p.label.slice(0, 19))! > 1 ? { ...p, label: `h${fnv1a(p.label).toString(16).padStart(8, '0').slice(0, 6)}_${p.label}` } : p));
-  // A clash of the tags themselves (1 in 16 million per pair) must still not print two equal keys.
+  const tag = (label: string, n: number) => `h${fnv1a(label).toString(16).padStart(8, '0').slice(0, n)}_${label}`;
+  const clashes = (p: Perf) => count.get(p.label.slice(0, 19))! > 1;
+  // A clash of the 6-digit tags themselves (likely only with tens of thousands of labels, far
+  // past what Nagios keeps of 8 KiB) takes 8 digits; what still clashes is left out rather than
+  // printed as two equal keys.
   const seen = new Set<string>();
-  for (const p of out) {
-    const k = p.label.slice(0, 19);
-    if (seen.has(k)) throw new Error(`perfdata labels collide in their first 19 characters: ${p.label}`);
-    seen.add(k);
+  const kept: Perf[] = [];
+  for (const p of perf) {
+    let q = clashes(p) ? { ...p, label: tag(p.label, 6) } : p;
+    if (seen.has(q.label.slice(0, 19)) && clashes(p)) q = { ...p, label: tag(p.label, 8) };
+    if (seen.has(q.label.slice(0, 19))) continue;
+    seen.add(q.label.slice(0, 19));
+    kept.push(q);
   }
-  return out;
+  return kept;
 }

@@ -1,4 +1,4 @@
-import { formatLabel, formatNumber, formatPerf } from '../../src/runtime/perfdata';
+import { formatLabel, formatNumber, formatPerf, stableLabels } from '../../src/runtime/perfdata';
 import { parseRange } from '../../src/runtime/range';
 
 describe('perfdata', () => {
@@ -31,5 +31,18 @@ describe('perfdata', () => {
   test('simple upper bounds become plain numbers (Icinga 2), others keep their text', () => {
     expect(formatPerf({ label: 't', value: 1, uom: 's', warn: parseRange('5'), crit: parseRange('0:10') })).toBe('t=1s;5;10');
     expect(formatPerf({ label: 'l', value: 1, warn: parseRange('2:'), crit: parseRange('@1:1') })).toBe('l=1;2:;@1:1');
+  });
+});
+
+describe('stableLabels at any size', () => {
+  test('50 000 clashing labels: never two equal 19-character keys, never a throw, the plain ones untouched', () => {
+    const perf = Array.from({ length: 50000 }, (_, i) => ({ label: `t192_168_0_3_80_rs10_${i}_80_inact`, value: i })); // all equal in 19 characters
+    perf.push({ label: 'total_conns', value: 1 });
+    const out = stableLabels(perf);
+    const keys = out.map((p) => p.label.slice(0, 19));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(out.length).toBeGreaterThan(49900);
+    expect(out[out.length - 1]).toEqual({ label: 'total_conns', value: 1 });
+    expect(out.every((p) => p.label === 'total_conns' || /^h[0-9a-f]{6,8}_t192_168_0_3_80_rs10_\d+_80_inact$/.test(p.label))).toBe(true);
   });
 });

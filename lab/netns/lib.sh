@@ -348,9 +348,10 @@ lab_unready() {
 # wait_lab_ready SECONDS [MAX_ROUNDS] : poll lab_unready until it prints nothing, bounded in time
 # and in rounds; logs what is still missing when it changes; on expiry prints it and fails.
 wait_lab_ready() {
-  local limit=$1 rounds=${2:-200} deadline i left last=""
+  local limit=$1 rounds=${2:-200} deadline i=0 left last=""
   deadline=$(( $(now_ms) + limit * 1000 ))
-  for ((i = 1; i <= rounds; i++)); do
+  while (( i < rounds )); do
+    i=$((i + 1))
     left=$(lab_unready)
     [[ -z $left ]] && return 0
     [[ $left != "$last" ]] && log "not ready yet: ${left//$'\n'/; }"
@@ -358,7 +359,7 @@ wait_lab_ready() {
     (( $(now_ms) < deadline )) || break
     sleep 1
   done
-  log "the lab is not ready after ${limit} s (${i} rounds): ${left//$'\n'/; }"
+  log "the lab is not ready after ${limit} s or ${rounds} rounds (${i} done): ${left//$'\n'/; }"
   printf '%s\n' "$left"
   return 1
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { nextStep } from '../../src/lab/command';
 import { formatMissing, isStaticElf, missingForLab, requirements } from '../../src/lab/preflight';
 import { REPO } from '../../src/lab/tiers';
 
@@ -138,5 +139,11 @@ describe('lab preflight', () => {
     expect(out).toMatch(/install-lab-deps\.sh/);
     // it stopped before its first step (tearing down a previous lab)
     expect(out).not.toMatch(/lab down/);
+  });
+
+  test('once up, lab up suggests the doctor command of the tier and what it will show', () => {
+    expect(nextStep('netns', false)).toMatch(/lvsha lab run -- lvsha doctor \(.*ipvs and sync: CRITICAL "IPVS not available in this kernel" by nature.*lvsha lab up --tier vm/);
+    expect(nextStep('netns', true)).toBe('try: lvsha lab run -- lvsha doctor (every row OK)');
+    expect(nextStep('vm')).toMatch(/^try: lvsha lab run -- lvsha doctor -t 60 \(every row OK; under qemu TCG/);
   });
 });

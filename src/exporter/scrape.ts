@@ -89,10 +89,16 @@ export async function scrape(spec: ModuleSpec, scrapeEnv: ScrapeEnv, log?: (msg:
  */
 export class SingleFlight<T> {
   private readonly inflight = new Map<string, { deadline: number; p: Promise<T> }[]>();
+  /**
+   * `slackMs`: a caller joins a flight ending at most this much after its own deadline.
+   * Simultaneous scrapes compute their deadlines a few ms apart and may reach run() in another
+   * order than they arrived; the header's deadline already keeps 0.5 s from Prometheus' own.
+   */
+  constructor(private readonly slackMs = 250) {}
   run(key: string, deadline: number, fn: () => Promise<T>): Promise<T> {
     const list = this.inflight.get(key) ?? [];
     let best: { deadline: number; p: Promise<T> } | undefined;
-    for (const f of list) if (f.deadline <= deadline && (!best || f.deadline > best.deadline)) best = f;
+    for (const f of list) if (f.deadline <= deadline + this.slackMs && (!best || f.deadline > best.deadline)) best = f;
     if (best) return best.p;
     const f = { deadline, p: undefined as unknown as Promise<T> };
     f.p = fn().finally(() => {

@@ -325,6 +325,24 @@ describe('SingleFlight', () => {
     expect(await Promise.all([long, short, shortToo, longToo, other])).toEqual(['long', 'short', 'short', 'long', 'other']);
     expect(sf.size).toBe(0);
   });
+
+  test('simultaneous scrapes a few ms apart share one flight, whatever order they reach it in (250 ms slack)', async () => {
+    const { SingleFlight } = await import('../../src/exporter/scrape');
+    const sf = new SingleFlight<string>();
+    let runs = 0;
+    const releases: (() => void)[] = [];
+    const fn = () =>
+      new Promise<string>((r) => {
+        const n = ++runs;
+        releases.push(() => r(`run${n}`));
+      });
+    const later = sf.run('k', 10_040, fn); // arrived second, reached run() first
+    const earlier = sf.run('k', 10_000, fn); // 40 ms earlier deadline: joins
+    const muchEarlier = sf.run('k', 9_000, fn); // 1 s earlier: its own flight
+    expect(runs).toBe(2);
+    releases.forEach((r) => r());
+    expect(await Promise.all([later, earlier, muchEarlier])).toEqual(['run1', 'run1', 'run2']);
+  });
 });
 
 // The command line as installed (dist/, built by `npm test` first): bad bounds and a bad

@@ -94,6 +94,19 @@ export class SshSource implements Source {
     return this.conns.size > 0;
   }
 
+  /**
+   * Connects now, if not connected, so that a later command does not pay the handshake
+   * within its own deadline (doctor opens every host's connection before its rows' clocks
+   * start). A failure is not thrown: the next command reports it (an unreachable host is
+   * remembered, see rememberUnreachable).
+   */
+  async warm(deadline?: number): Promise<void> {
+    await this.connect(deadline).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   private connect(deadline?: number): Promise<Conn> {
     const c = this.cur;
     if (c && !c.ended && c.ssh.isConnected()) return Promise.resolve(c);

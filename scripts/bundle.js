@@ -34,8 +34,13 @@ const src = path.join(root, 'src');
 const rel = (p) => path.relative(root, p).split(path.sep).join('/');
 
 const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry'];
-/** What a check run compiles anyway: kept as ordinary bundled code (with what these import eagerly). */
-const HOT_ROOTS = ['src/bundle.ts', 'src/cli.ts', 'src/checks/main.ts', ...CHECKS.map((c) => `src/checks/${c}.ts`), 'src/model/load.ts'];
+/**
+ * What a check run compiles anyway: kept as ordinary bundled code (with what these import eagerly).
+ * The deployment schema and its Ajv validator (112 KiB) run on every check given --config or
+ * $LVSHA_CONFIG: hot, they are in the code cache instead of compiled from a string each run
+ * (bench: CPU -3 to -11 % per check, and a smaller cache).
+ */
+const HOT_ROOTS = ['src/bundle.ts', 'src/cli.ts', 'src/checks/main.ts', ...CHECKS.map((c) => `src/checks/${c}.ts`), 'src/model/load.ts', 'src/model/schema.ts', 'src/model/deploymentValidator.ts'];
 const EXTERNAL = ['cpu-features', '*.node'];
 
 /** `lvsha:commands`: every src/<dir>/command.ts, so the CLI's subcommand loader finds them in the bundle. */
@@ -130,7 +135,13 @@ function lazyPlugin(hot, stats) {
     setup(build) {
       build.onLoad({ filter: /\.(ts|js|cjs)$/ }, (args) => {
         const r = rel(args.path);
-        if (hot.has(r)) return undefined;
+        if (hot.has(r)) {
+          // Generated CommonJS in a .ts file (src/model/deploymentValidator.ts) ends with
+          // `export {};` for tsc: esbuild would take it for an ES module and break its module.exports.
+          const text = r.endsWith('.ts') && fs.readFileSync(args.path, 'utf8');
+          if (text && /^"use strict";module\.exports = /m.test(text) && /\nexport \{\};\s*$/.test(text)) return { contents: text.replace(/\nexport \{\};\s*$/, '\n'), loader: 'js' };
+          return undefined;
+        }
         const text = fs.readFileSync(args.path, 'utf8');
         const code = esbuild.transformSync(text, {
           loader: args.path.endsWith('.ts') ? 'ts' : 'js',

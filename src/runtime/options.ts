@@ -46,7 +46,8 @@ export function isHostName(v: string): boolean {
 /** A host to connect to: an IPv4/IPv6 literal or an RFC 1123 host name. */
 export function parseHost(name: string) {
   return (v: string): string => {
-    if (isIP(v) === 0 && !isHostName(v)) throw new UsageError(`${name} '${v}' is not a host name or IP address`);
+    // The name rule first: isIP on a name compiles node:net's IPv6 regular expression (~10 ms).
+    if (!isHostName(v) && isIP(v) === 0) throw new UsageError(`${name} '${v}' is not a host name or IP address`);
     return v;
   };
 }

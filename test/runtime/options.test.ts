@@ -28,6 +28,20 @@ describe('parseHost: RFC 1123 names and IP literals', () => {
     '%j is refused, naming the option',
     (v) => expect(usage(() => parseHost('-H/--hostname')(v))).toBe(`-H/--hostname '${v}' is not a host name or IP address`),
   );
+  // Start-up cost (issue 18): for a string that is not an IPv4 literal, node:net's isIP tries
+  // its IPv6 regular expression, which V8 compiles on first use (~10 ms of a check run with -H NAME).
+  test('a host name is accepted without asking node:net (no IPv6 regular expression compiled)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = jest.spyOn(require('node:net') as typeof import('node:net'), 'isIP');
+    try {
+      expect(parseHost('-H')('frontal1.example.org')).toBe('frontal1.example.org');
+      expect(spy).not.toHaveBeenCalled();
+      expect(parseHost('-H')('2001:db8::4')).toBe('2001:db8::4'); // a literal still goes to isIP
+      expect(spy).toHaveBeenCalledWith('2001:db8::4');
+    } finally {
+      spy.mockRestore();
+    }
+  });
   test('isHostName: the last label may not be all digits', () => {
     expect(isHostName('host.123')).toBe(false);
     expect(isHostName('123.host')).toBe(true);

@@ -11,57 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTcpServer, Server as TcpServer, Socket, connect } from 'node:net';
 import { AddressInfo } from 'node:net';
-import { BACKEND_LABELS } from '../../src/exporter/collector';
 import { ProbeAllow } from '../../src/exporter/allow';
-import { deadlineFrom, Exporter, ExporterOptions } from '../../src/exporter/server';
+import { deadlineFrom, ExporterOptions } from '../../src/exporter/server';
 import { referenceDeployment } from '../../src/model/reference';
 import { Deployment } from '../../src/model/types';
-import { get, Lab, LabOptions, makeLab, series, sortedSamples } from './lab';
+import { DIRECTOR, exporterFactory, get, series, sortedSamples } from './lab';
 
-const DIRECTOR: LabOptions = {
-  ipvs: 'reference',
-  heartbeat: ['heartbeat/healthy/frontal1'],
-  ipAddr: 'ip/healthy/frontal1/addr',
-  daemon: 'sync-daemon/ipvsadm-L-daemon.both.txt',
-};
 
-interface Running {
-  exporter: Exporter;
-  port: number;
-  lab: Lab;
-  logs: string[];
-}
-const running: Running[] = [];
-afterAll(async () => {
-  for (const r of running) {
-    await r.exporter.close();
-    r.lab.cleanup();
-  }
-});
-
-async function start(o: LabOptions, extra: Partial<ExporterOptions> = {}): Promise<Running> {
-  const lab = makeLab(o);
-  const logs: string[] = [];
-  const exporter = new Exporter({
-    host: '127.0.0.1',
-    port: 0,
-    deployment: referenceDeployment,
-    timeout: 10,
-    root: lab.root,
-    sudo: false,
-    ssh: { port: 22, user: 'root' },
-    programs: lab.programs,
-    backendLabels: [...BACKEND_LABELS],
-    poolSize: 4,
-    poolIdleMs: 60000,
-    log: (m) => logs.push(m),
-    ...extra,
-  });
-  const { port } = await exporter.listen();
-  const r = { exporter, port, lab, logs };
-  running.push(r);
-  return r;
-}
+const exporters = exporterFactory();
+const start = exporters.start;
+afterAll(() => exporters.stopAll());
 
 /** A throwaway SSH key and an empty known_hosts: the SSH source gets as far as connecting. */
 let sshDir = '';

@@ -7,6 +7,9 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BACKEND_LABELS } from '../../src/exporter/collector';
+import { Exporter, ExporterOptions } from '../../src/exporter/server';
+import { referenceDeployment } from '../../src/model/reference';
 import { REAL, replayScript } from '../probes/replay';
 
 export const IPVS = join(REAL, 'ipvs');
@@ -162,4 +165,58 @@ export function lint(text: string): void {
   const r = spawnSync(promtoolPath, ['check', 'metrics'], { input: text, encoding: 'utf8' });
   expect(r.stdout + r.stderr).toBe('');
   expect(r.status).toBe(0);
+}
+
+/** The reference director on real captures (healthy frontal1, both sync daemons). */
+export const DIRECTOR: LabOptions = {
+  ipvs: 'reference',
+  heartbeat: ['heartbeat/healthy/frontal1'],
+  ipAddr: 'ip/healthy/frontal1/addr',
+  daemon: 'sync-daemon/ipvsadm-L-daemon.both.txt',
+};
+
+export interface Running {
+  exporter: Exporter;
+  port: number;
+  lab: Lab;
+  logs: string[];
+}
+
+/**
+ * Exporters on loopback over a lab of captures, closed (and their labs removed) by the
+ * returned `stopAll` (call it in afterAll). One factory for every exporter test file.
+ */
+export function exporterFactory(): { start(o: LabOptions, extra?: Partial<ExporterOptions>): Promise<Running>; stopAll(): Promise<void> } {
+  const running: Running[] = [];
+  return {
+    async start(o, extra = {}) {
+      const lab = makeLab(o);
+      const logs: string[] = [];
+      const exporter = new Exporter({
+        host: '127.0.0.1',
+        port: 0,
+        deployment: referenceDeployment,
+        timeout: 10,
+        root: lab.root,
+        sudo: false,
+        ssh: { port: 22, user: 'root' },
+        programs: lab.programs,
+        backendLabels: [...BACKEND_LABELS],
+        poolSize: 4,
+        poolIdleMs: 60000,
+        log: (m) => logs.push(m),
+        ...extra,
+      });
+      const { port } = await exporter.listen();
+      const r = { exporter, port, lab, logs };
+      running.push(r);
+      return r;
+    },
+    async stopAll() {
+      for (const r of running.splice(0)) {
+        await r.exporter.close();
+        r.lab.cleanup();
+      }
+    },
+  };
 }

@@ -4,59 +4,17 @@ import { createServer, request as httpRequest, Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { BACKEND_LABELS } from '../../src/exporter/collector';
-import { acceptsGzip, Exporter, ExporterOptions } from '../../src/exporter/server';
-import { referenceDeployment } from '../../src/model/reference';
-import { get, Lab, LabOptions, lint, makeLab, series, sortedSamples } from './lab';
+import { acceptsGzip } from '../../src/exporter/server';
+import { DIRECTOR, exporterFactory, get, LabOptions, lint, makeLab, series, sortedSamples } from './lab';
 
 // The exporter over HTTP on 127.0.0.1:0, reading a --root tree of real captures and
 // replayed programs. Nothing leaves loopback.
 
-const DIRECTOR: LabOptions = {
-  ipvs: 'reference',
-  heartbeat: ['heartbeat/healthy/frontal1'],
-  ipAddr: 'ip/healthy/frontal1/addr',
-  daemon: 'sync-daemon/ipvsadm-L-daemon.both.txt',
-};
 const REALSERVER: LabOptions = { ipAddr: 'ip/healthy/reel1/addr', sysctl: 'sysctl/correct', ssTcp: 'ss/listening-any/reel1/ltn' };
 
-interface Running {
-  exporter: Exporter;
-  port: number;
-  lab: Lab;
-  logs: string[];
-}
-const running: Running[] = [];
-afterAll(async () => {
-  for (const r of running) {
-    await r.exporter.close();
-    r.lab.cleanup();
-  }
-});
-
-async function start(o: LabOptions, extra: Partial<ExporterOptions> = {}): Promise<Running> {
-  const lab = makeLab(o);
-  const logs: string[] = [];
-  const exporter = new Exporter({
-    host: '127.0.0.1',
-    port: 0,
-    deployment: referenceDeployment,
-    timeout: 10,
-    root: lab.root,
-    sudo: false,
-    ssh: { port: 22, user: 'root' },
-    programs: lab.programs,
-    backendLabels: [...BACKEND_LABELS],
-    poolSize: 4,
-    poolIdleMs: 60000,
-    log: (m) => logs.push(m),
-    ...extra,
-  });
-  const { port } = await exporter.listen();
-  const r = { exporter, port, lab, logs };
-  running.push(r);
-  return r;
-}
+const exporters = exporterFactory();
+const start = exporters.start;
+afterAll(() => exporters.stopAll());
 
 
 let sorryPage: Server;
@@ -187,8 +145,12 @@ describe('/metrics on the reference director (real captures)', () => {
     const d = await start(DIRECTOR);
     const rs = await Promise.all(Array.from({ length: 50 }, () => get(d.port, '/metrics')));
     expect(rs.every((r) => r.status === 200)).toBe(true);
-    expect(new Set(rs.map((r) => r.body)).size).toBe(1);
-    expect(d.lab.calls('cl-status').filter((c) => c.startsWith('hbstatus')).length).toBeLessThanOrEqual(2);
+    // 50 connections may not all arrive within one flight on a loaded machine: at most two
+    // runs, and every answer is one of theirs.
+    const runs = d.lab.calls('cl-status').filter((c) => c.startsWith('hbstatus')).length;
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect(runs).toBeLessThanOrEqual(2);
+    expect(new Set(rs.map((r) => r.body)).size).toBeLessThanOrEqual(runs);
     expect(d.lab.calls('ipvsadm').filter((c) => c === '-L --daemon').length).toBeLessThanOrEqual(2);
   });
 });

@@ -12,23 +12,18 @@ import { request as httpsRequest, RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { BACKEND_LABELS } from '../../src/exporter/collector';
-import { Exporter } from '../../src/exporter/server';
 import { BasicAuth, loadWebConfig, webConfigFrom } from '../../src/exporter/webConfig';
-import { referenceDeployment } from '../../src/model/reference';
 import { clientTest, Daemon, Fatal, freePort, httpGet, waitFor } from '../clients/harness';
-import { Lab, LabOptions, makeLab, series, sortedSamples } from './lab';
+import { DIRECTOR, exporterFactory, series, sortedSamples } from './lab';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
 
-const DIRECTOR: LabOptions = { ipvs: 'reference', heartbeat: ['heartbeat/healthy/frontal1'], ipAddr: 'ip/healthy/frontal1/addr', daemon: 'sync-daemon/ipvsadm-L-daemon.both.txt' };
 
 let dir = '';
-let lab: Lab;
+const factory = exporterFactory();
 /** htpasswd -nBC 10 writes $2y$; bcryptjs writes $2b$: the same hash otherwise. */
 let hash = '';
-const exporters: Exporter[] = [];
 
 function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 30_000 });
@@ -46,11 +41,9 @@ beforeAll(() => {
   sign('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
   sign('client', 'subjectAltName=DNS:prometheus.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
   hash = bcrypt.hashSync('s3cret', 10).replace(/^\$2b\$/, '$2y$');
-  lab = makeLab(DIRECTOR);
 });
 afterAll(async () => {
-  for (const e of exporters) await e.close();
-  lab?.cleanup();
+  await factory.stopAll();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -61,22 +54,7 @@ function writeConfig(name: string, doc: unknown): string {
 }
 
 async function startWith(configPath: string): Promise<number> {
-  const e = new Exporter({
-    host: '127.0.0.1',
-    port: 0,
-    deployment: referenceDeployment,
-    timeout: 10,
-    root: lab.root,
-    sudo: false,
-    ssh: { port: 22, user: 'root' },
-    programs: lab.programs,
-    backendLabels: [...BACKEND_LABELS],
-    poolSize: 1,
-    poolIdleMs: 60000,
-    web: loadWebConfig(configPath),
-  });
-  exporters.push(e);
-  return (await e.listen()).port;
+  return (await factory.start(DIRECTOR, { poolSize: 1, web: loadWebConfig(configPath) })).port;
 }
 
 function httpsGet(port: number, path: string, o: RequestOptions = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {

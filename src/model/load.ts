@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PluginError, UsageError } from '../runtime/errors';
 import { readConfigFile } from '../runtime/readBounded';
+import { keepalivedOf } from './ha';
 import { deploymentFromNative, NativeFiles } from './native';
 import { referenceDeployment } from './reference';
 import { Deployment } from './types';
@@ -50,9 +51,14 @@ export function readNativeDir(dir: string, o: { localNode?: string; peerHaCf?: s
 /** Fills the optional sections of a YAML/JSON deployment from the reference's defaults. */
 function withDefaults(raw: Partial<Deployment>): Deployment {
   const r = referenceDeployment;
+  const heartbeat = { ...r.heartbeat, ...(raw.heartbeat ?? {}) };
+  const directors = raw.directors ?? [];
   return {
     name: raw.name ?? 'deployment',
-    directors: raw.directors ?? [],
+    ...(raw.ha !== undefined && { ha: raw.ha }),
+    // A partial keepalived section (just `vrid: 52`) takes the rest from the deployment.
+    ...(raw.keepalived !== undefined && { keepalived: keepalivedOf({ keepalived: raw.keepalived, directors, heartbeat }) }),
+    directors,
     vips: raw.vips ?? [],
     services: (raw.services ?? []).map((s) => {
       const p = s as Partial<typeof s>;
@@ -65,7 +71,7 @@ function withDefaults(raw: Partial<Deployment>): Deployment {
       };
     }),
     realHosts: raw.realHosts ?? [],
-    heartbeat: { ...r.heartbeat, ...(raw.heartbeat ?? {}) },
+    heartbeat,
     sync: { ...r.sync, ...(raw.sync ?? {}) },
     sorry: { ...r.sorry, ...(raw.sorry ?? {}) },
   };

@@ -49,7 +49,7 @@ const syncid = { type: 'integer', minimum: 0, maximum: 255, description: 'a sync
 export const deploymentSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'lvsha deployment',
-  description: 'An LVS + Heartbeat installation, as lvsha --config reads it (YAML or JSON). Omitted sections take the reference deployment\'s values.',
+  description: 'An LVS + Heartbeat or keepalived installation, as lvsha --config reads it (YAML or JSON). Omitted sections take the reference deployment\'s values.',
   type: 'object',
   additionalProperties: false,
   required: ['directors', 'services'],
@@ -63,6 +63,8 @@ export const deploymentSchema = {
     heartbeat: { $ref: '#/definitions/heartbeat' },
     sync: { $ref: '#/definitions/sync' },
     sorry: { $ref: '#/definitions/sorry' },
+    ha: { enum: ['heartbeat', 'keepalived'], description: 'an HA layer (heartbeat or keepalived)' },
+    keepalived: { $ref: '#/definitions/keepalived' },
   },
   definitions: {
     director: {
@@ -164,6 +166,23 @@ export const deploymentSchema = {
         mode: { enum: ['both', 'follow-role'], description: 'both or follow-role' },
       },
     },
+    keepalived: {
+      type: 'object',
+      additionalProperties: false,
+      description: "keepalived's VRRP instance (with ha: keepalived)",
+      properties: {
+        instance: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a vrrp_instance name (letters, digits, _ . -)' },
+        vrid: { type: 'integer', minimum: 1, maximum: 255, description: 'a VRRP virtual_router_id (1-255)' },
+        advertInt: { type: 'number', exclusiveMinimum: 0, maximum: 255, description: 'an advert_int in seconds (at most 255)' },
+        priorities: {
+          type: 'object',
+          propertyNames: { pattern: HOST_NAME_PATTERN },
+          additionalProperties: { type: 'integer', minimum: 1, maximum: 254, description: 'a VRRP priority (1-254)' },
+          description: 'a mapping director name: priority (1-254)',
+        },
+        nopreempt: { type: 'boolean', description: 'true or false' },
+      },
+    },
     sorry: {
       type: 'object',
       additionalProperties: false,
@@ -179,7 +198,7 @@ interface AjvError {
   params: Record<string, unknown>;
 }
 
-type Node = { $ref?: string; properties?: Record<string, Node>; items?: Node; description?: string };
+type Node = { $ref?: string; properties?: Record<string, Node>; additionalProperties?: Node | boolean; items?: Node; description?: string };
 
 /** The schema node that describes the value at `pointer` (following $ref, properties, items). */
 function nodeAt(pointer: string): Node | undefined {
@@ -190,7 +209,9 @@ function nodeAt(pointer: string): Node | undefined {
   let n = deref(deploymentSchema as unknown as Node);
   for (const seg of pointer.split('/').slice(1)) {
     if (!n) return undefined;
-    n = deref(/^\d+$/.test(seg) && n.items ? n.items : n.properties?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')]);
+    const key = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+    const extra = typeof n.additionalProperties === 'object' ? n.additionalProperties : undefined;
+    n = deref(/^\d+$/.test(seg) && n.items ? n.items : (n.properties?.[key] ?? extra));
   }
   return n;
 }

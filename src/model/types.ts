@@ -82,8 +82,29 @@ export interface VipConfig {
   label?: string;
 }
 
+/** The HA layer that moves the VIP between the directors. */
+export type HaLayer = 'heartbeat' | 'keepalived';
+
+/** keepalived's VRRP instance for the VIPs (`ha: keepalived`). */
+export interface KeepalivedConfig {
+  /** vrrp_instance name (VI_1). */
+  instance: string;
+  /** virtual_router_id, 1-255. */
+  vrid: number;
+  /** advert_int in seconds. */
+  advertInt: number;
+  /** Configured (base) priority per director name; the preferred director has the highest. */
+  priorities: Record<string, number>;
+  /** `nopreempt`: the MASTER keeps the VIP when a higher priority returns (auto_failback off). */
+  nopreempt: boolean;
+}
+
 export interface Deployment {
   name: string;
+  /** Which HA layer runs: absent = heartbeat (every deployment written before keepalived). */
+  ha?: HaLayer;
+  /** With `ha: keepalived`: the VRRP instance. */
+  keepalived?: KeepalivedConfig;
   directors: Director[];
   vips: VipConfig[];
   services: VirtualService[];

@@ -1,7 +1,8 @@
 import { State } from '../runtime/state';
 import { isIP } from 'node:net';
 import { Netmask } from 'netmask';
-import { Deployment } from './types';
+import { HA_LAYERS } from './ha';
+import { Deployment, HaLayer, KeepalivedConfig } from './types';
 
 export interface Problem {
   severity: 'error' | 'warning';
@@ -121,6 +122,32 @@ export function validateDeployment(d: Deployment): Problem[] {
     port('heartbeat.udpport', hb.udpport);
     if (!names.has(hb.preferred)) err('heartbeat.preferred', `node '${hb.preferred}' (haresources) is not a director in ha.cf (${[...names].join(', ')})`);
     if (hb.auth !== 'sha1') warn('heartbeat.auth', `'${hb.auth}' is a weak authentication method; use sha1`);
+  }
+
+  const ha = (d as { ha?: unknown }).ha;
+  if (ha !== undefined && !HA_LAYERS.includes(ha as HaLayer)) err('ha', `'${String(ha)}' is not an HA layer (${HA_LAYERS.join(' or ')})`);
+  const ka = (d as { keepalived?: unknown }).keepalived;
+  if (ka !== undefined) {
+    if (ka === null || typeof ka !== 'object' || Array.isArray(ka)) err('keepalived', `'${String(ka)}' is not a mapping`);
+    else {
+      const k = ka as Partial<KeepalivedConfig>;
+      if (ha !== 'keepalived') warn('keepalived', `the keepalived section is ignored: ha is '${String(ha ?? 'heartbeat')}' (set ha: keepalived)`);
+      if (k.vrid !== undefined && (!Number.isInteger(k.vrid) || k.vrid < 1 || k.vrid > 255)) err('keepalived.vrid', `'${String(k.vrid)}' is not a VRRP virtual_router_id (1-255)`);
+      if (k.advertInt !== undefined && (typeof k.advertInt !== 'number' || !(k.advertInt > 0) || k.advertInt > 255))
+        err('keepalived.advertInt', `'${String(k.advertInt)}' is not an advert_int in seconds (at most 255)`);
+      if (k.instance !== undefined && (typeof k.instance !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(k.instance)))
+        err('keepalived.instance', `'${String(k.instance)}' is not a vrrp_instance name (letters, digits, _ . -)`);
+      const pr = k.priorities;
+      if (pr !== undefined && (pr === null || typeof pr !== 'object' || Array.isArray(pr))) err('keepalived.priorities', `'${String(pr)}' is not a mapping`);
+      else if (pr) {
+        for (const [n, v] of Object.entries(pr)) {
+          if (!names.has(n)) err(`keepalived.priorities.${n}`, `'${n}' is not a director (${[...names].join(', ')})`);
+          if (!Number.isInteger(v) || v < 1 || v > 254) err(`keepalived.priorities.${n}`, `'${String(v)}' is not a VRRP priority (1-254)`);
+        }
+        const vals = Object.values(pr);
+        if (vals.length > 1 && new Set(vals).size < vals.length) warn('keepalived.priorities', 'two directors have the same priority: VRRP then elects by address, not by preference');
+      }
+    }
   }
 
   const sy = d.sync;

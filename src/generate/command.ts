@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { haLayer } from '../model/ha';
 import { configPathError, parseDeploymentText, readNativeDir } from '../model/load';
 import { SchemaError } from '../model/schema';
 import { referenceDeployment } from '../model/reference';
@@ -115,7 +116,8 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
     const opts: GenerateOptions = {
       ...DEFAULT_OPTIONS,
       authKey,
-      ...(o.stack && { stack: o.stack }),
+      // the deployment says which HA layer it runs; an explicit --stack still wins
+      stack: o.stack ?? haLayer(d),
       ...(o.monitoringUser && { monitoringUser: o.monitoringUser }),
       ...(o.exporterPort !== undefined && { exporterPort: o.exporterPort }),
       ...(o.probeExporter && { probeExporter: o.probeExporter }),
@@ -185,7 +187,7 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
 }
 
 async function runCheck(dir: string, d: Deployment, o: GenerateCliOptions, io: Io): Promise<number> {
-  if (o.stack === 'keepalived') throw new Refused('--check reads Heartbeat/ldirectord trees; there is no keepalived.conf reader');
+  if ((o.stack ?? haLayer(d)) === 'keepalived') throw new Refused('--check reads Heartbeat/ldirectord trees; there is no keepalived.conf reader');
   try {
     if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
   } catch (e) {
@@ -234,7 +236,7 @@ export function registerGenerate(program: Command): void {
     .option('--force', 'overwrite existing files', false)
     .option('-n, --dry-run', 'print the files that would be written, write nothing', false)
     .option('--check <dir>', 'compare a generated or hand-made tree (DIR/<host>/etc/...) with the deployment')
-    .addOption(new Option('--stack <stack>', 'HA stack of the directors').choices(['heartbeat', 'keepalived']).default('heartbeat'))
+    .addOption(new Option('--stack <stack>', "HA stack of the directors (default: the deployment's ha, else heartbeat)").choices(['heartbeat', 'keepalived']))
     .option('--authkey-file <file>', "Heartbeat key to reuse (an authkeys file or a file with just the key), so directors of separate runs match")
     .option('--allow-weak-auth', 'accept md5/crc Heartbeat authentication and short keys', false)
     .option('--monitoring-user <user>', 'user the checks run as (sudoers, SSH user)', DEFAULT_OPTIONS.monitoringUser)
@@ -245,7 +247,7 @@ export function registerGenerate(program: Command): void {
       if (bad) throw new InvalidArgumentError(bad);
       return v;
     }, DEFAULT_OPTIONS.deploymentPath)
-    .option('--vrid <n>', 'keepalived: VRRP virtual_router_id', intArg('--vrid', 1, 255), DEFAULT_OPTIONS.vrid)
+    .option('--vrid <n>', "keepalived: VRRP virtual_router_id (default: the deployment's keepalived.vrid, else 51)", intArg('--vrid', 1, 255))
     .addHelpText(
       'after',
       `

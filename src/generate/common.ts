@@ -33,8 +33,8 @@ export interface GenerateOptions {
   probeExporter: string;
   /** Where the checks find the deployment on the monitoring host (written under monitoring/). */
   deploymentPath: string;
-  /** keepalived: VRRP virtual_router_id. */
-  vrid: number;
+  /** keepalived: VRRP virtual_router_id, overriding the deployment's (src/model/ha.ts keepalivedOf). */
+  vrid?: number;
 }
 
 /** The lvsha exporter's port (its default listening port). */
@@ -46,7 +46,6 @@ export const DEFAULT_OPTIONS: Omit<GenerateOptions, 'authKey'> = {
   exporterPort: EXPORTER_PORT,
   probeExporter: `127.0.0.1:${EXPORTER_PORT}`,
   deploymentPath: '/etc/lvsha/deployment.json',
-  vrid: 51,
 };
 
 export const MODE_CONFIG = 0o644;
@@ -135,7 +134,7 @@ export function lines(...ls: (string | false | undefined)[]): string {
 /** One monitoring check as the generated Nagios/Icinga objects call it. */
 export interface MonitoringCheck {
   /** check_lvs_NAME */
-  name: 'vip' | 'heartbeat' | 'ipvs' | 'sync' | 'sorry' | 'arp';
+  name: 'vip' | 'heartbeat' | 'keepalived' | 'ipvs' | 'sync' | 'sorry' | 'arp';
   /** Where it runs: on each director or on each real server. */
   on: 'director' | 'realserver';
   description: string;
@@ -143,17 +142,25 @@ export interface MonitoringCheck {
   sudo: boolean;
 }
 
-/** The checks per host kind. Under keepalived there is no Heartbeat to check. */
+/**
+ * The checks per host kind: the HA layer's own check is check_lvs_heartbeat or, under
+ * keepalived, check_lvs_keepalived (with --sudo: the generated keepalived.conf does not
+ * enable DBus, so the check asks keepalived for its dump; see sudoers.ts).
+ */
 export function monitoringChecks(o: GenerateOptions): MonitoringCheck[] {
+  const ha: MonitoringCheck =
+    o.stack === 'keepalived'
+      ? { name: 'keepalived', on: 'director', description: 'LVS keepalived', sudo: true }
+      : { name: 'heartbeat', on: 'director', description: 'LVS Heartbeat', sudo: false };
   const all: MonitoringCheck[] = [
     { name: 'vip', on: 'director', description: 'LVS VIP', sudo: false },
-    { name: 'heartbeat', on: 'director', description: 'LVS Heartbeat', sudo: false },
+    ha,
     { name: 'ipvs', on: 'director', description: 'LVS IPVS', sudo: false },
     { name: 'sync', on: 'director', description: 'LVS sync', sudo: true },
     { name: 'sorry', on: 'director', description: 'LVS sorry server', sudo: false },
     { name: 'arp', on: 'realserver', description: 'LVS ARP', sudo: false },
   ];
-  return all.filter((c) => !(o.stack === 'keepalived' && c.name === 'heartbeat'));
+  return all;
 }
 
 /** Directors and real hosts with their role, directors first, each sorted by name. */

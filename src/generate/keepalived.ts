@@ -4,10 +4,18 @@
  * Heartbeat, virtual_server blocks instead of ldirectord, and keepalived's own
  * `lvs_sync_daemon`, which follows the VRRP state (master on MASTER, backup on BACKUP).
  */
-import { Deployment, Director, VirtualService } from '../model/types';
+import { keepalivedOf } from '../model/ha';
+import { Deployment, Director, KeepalivedConfig, VirtualService } from '../model/types';
 import { GeneratedFile, GenerateOptions, MODE_SECRET, header, isV6, lines, vipInterface } from './common';
 
-export const INSTANCE = 'VI_1';
+/**
+ * The VRRP instance the files describe: the deployment's (src/model/ha.ts keepalivedOf, the
+ * defaults the checks expect too), with --vrid when given.
+ */
+export function vrrpInstance(d: Deployment, o: Pick<GenerateOptions, 'vrid'>): KeepalivedConfig {
+  const k = keepalivedOf(d);
+  return o.vrid !== undefined ? { ...k, vrid: o.vrid } : k;
+}
 
 /** ldirectord's check types in keepalived's terms: negotiate → HTTP_GET, ping → PING_CHECK, else a connect. */
 function checkBlock(s: VirtualService, port: number): string[] {
@@ -50,9 +58,13 @@ function virtualServer(s: VirtualService): string[] {
 
 export function keepalivedConf(d: Deployment, me: Director, o: GenerateOptions): string {
   const peers = d.directors.filter((x) => x.name !== me.name);
-  const preferred = me.name === d.heartbeat.preferred;
-  // auto_failback off = no preemption, which keepalived allows only from state BACKUP.
-  const state = preferred && d.heartbeat.autoFailback ? 'MASTER' : 'BACKUP';
+  const k = vrrpInstance(d, o);
+  const INSTANCE = k.instance;
+  const priority = k.priorities[me.name]!;
+  // The highest priority starts MASTER; with nopreempt every director starts BACKUP
+  // (keepalived allows nopreempt only from state BACKUP).
+  const top = Math.max(...d.directors.map((x) => k.priorities[x.name] ?? 0));
+  const state = priority === top && !k.nopreempt ? 'MASTER' : 'BACKUP';
   return lines(
     header(d, `/etc/keepalived/keepalived.conf on ${me.name} (keepalived 2.2; check: keepalived -t -f FILE).`).trimEnd(),
     '# Mode 0600: it holds the VRRP password.',
@@ -65,10 +77,10 @@ export function keepalivedConf(d: Deployment, me: Director, o: GenerateOptions):
     `vrrp_instance ${INSTANCE} {`,
     `    state ${state}`,
     `    interface ${me.interface}`,
-    `    virtual_router_id ${o.vrid}`,
-    `    priority ${preferred ? 150 : 100}`,
-    `    advert_int ${Math.max(1, Math.round(d.heartbeat.keepalive))}`,
-    ...(d.heartbeat.autoFailback ? [] : ['    nopreempt']),
+    `    virtual_router_id ${k.vrid}`,
+    `    priority ${priority}`,
+    `    advert_int ${k.advertInt}`,
+    ...(k.nopreempt ? ['    nopreempt'] : []),
     `    unicast_src_ip ${me.address}`,
     '    unicast_peer {',
     ...peers.map((p) => `        ${p.address}`),

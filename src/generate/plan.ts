@@ -73,7 +73,7 @@ export function generationProblems(d: Deployment, o: GenerateOptions, policy: Ge
     if (!/^[\x21-\x7e]+$/.test(o.authKey)) err('authkey', 'the key must be printable ASCII without spaces');
     else if (o.authKey.length < 16 && !policy.allowWeakAuth) err('authkey', `a ${o.authKey.length}-character key is too short (16 at least; or pass --allow-weak-auth)`);
   }
-  if (o.stack === 'keepalived' && (!Number.isInteger(o.vrid) || o.vrid < 1 || o.vrid > 255)) err('vrid', `'${o.vrid}' is not a VRRP router id (1-255)`);
+  if (o.stack === 'keepalived' && o.vrid !== undefined && (!Number.isInteger(o.vrid) || o.vrid < 1 || o.vrid > 255)) err('vrid', `'${o.vrid}' is not a VRRP router id (1-255)`);
   tok('monitoringUser', o.monitoringUser, /^[a-z_][a-z0-9_-]*$/, 'a user name');
   if (!/^\/[A-Za-z0-9._/-]+$/.test(o.deploymentPath)) err('deploymentPath', `'${o.deploymentPath}' is not an absolute path`);
   return p;

@@ -48,7 +48,7 @@ export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
     `  - ${RULES_FILE}`,
     '',
     'scrape_configs:',
-    `  # Each director's exporter (port ${o.exporterPort}): VIP, Heartbeat, IPVS, sync, sorry.`,
+    `  # Each director's exporter (port ${o.exporterPort}): VIP, ${o.stack === 'keepalived' ? 'keepalived' : 'Heartbeat'}, IPVS, sync, sorry.`,
     '  - job_name: lvsha-directors',
     '    metrics_path: /metrics',
     '    static_configs:',
@@ -136,7 +136,7 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
       severity: 'critical',
       labels: { vip },
       summary: `Split brain: several directors hold VIP ${vip}`,
-      description: `{{ $value }} directors hold ${vip}: clients are split between them. Stop Heartbeat on one, check the link between the directors.`,
+      description: `{{ $value }} directors hold ${vip}: clients are split between them. Stop ${o.stack === 'keepalived' ? 'keepalived' : 'Heartbeat'} on one, check the link between the directors.`,
     });
     rules.push({
       alert: 'LvshaNoVipHolder',
@@ -205,6 +205,7 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
     summary: 'A real server answers ARP for VIP {{ $labels.vip }}',
     description: '{{ $labels.instance }} sees ARP replies for {{ $labels.vip }} from a real server: clients may bypass the director. Check arp_ignore/arp_announce.',
   });
+  // Every check's verdict, whatever the HA layer (check="heartbeat" or check="keepalived").
   rules.push({
     alert: 'LvshaCheckCritical',
     expr: 'lvsha_check_status == 2',

@@ -351,3 +351,41 @@ const canUnshare = process.getuid?.() === 0 && which('unshare') !== undefined &&
     expect(show(r)).toBe(show({ ...r, status: 0, stdout: '-L --daemon=0\n-Ln=1\n-L --daemon -c=1\n--start-daemon master=1\n', stderr: '' }));
   },
 );
+
+withProgram('visudo', "visudo -c -f on the keepalived stack's sudoers snippet (its ^...$ regular expression)", (visudo) => {
+  for (const d of ['frontal1', 'frontal2']) {
+    const f = join(kaTree, d, 'etc', 'sudoers.d', 'lvsha');
+    const r = run([visudo, '-c', '-f', f]);
+    expect(show(r)).toBe(show({ ...r, status: 0, stdout: `${f}: parsed OK\n`, stderr: '' }));
+  }
+});
+
+/** keepalived stack: one dump signal to one pid, the two dumps read, and nothing wider. */
+(canUnshare ? withProgram : (p: string, n: string) => test.skip(`${p}: ${n} [SKIPPED: needs root, unshare and a nagios user]`, () => undefined))(
+  'sudo',
+  'keepalived stack: allows nagios `kill -s 36|10 PID` and `cat --` of the two dumps only (sudo -l -U nagios)',
+  (sudo) => {
+    const d = join(base, 'sudoers-keepalived.d');
+    mkdirSync(d, { recursive: true });
+    copyFileSync(join(kaTree, 'frontal1', 'etc', 'sudoers.d', 'lvsha'), join(d, 'lvsha'));
+    const asks = [
+      '/usr/bin/kill -s 36 1234',
+      '/usr/bin/kill -s 10 1234',
+      '/usr/bin/kill -s 36 1234 5678',
+      '/usr/bin/kill -s 9 1234',
+      '/usr/bin/kill -s 36 -1',
+      '/usr/bin/kill -s 36 0',
+      '/usr/bin/kill 1234',
+      '/usr/bin/cat -- /tmp/keepalived.json',
+      '/usr/bin/cat -- /tmp/keepalived.data',
+      '/usr/bin/cat /tmp/keepalived.json',
+      '/usr/bin/cat -- /etc/shadow',
+      '/usr/bin/cat -- /tmp/keepalived.json /etc/shadow',
+      '/usr/sbin/ipvsadm -L --daemon',
+    ];
+    const script = [`mount --bind ${d} /etc/sudoers.d || exit 99`, ...asks.map((a) => `${sudo} -l -U nagios ${a} >/dev/null 2>&1; echo "${a}=$?"`)].join('\n');
+    const r = run([which('unshare')!, '-m', '--propagation', 'private', 'sh', '-c', script]);
+    const allowed = new Set(['/usr/bin/kill -s 36 1234', '/usr/bin/kill -s 10 1234', '/usr/bin/cat -- /tmp/keepalived.json', '/usr/bin/cat -- /tmp/keepalived.data', '/usr/sbin/ipvsadm -L --daemon']);
+    expect(show(r)).toBe(show({ ...r, status: 0, stdout: asks.map((a) => `${a}=${allowed.has(a) ? 0 : 1}\n`).join(''), stderr: '' }));
+  },
+);

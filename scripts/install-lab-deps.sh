@@ -3,7 +3,7 @@
 # else. Idempotent: when every package is there it does not touch apt at all.
 # Debian 12. `heartbeat` alone takes ~27 s (it pulls pacemaker). Needs root.
 set -euo pipefail
-PKGS=(heartbeat ldirectord ipvsadm iputils-arping nftables tcpdump qemu-system-x86 busybox-static
+PKGS=(heartbeat keepalived dbus ldirectord ipvsadm iputils-arping nftables tcpdump qemu-system-x86 busybox-static
       openssh-server openssh-client curl perl util-linux iproute2 procps kmod binutils)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -23,15 +23,18 @@ pids_in_lab() {
 none_alive() { local p; for p in "$@"; do pid_alive "$p" && return 1; done; return 0; }
 pid_in_lab() { local n; n=$(ip netns identify "$1" 2>/dev/null || true); [[ "$n" == "$NS_PREFIX"* ]]; }
 
-# 1. Graceful Heartbeat stop first (it releases the VIP, exits ~2 s after TERM).
+# 1. Graceful HA stop first: Heartbeat (it releases the VIP, exits ~2 s after TERM) and
+# keepalived (its parent, as recorded by spawn; whichever the lab ran).
 hb=()
 for h in "${DIRECTORS[@]}"; do
-  p=$(pidfile_pid "$h.heartbeat")
-  if pid_alive "$p" && pid_in_lab "$p"; then hb+=("$p"); kill -TERM "$p" 2>/dev/null || true; fi
+  for d in heartbeat keepalived; do
+    p=$(pidfile_pid "$h.$d")
+    if pid_alive "$p" && pid_in_lab "$p"; then hb+=("$p"); kill -TERM "$p" 2>/dev/null || true; fi
+  done
 done
 if ((${#hb[@]})); then
-  log "TERM heartbeat ${hb[*]}"
-  wait_until 20 0.2 none_alive "${hb[@]}" || log "heartbeat still alive after 20 s, will KILL"
+  log "TERM HA daemons ${hb[*]}"
+  wait_until 20 0.2 none_alive "${hb[@]}" || log "HA daemons still alive after 20 s, will KILL"
 fi
 
 # 2. Every recorded PID, then every process left in our namespaces: TERM, KILL.
@@ -70,7 +73,7 @@ for n in $(lab_namespaces); do
     ip netns del "$n" 2>/dev/null || { umount "/run/netns/$n" 2>/dev/null || true; rm -f "/run/netns/$n"; }
   fi
 done
-rm -f "$PIDS"/*.pid 2>/dev/null || true
+rm -f "$PIDS"/*.pid "$STATE/ha" 2>/dev/null || true
 
 left=$(ip netns list 2>/dev/null | grep -c "^$NS_PREFIX" || true)
 [[ "$left" == 0 ]] || die "namespaces left: $(ip netns list | grep "^$NS_PREFIX" | tr '\n' ' ')"

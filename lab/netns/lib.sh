@@ -34,6 +34,13 @@ VIP=192.168.0.3
 # Lab Heartbeat timings: "fast" (default), "reference" (2/6/10/60), "file"
 # (keep ha.cf as found in $ETC_DIR) or "keepalive warntime deadtime initdead".
 LVSHA_HB_TIMINGS="${LVSHA_HB_TIMINGS:-fast}"
+# The directors' HA layer: heartbeat (default; Heartbeat + ldirectord) or keepalived (VRRP in
+# unicast between the directors, a dbus-daemon per director for org.keepalived.Vrrp1; the
+# virtual_server blocks only where the kernel has IPVS). up.sh takes it from the environment
+# only and records it in $STATE/ha; every other script follows the lab that is up.
+LVSHA_LAB_HA_ENV="${LVSHA_LAB_HA:-}"
+LVSHA_LAB_HA="${LVSHA_LAB_HA:-$(cat "$STATE/ha" 2>/dev/null || echo heartbeat)}"
+ka_lab() { [[ "$LVSHA_LAB_HA" == keepalived ]]; }
 
 declare -A IP=([frontal1]=192.168.0.1 [frontal2]=192.168.0.2 [reel1]=192.168.0.4
                [reel2]=192.168.0.5 [client]=192.168.0.10 [mon]=192.168.0.20)
@@ -160,7 +167,7 @@ is_real() { [[ " ${REALS[*]} " == *" $1 "* ]]; }
 # with a private mount + UTS namespace set up like a booted Debian host.
 ANCHOR_SCRIPT='
 set -e
-h=$1 d=$2 role=$3 pidf=$4
+h=$1 d=$2 role=$3 pidf=$4 ha=$5
 # Record our host-side PID (the PPid of awk as the host /proc shows it), then
 # mount the PID namespace'"'"'s own /proc.
 awk '"'"'$1 == "PPid:" { print $2 }'"'"' /proc/self/status >"$pidf.tmp"
@@ -170,7 +177,13 @@ mount -t tmpfs -o mode=755 lvsha-run /run
 mkdir -p /run/lock /run/sshd
 chmod 1777 /run/lock
 mount --bind "$d/log" /var/log
-if [ "$role" = director ]; then
+if [ "$role" = director ] && [ "$ha" = keepalived ]; then
+  # keepalived: its config at its Debian path, a private /tmp (its dumps, the lab flag of the
+  # tracked script), /run/dbus for the per-host system bus (org.keepalived.Vrrp1)
+  mount --bind "$d/keepalived" /etc/keepalived
+  mount --bind "$d/tmp" /tmp
+  mkdir -p /run/dbus
+elif [ "$role" = director ]; then
   # what Debian'"'"'s tmpfiles.d (heartbeat, resource-agents) creates at boot
   mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/resource-agents
   chown hacluster:haclient /run/heartbeat /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm
@@ -195,7 +208,7 @@ start_anchor() {
   is_director "$h" && role=director
   rm -f "$PIDS/$h.anchor.pid"
   setsid ip netns exec "$(ns "$h")" unshare -m -u -p --fork --propagation private \
-    sh -c "$ANCHOR_SCRIPT" anchor "$h" "$STATE/nodes/$h" "$role" "$PIDS/$h.anchor.pid" \
+    sh -c "$ANCHOR_SCRIPT" anchor "$h" "$STATE/nodes/$h" "$role" "$PIDS/$h.anchor.pid" "$LVSHA_LAB_HA" \
     </dev/null >>"$STATE/log/$h.anchor.log" 2>&1 &
   wait_until "$(tx 5)" 0.05 test -s "$PIDS/$h.anchor.pid" || die "anchor of $h did not start (see $STATE/log/$h.anchor.log)"
 }
@@ -242,6 +255,108 @@ start_heartbeat() {
   echo "$(heartbeat_master "$h")" >"$PIDS/$h.heartbeat.pid"
 }
 
+# --- keepalived (LVSHA_LAB_HA=keepalived) ---------------------------------------------
+KA_CONF=/etc/keepalived/keepalived.conf   # inside a director: bind mount of nodes/H/keepalived
+KA_FLAG=/tmp/lvsha-lab-healthy            # the lab's tracked script: `test -e` of this file
+KA_BUS=org.keepalived.Vrrp1
+KA_VRID=${LVSHA_LAB_VRID:-51}             # lvsha generate --vrid (default 51)
+KA_INSTANCE_PATH="/org/keepalived/Vrrp1/Instance/eth0/$KA_VRID/IPv4"
+
+# ka_pidfile_pids HOST : host-side PIDs of the live processes named in keepalived's pid files
+# (keepalived.pid: the parent; vrrp.pid, checkers.pid: its children), one per line.
+ka_pidfile_pids() {
+  local f p r; r=$(hroot "$1")
+  for f in keepalived vrrp checkers; do
+    [[ -s "$r/run/$f.pid" ]] || continue
+    p=$(outer_pid "$1" "$(tr -dc '0-9' <"$r/run/$f.pid")")
+    [[ -n "$p" && "$(cat "/proc/$p/comm" 2>/dev/null)" == keepalived ]] && pid_alive "$p" && echo "$p"
+  done
+  return 0
+}
+# ka_parent HOST : host-side PID of keepalived's parent process ("" when not running).
+ka_parent() {
+  local f p; f="$(hroot "$1")/run/keepalived.pid"
+  [[ -s "$f" ]] || return 0
+  p=$(outer_pid "$1" "$(tr -dc '0-9' <"$f")")
+  [[ -n "$p" && "$(cat "/proc/$p/comm" 2>/dev/null)" == keepalived ]] && pid_alive "$p" && printf '%s' "$p"
+  return 0
+}
+# ka_dbus HOST ARGS... : dbus-send on HOST's system bus, bounded.
+ka_dbus() {
+  local h=$1; shift
+  in_host "$h" timeout 10 dbus-send --system --print-reply --reply-timeout=3000 "$@"
+}
+# ka_owned HOST : keepalived owns org.keepalived.Vrrp1 on HOST's bus.
+ka_owned() {
+  ka_dbus "$1" --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner "string:$KA_BUS" 2>/dev/null \
+    | grep -q 'boolean true'
+}
+# ka_state HOST : the VRRP instance's state word over DBus (Master, Backup, Fault...; "" when no answer).
+ka_state() {
+  ka_dbus "$1" --dest="$KA_BUS" "$KA_INSTANCE_PATH" org.freedesktop.DBus.Properties.Get \
+    string:org.keepalived.Vrrp1.Instance string:State 2>/dev/null | awk -F'"' '/string "/ { print $2; exit }'
+  return 0
+}
+ka_state_is() { [[ "$(ka_state "$1")" == "$2" ]]; }
+
+# ka_conf SRC IPVS : the lab's keepalived.conf from the generated one on stdout: global_defs gain
+# enable_dbus and script security, the instance tracks the lab's flag file (weight -60: 150 ->
+# 90 < 100, a failover), and without kernel IPVS (IPVS=0) the virtual_server blocks and
+# lvs_sync_daemon go (keepalived exits on a virtual_server it cannot load).
+ka_conf() {
+  awk -v ipvs="$2" -v flag="$KA_FLAG" '
+    ipvs == 0 && /^virtual_server[ \t]/ { skip = 1; depth = 0; h = $0; sub(/[ \t]*\{.*/, "", h); print "# " h ": removed by the lab (no IPVS in this kernel)" }
+    skip { o = gsub(/\{/, "{"); c = gsub(/\}/, "}"); depth += o - c; if (depth <= 0 && (o || c)) skip = 0; next }
+    ipvs == 0 && /^[ \t]*lvs_sync_daemon[ \t]/ { print "    # lvs_sync_daemon: removed by the lab (no IPVS in this kernel)"; next }
+    /^global_defs[ \t]*\{/ { print; print "    enable_script_security"; print "    script_user root"; print "    enable_dbus"; next }
+    /^vrrp_instance[ \t]/ {
+      print "# lab only: lab/netns/keepalived.sh script-fail HOST removes the flag (priority 150 - 60 < 100)"
+      print "vrrp_script chk_lvsha_lab {"
+      print "    script \"/usr/bin/test -e " flag "\""
+      print "    interval 1"; print "    weight -60"; print "    fall 1"; print "    rise 1"
+      print "}"; print ""
+      inst = 1
+    }
+    inst && /^\}/ { print "    track_script {"; print "        chk_lvsha_lab"; print "    }"; inst = 0 }
+    { print }
+  ' "$1"
+}
+
+# start_keepalived HOST : the host's system bus (once), then keepalived (VRRP only without
+# IPVS); returns when its pid files name live processes.
+start_keepalived() {
+  local h=$1 opts=(-f "$KA_CONF" -n -l -D)
+  ipvs_available || opts+=(-P)
+  if ! pid_alive "$(pidfile_pid "$h.dbus")"; then
+    in_host "$h" rm -f /run/dbus/system_bus_socket
+    spawn "$h.dbus" "$h" dbus-daemon --system --nofork --nopidfile
+    wait_until "$(tx 5)" 0.05 test -S "$(hroot "$h")/run/dbus/system_bus_socket" || die "no system bus on $h"
+  fi
+  spawn "$h.keepalived" "$h" keepalived "${opts[@]}"
+  ka_started() { [[ -n "$(ka_parent "$1")" ]] && [[ -s "$(hroot "$1")/run/vrrp.pid" ]]; }
+  wait_until "$(tx 10)" 0.05 ka_started "$h" || die "keepalived on $h did not write its pid files (see $STATE/log/$h.keepalived.log)"
+}
+# stop_keepalived HOST : graceful (TERM to the parent: it removes the VIP and its pid files), bounded.
+stop_keepalived() {
+  local h=$1 p; p=$(ka_parent "$h")
+  KA_T_SIGNAL=$(now_ms)   # the moment of the fault, for failover times
+  [[ -n "$p" ]] && kill -TERM "$p"
+  ka_gone() { [[ -z "$(host_pids "$1" keepalived)" ]]; }
+  wait_until 20 0.05 ka_gone "$h" || die "keepalived on $h did not stop within 20 s"
+  rm -f "$PIDS/$h.keepalived.pid"
+}
+# crash_keepalived HOST : kill -9 of every process named in keepalived's pid files (they stay,
+# stale, with the dumps; the VIP stays configured on eth0).
+crash_keepalived() {
+  local p; mapfile -t p < <(ka_pidfile_pids "$1")
+  ((${#p[@]})) || die "keepalived is not running on $1"
+  KA_T_SIGNAL=$(now_ms)
+  kill -KILL "${p[@]}"
+  ka_dead() { local x; for x in "$@"; do pid_alive "$x" && return 1; done; return 0; }
+  wait_until 10 0.02 ka_dead "${p[@]}" || die "keepalived on $1 survives kill -9"
+}
+start_ha() { if ka_lab; then start_keepalived "$1"; else start_heartbeat "$1"; fi; }
+
 # --- state and fault helpers (shared by capture.sh and the scenarios of `lvsha lab`) ---
 
 nodestatus_is() {   # nodestatus_is HOST NODE WORD : HOST's Heartbeat reads NODE as WORD
@@ -286,8 +401,8 @@ reboot_host() {
   # the IPVS table belongs to the network namespace, which outlives the "reboot"
   if ipvs_available; then ip netns exec "$(ns "$h")" ipvsadm -C; fi
   ip -n "$SW_NS" link set "p-$h" up
-  start_anchor "$h"; start_services "$h"; start_heartbeat "$h"
-  is_director "$h" && start_sync "$h"
+  start_anchor "$h"; start_services "$h"
+  if is_director "$h"; then start_ha "$h"; start_sync "$h"; fi
   return 0
 }
 wait_peers_active() {   # wait_peers_active [SECONDS]
@@ -299,12 +414,13 @@ wait_peers_active() {   # wait_peers_active [SECONDS]
 
 # lab_unready : what keeps the lab from being the healthy reference deployment, one item per
 # line; prints nothing when it is healthy. Healthy = the VIP held exactly once, by frontal1 (the
-# preferred director; auto_failback), both directors read each other active over eth0, each real
+# preferred director; auto_failback), both directors read each other active over eth0 (keepalived:
+# org.keepalived.Vrrp1 owned on both buses, its instance Master on frontal1, Backup on frontal2), each real
 # server's web server answers the client, and where the kernel has IPVS: ldirectord's service
 # tcp VIP:80 in the holder's table with every real server at weight > 0, the master and backup
 # sync daemons on both directors. (`lvsha lab up` waits for this; `lvsha doctor` is then OK.)
 lab_unready() {
-  local h peer st holders out
+  local h peer st holders out want
   holders=$(vip_holders)
   case "$holders" in
     frontal1) ;;
@@ -313,6 +429,14 @@ lab_unready() {
     *) echo "VIP $VIP: held by $holders, not by the preferred director frontal1 (auto_failback)" ;;
   esac
   for h in "${DIRECTORS[@]}"; do
+    if ka_lab; then
+      # keepalived: on the bus, MASTER on the preferred director, BACKUP on the other
+      want=Backup; [[ $h == frontal1 ]] && want=Master
+      if ! ka_owned "$h"; then echo "keepalived on $h: $KA_BUS not owned on its system bus"; continue; fi
+      st=$(ka_state "$h")
+      [[ $st == "$want" ]] || echo "keepalived on $h: VRRP instance ${st:-unknown} (DBus State), not $want"
+      continue
+    fi
     peer=frontal1; [[ $h == frontal1 ]] && peer=frontal2
     st=$(in_host "$h" timeout 20 cl_status nodestatus "$peer" 2>/dev/null) || true
     [[ $st == active ]] || echo "heartbeat on $h: peer $peer is ${st:-unknown} (cl_status nodestatus), not active"
@@ -338,6 +462,12 @@ lab_unready() {
     fi
     for h in "${DIRECTORS[@]}"; do
       out=$(in_host "$h" timeout 20 ipvsadm -L --daemon 2>&1) || true
+      if ka_lab; then
+        # keepalived's lvs_sync_daemon: master on the MASTER, backup on the BACKUP
+        want=backup; [[ $h == frontal1 ]] && want=master
+        [[ $out == *"$want sync daemon"* ]] || echo "IPVS sync on $h: no $want sync daemon (keepalived lvs_sync_daemon)"
+        continue
+      fi
       for st in master backup; do
         [[ $out == *"$st sync daemon"* ]] || echo "IPVS sync on $h: no $st sync daemon"
       done
@@ -375,6 +505,7 @@ ipvs_available() {
 # directors (the seed's lvsstate). Kernel threads of the namespace: no PID to record.
 start_sync() {
   ipvs_available || return 0
+  ka_lab && return 0   # keepalived runs them itself (lvs_sync_daemon follows the VRRP state)
   local d
   for d in master backup; do
     # kernel threads of the network namespace: they survive a reboot_host (PID namespace)

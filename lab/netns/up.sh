@@ -2,24 +2,35 @@
 # Build the reference deployment in network namespaces on the host kernel:
 # switch lvsha-sw (bridge br0) + frontal1 frontal2 reel1 reel2 client mon.
 # Directors run Heartbeat (VIP 192.168.0.3 on eth0:0) and a sorry server on
-# 0.0.0.0:80 (and, where the kernel has IPVS, both sync daemons); real servers hold the VIP on lo with arp_ignore/arp_announce
+# 0.0.0.0:80 (and, where the kernel has IPVS, both sync daemons), or with
+# LVSHA_LAB_HA=keepalived a dbus-daemon and keepalived (the keepalived.conf of
+# `lvsha generate --stack keepalived`, see ka_conf in lib.sh); real servers hold the VIP on lo with arp_ignore/arp_announce
 # and serve their own name on :80; the four servers run sshd on :22.
 # Environment: LVSHA_LAB_DIR (state, default .lab/ in the repository), LVSHA_LAB_ETC
 # (config tree, default lab/netns/etc), LVSHA_HB_TIMINGS (see lib.sh),
 # LVSHA_LAB_LDIRECTORD=0 (strip ldirectord::www.cf from haresources; default 1:
 # keep it: without IP_VS every ipvsadm call of ldirectord fails and is logged,
 # but start, status and stop all return 0, so Heartbeat is not disturbed).
+# LVSHA_LAB_HA=keepalived (default heartbeat): the directors' HA layer; keepalived.conf comes
+# from $LVSHA_LAB_ETC/HOST/etc/keepalived/keepalived.conf, else from `lvsha generate --stack keepalived`.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 t0=$(now_ms)
+LVSHA_LAB_HA=${LVSHA_LAB_HA_ENV:-heartbeat}   # from the environment only, not the last lab's
+[[ $LVSHA_LAB_HA == heartbeat || $LVSHA_LAB_HA == keepalived ]] || die "LVSHA_LAB_HA must be heartbeat or keepalived, not '$LVSHA_LAB_HA'"
 
 "$LAB_NETNS_DIR/down.sh"
-[[ -x /usr/libexec/heartbeat/heartbeat ]] || die "heartbeat not installed"
+if ka_lab; then
+  for c in keepalived dbus-daemon dbus-send; do command -v "$c" >/dev/null || die "$c not installed (keepalived, dbus)"; done
+else
+  [[ -x /usr/libexec/heartbeat/heartbeat ]] || die "heartbeat not installed"
+fi
 command -v busybox >/dev/null || die "busybox not installed"
 
 mkdir -p "$PIDS" "$KEYS"
 rm -rf "$STATE/nodes" "$STATE/log"
 mkdir -p "$STATE/nodes" "$STATE/log"
+printf '%s\n' "$LVSHA_LAB_HA" >"$STATE/ha"
 
 # --- SSH keys: generated once, kept across runs --------------------------------
 [[ -s "$KEYS/client_ed25519" ]] || ssh-keygen -q -t ed25519 -N '' -C lvsha-lab-client -f "$KEYS/client_ed25519"
@@ -55,7 +66,30 @@ authsecret=$(head -c 32 /dev/urandom | sha1sum | cut -d' ' -f1)
 for h in "${HOSTS[@]}"; do
   d="$STATE/nodes/$h"; mkdir -p "$d/log" "$d/www"
 done
+# keepalived: the generated keepalived.conf of each director, adapted by ka_conf (lib.sh)
+KA_SRC=""
+if ka_lab && [[ ! -f "$(etc_of frontal1)/keepalived/keepalived.conf" ]]; then
+  KA_SRC="$STATE/generated-keepalived"
+  rm -rf "$KA_SRC"
+  node "$LAB_NETNS_DIR/../../bin/lvsha" generate --stack keepalived --config "$LAB_NETNS_DIR/../deployment.yaml" -o "$KA_SRC" --force >/dev/null \
+    || die "lvsha generate --stack keepalived failed (is dist/ built?)"
+fi
+if ka_lab; then ipvs_available && KA_IPVS=1 || KA_IPVS=0; fi
 for h in "${DIRECTORS[@]}"; do
+  ka_lab || continue
+  d="$STATE/nodes/$h"
+  src="$(etc_of "$h")/keepalived/keepalived.conf"; [[ -n $KA_SRC ]] && src="$KA_SRC/$h/etc/keepalived/keepalived.conf"
+  [[ -f "$src" ]] || die "missing $src"
+  mkdir -p "$d/keepalived" "$d/tmp"; chmod 1777 "$d/tmp"
+  ka_conf "$src" "$KA_IPVS" >"$d/keepalived/keepalived.conf"
+  chmod 600 "$d/keepalived/keepalived.conf"
+  keepalived -t -f "$d/keepalived/keepalived.conf" >"$STATE/log/$h.keepalived-t.log" 2>&1 \
+    || die "keepalived -t refuses $d/keepalived/keepalived.conf (see $STATE/log/$h.keepalived-t.log)"
+  : >"$d/tmp/${KA_FLAG#/tmp/}"                      # the tracked script passes
+  printf '<html><body><h1>%s: site under maintenance</h1></body></html>\n' "$h" >"$d/www/index.html"
+done
+for h in "${DIRECTORS[@]}"; do
+  ka_lab && continue
   d="$STATE/nodes/$h"
   e=$(etc_of "$h")
   [[ -f "$e/ha.d/ha.cf" ]] || die "missing $e/ha.d/ha.cf"
@@ -123,9 +157,10 @@ else
   log "IPVS not available in this kernel: no sync daemons, ldirectord's ipvsadm calls fail"
 fi
 
-# --- Heartbeat --------------------------------------------------------------------
-for h in "${DIRECTORS[@]}"; do start_heartbeat "$h"; done
+# --- the HA layer: Heartbeat or keepalived ---------------------------------------------
+for h in "${DIRECTORS[@]}"; do start_ha "$h"; done
 t_hb=$(now_ms)
+log "$LVSHA_LAB_HA started on ${DIRECTORS[*]}"
 
 # --- checks: sshd reachable from mon -----------------------------------------------
 # Bounds: 10 s per host on the host kernel; under qemu TCG (LVSHA_LAB_SLOW=1, set by the
@@ -142,8 +177,11 @@ done
 log "sshd ok on ${SSH_HOSTS[*]}"
 
 # --- wait for the VIP ---------------------------------------------------------------
-initdead=$(hb_param frontal1 initdead); deadtime=$(hb_param frontal1 deadtime)
-limit=$(( initdead + deadtime + 30 ))
+if ka_lab; then limit=30   # keepalived: MASTER after 3 adverts + skew (~3 s)
+else
+  initdead=$(hb_param frontal1 initdead); deadtime=$(hb_param frontal1 deadtime)
+  limit=$(( initdead + deadtime + 30 ))
+fi
 # under TCG Heartbeat's resource scripts (IPaddr, ldirectord) take tens of seconds more
 [[ "${LVSHA_LAB_SLOW:-0}" == 1 ]] && limit=$(( limit + 120 ))
 has_holder() { [[ -n "$(vip_holders)" ]]; }
@@ -151,7 +189,7 @@ if wait_until "$limit" 0.1 has_holder; then
   t1=$(now_ms)
   log "VIP $VIP on [$(vip_holders)] $(( t1 - t_hb )) ms after heartbeat start, $(( t1 - t0 )) ms after up.sh start"
 else
-  for h in "${DIRECTORS[@]}"; do log "$h ha-log: $(tail -n 3 "$STATE/nodes/$h/log/ha-log" 2>/dev/null | tr '\n' ' ')"; done
+  for h in "${DIRECTORS[@]}"; do log "$h ha-log: $(tail -n 3 "$STATE/nodes/$h/log/ha-log" "$STATE/log/$h.keepalived.log" 2>/dev/null | tr '\n' ' ')"; done
   die "no director took $VIP within $limit s (see $STATE/nodes/*/log/ha-log)"
 fi
 

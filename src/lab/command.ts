@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { Progress } from './progress';
 import { findScenario, formatOutcome, runScenario, SCENARIOS, ScenarioOutcome } from './scenarios';
 import { formatMissing, missingForLab, PreflightOptions } from './preflight';
-import { chooseTier, currentTier, hostHasIpvs, LAB_DIR, LabTier, labEnv, NetnsTier, readTier, REPO, runHost, tierOf, VmTier } from './tiers';
+import { chooseTier, currentTier, hostHasIpvs, LAB_DIR, LabHa, LabTier, labEnv, NetnsTier, parseLabHa, readTier, REPO, runHost, tierOf, VmTier } from './tiers';
 
 function needRoot(): void {
   if (process.getuid && process.getuid() !== 0) throw new Error('the lab needs root (network namespaces, qemu share)');
@@ -25,13 +25,13 @@ export async function labDown(p: Progress): Promise<void> {
  * lab_unready to be empty: VIP once, peers active, real servers answering, with IPVS the
  * table and the sync daemons). Checks first that this machine has what the tier needs.
  */
-export async function labUp(p: Progress, forced?: string, pre: PreflightOptions = {}): Promise<LabTier> {
+export async function labUp(p: Progress, forced?: string, pre: PreflightOptions = {}, ha: LabHa = 'heartbeat'): Promise<LabTier> {
   const name = chooseTier(forced);
-  const missing = missingForLab(name, pre);
+  const missing = missingForLab(name, { ...pre, ha });
   if (missing.length) throw new Error(formatMissing(name, missing, REPO));
   p.note(`lvsha lab: ${name === 'netns' ? 'namespace tier (the host kernel has IPVS or --tier netns)' : 'VM tier (qemu TCG, kernel with IPVS; the host kernel has none)'}`);
   await labDown(p);
-  const t = tierOf(name);
+  const t = tierOf(name, ha);
   await t.up(p);
   return t;
 }
@@ -58,12 +58,13 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('build the lab: namespaces when this kernel has IPVS, else the VM (it stays up until `lab down`)')
     .option('--tier <tier>', 'netns or vm (default: chosen from the kernel)')
-    .action(async (o: { tier?: string }) => {
+    .option('--ha <layer>', 'HA layer of the directors: heartbeat (Heartbeat + ldirectord) or keepalived (VRRP, DBus; virtual_server blocks only where the kernel has IPVS)', 'heartbeat')
+    .action(async (o: { tier?: string; ha: string }) => {
       // no needRoot() here: labUp's preflight names root among what is missing
       const p = new Progress();
       const t0 = Date.now();
       try {
-        const t = await labUp(p, o.tier);
+        const t = await labUp(p, o.tier, {}, parseLabHa(o.ha));
         p.note(`lab up on the ${t.name} tier in ${((Date.now() - t0) / 1000).toFixed(1)} s, healthy: ${nextStep(t.name)}`);
       } catch (e) {
         process.exitCode = 1;
@@ -87,7 +88,7 @@ export function registerLab(program: Command): void {
       process.stdout.write(`tier file: ${tier ?? 'none'}\n${new NetnsTier().describe()}\n${new VmTier().describe()}\n`);
       const t = currentTier();
       if (t?.isUp()) {
-        const r = await t.exec('echo "VIP holders: [$(vip_holders)]"; for h in "${DIRECTORS[@]}"; do echo "$h heartbeat: $(in_host "$h" cl_status hbstatus 2>&1 | head -1)"; done; if ipvs_available; then in_host frontal1 ipvsadm -Ln; fi', [], 60);
+        const r = await t.exec('echo "VIP holders: [$(vip_holders)]"; for h in "${DIRECTORS[@]}"; do if ka_lab; then echo "$h keepalived: $(ka_state "$h")"; else echo "$h heartbeat: $(in_host "$h" cl_status hbstatus 2>&1 | head -1)"; fi; done; if ipvs_available; then in_host frontal1 ipvsadm -Ln; fi', [], 60);
         process.stdout.write(r.stdout + r.stderr);
       } else process.exitCode = 3;
     });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { TierName } from './tiers';
+import type { LabHa, TierName } from './tiers';
 
 /**
  * What `lvsha lab up` needs on this machine, checked before it touches anything: each
@@ -20,9 +20,17 @@ export interface Requirement {
 }
 
 /** Absolute paths are looked up as such; names through PATH. */
-const COMMON: Requirement[] = [
+const HEARTBEAT: Requirement[] = [
   { what: '/usr/libexec/heartbeat/heartbeat', pkg: 'heartbeat' },
   { what: 'cl_status', pkg: 'heartbeat' },
+];
+/** `lab up --ha keepalived`: keepalived and a system bus per director (org.keepalived.Vrrp1). */
+const KEEPALIVED: Requirement[] = [
+  { what: 'keepalived', pkg: 'keepalived' },
+  { what: 'dbus-daemon', pkg: 'dbus', why: "a system bus per director for keepalived's DBus state" },
+  { what: 'dbus-send', pkg: 'dbus', why: 'reading the VRRP state over DBus' },
+];
+const COMMON: Requirement[] = [
   { what: 'ldirectord', pkg: 'ldirectord' },
   { what: 'ipvsadm', pkg: 'ipvsadm' },
   { what: 'busybox', pkg: 'busybox-static', why: 'the web servers' },
@@ -52,8 +60,8 @@ const VM_ONLY: Requirement[] = [
   { what: 'gzip', pkg: 'gzip' },
 ];
 
-export function requirements(tier: TierName): Requirement[] {
-  return tier === 'vm' ? [...COMMON, ...VM_ONLY] : COMMON;
+export function requirements(tier: TierName, ha: LabHa = 'heartbeat'): Requirement[] {
+  return [...(ha === 'keepalived' ? KEEPALIVED : HEARTBEAT), ...COMMON, ...(tier === 'vm' ? VM_ONLY : [])];
 }
 
 export interface PreflightOptions {
@@ -67,6 +75,8 @@ export interface PreflightOptions {
   aptKnowsKernel?: () => boolean;
   /** Running as root? */
   isRoot?: boolean;
+  /** The directors' HA layer (`lab up --ha`); default heartbeat. */
+  ha?: LabHa;
 }
 
 export interface Missing {
@@ -136,7 +146,7 @@ export function missingForLab(tier: TierName, o: PreflightOptions = {}): Missing
   const root = o.root ?? '/';
   const out: Missing[] = [];
   if (!(o.isRoot ?? process.getuid?.() === 0)) out.push({ what: 'root', detail: 'the lab needs root (network namespaces, mounts, qemu share): run it as root' });
-  for (const r of requirements(tier)) {
+  for (const r of requirements(tier, o.ha)) {
     const found = r.what.startsWith('/') ? (executable(join(root, r.what)) ? join(root, r.what) : undefined) : findProgram(r.what, path);
     if (!found) {
       out.push({ what: r.what, pkg: r.pkg, detail: `${r.what} not found${r.why ? ` (${r.why})` : ''}: package ${r.pkg}` });

@@ -70,6 +70,20 @@ describe('lab preflight', () => {
     expect(text).toMatch(/apt-get install --no-install-recommends .*\bheartbeat\b.*\bbusybox-static\b/);
   });
 
+  test('--ha keepalived asks for keepalived and a system bus (dbus), not for Heartbeat', () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const m = missingForLab('netns', { path: empty, root: empty, isRoot: true, ha: 'keepalived' });
+    const names = m.map((x) => x.what);
+    for (const w of ['keepalived', 'dbus-daemon', 'dbus-send', 'nft', 'busybox']) expect(names).toContain(w);
+    expect(names).not.toContain('/usr/libexec/heartbeat/heartbeat');
+    expect(formatMissing('netns', m, '/repo')).toMatch(/apt-get install --no-install-recommends .*\bkeepalived\b.*\bdbus\b/);
+    // the default lab is unchanged: Heartbeat, no keepalived
+    const hb = missingForLab('netns', { path: empty, root: empty, isRoot: true }).map((x) => x.what);
+    expect(hb).toContain('cl_status');
+    expect(hb).not.toContain('keepalived');
+  });
+
   test('the namespace tier does not ask for qemu or a kernel', () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { haLayer } from '../model/ha';
-import { configPathError, parseDeploymentText, readNativeDir } from '../model/load';
+import { configPathError, isKeepalivedPath, parseDeploymentText, readKeepalivedConfig, readNativeDir } from '../model/load';
 import { SchemaError } from '../model/schema';
 import { referenceDeployment } from '../model/reference';
 import { Deployment } from '../model/types';
@@ -64,6 +64,7 @@ function loadInput(config?: string): Deployment {
     throw new Refused(errorMessage(configPathError(config, e) ?? e));
   }
   try {
+    if (isKeepalivedPath(config, isDir)) return readKeepalivedConfig(config);
     return isDir ? readNativeDir(config) : parseDeploymentText(readFileSync(config, 'utf8'), config);
   } catch (e) {
     if (e instanceof SchemaError) throw e; // listed field by field by runGenerate
@@ -231,7 +232,7 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description("write the deployment's configuration files (Heartbeat, ldirectord, sync, sorry server, real servers, monitoring), or --check a tree against it")
-    .option('--config <file>', 'deployment: YAML/JSON file or a director /etc/ha.d directory (default: the embedded reference)')
+    .option('--config <file>', "deployment: YAML/JSON file, a director's /etc/ha.d or /etc/keepalived (or keepalived.conf) (default: the embedded reference)")
     .option('-o, --out <dir>', 'write into DIR/<host>/<path as on the host>')
     .option('--force', 'overwrite existing files', false)
     .option('-n, --dry-run', 'print the files that would be written, write nothing', false)

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { PluginError, UsageError } from '../runtime/errors';
 import { readConfigFile } from '../runtime/readBounded';
 import { keepalivedOf } from './ha';
+import type { ConfFiles } from './keepalivedConf';
 import { deploymentFromNative, NativeFiles } from './native';
 import { referenceDeployment } from './reference';
 import { Deployment } from './types';
@@ -46,6 +47,59 @@ export function readNativeDir(dir: string, o: { localNode?: string; peerHaCf?: s
   }
   // Named after the directory (ha.d), not its path: an absolute path is no deployment name.
   return deploymentFromNative(files, basename(resolve(dir)) || 'native');
+}
+
+/** The keepalived.conf reader, loaded only for a keepalived --config (checks start lean). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const keepalivedConf = () => require('./keepalivedConf') as typeof import('./keepalivedConf');
+
+/** The disk as keepalived sees it: bounded reads, glob(3) over directories (no braces). */
+export const diskConfFiles: ConfFiles = {
+  read: readConfigFile,
+  glob(pattern) {
+    const { globRegExp, MAX_FILES } = keepalivedConf();
+    let found = ['/'];
+    const segs = pattern.split('/').filter((x) => x !== '');
+    segs.forEach((seg, i) => {
+      const last = i === segs.length - 1;
+      const next: string[] = [];
+      for (const dir of found) {
+        if (!/[*?[]/.test(seg)) {
+          next.push(join(dir, seg));
+          continue;
+        }
+        const re = globRegExp(seg);
+        let names: string[];
+        try {
+          names = readdirSync(dir);
+        } catch {
+          continue; // glob(3): an unreadable directory matches nothing
+        }
+        for (const n of names.sort()) if (re.test(n) && (seg.startsWith('.') || !n.startsWith('.'))) next.push(join(dir, n));
+        if (next.length > MAX_FILES) throw new UsageError(`keepalived include ${pattern} matches more than ${MAX_FILES} files`);
+      }
+      found = last ? next.filter((f) => existsSync(f) && statSync(f).isFile()) : next;
+    });
+    return found;
+  },
+};
+
+/**
+ * A director's keepalived configuration: `/etc/keepalived` (its keepalived.conf) or a
+ * keepalived.conf path, with its includes; /etc/hosts beside /etc/keepalived names the peer.
+ */
+export function readKeepalivedConfig(path: string, o: { localNode?: string } = {}): Deployment {
+  const isDir = statSync(path).isDirectory();
+  const main = resolve(isDir ? join(path, 'keepalived.conf') : path);
+  const localNode = o.localNode ?? hostname().split('.')[0];
+  const { parseKeepalivedConf, deploymentFromKeepalived } = keepalivedConf();
+  const conf = parseKeepalivedConf(main, diskConfFiles, { configId: localNode });
+  return deploymentFromKeepalived(conf, main, { hosts: readOpt(join(dirname(dirname(main)), 'hosts')), localNode });
+}
+
+/** `--config` names keepalived's configuration: a directory holding keepalived.conf, or a *.conf file. */
+export function isKeepalivedPath(path: string, isDir: boolean): boolean {
+  return isDir ? existsSync(join(path, 'keepalived.conf')) && !existsSync(join(path, 'ha.cf')) : /\.conf$/i.test(path);
 }
 
 /** Fills the optional sections of a YAML/JSON deployment from the reference's defaults. */
@@ -117,8 +171,9 @@ export function configPathError(path: string, e: unknown): UsageError | undefine
 }
 
 /**
- * The deployment the checks work against: `--config FILE` (YAML/JSON), `--config DIR`
- * (a director's /etc/ha.d), else $LVSHA_CONFIG, else the embedded reference.
+ * The deployment the checks work against: `--config FILE` (YAML/JSON, or a keepalived *.conf),
+ * `--config DIR` (a director's /etc/ha.d or /etc/keepalived), else $LVSHA_CONFIG, else the
+ * embedded reference.
  */
 export function loadDeployment(config?: string): LoadedDeployment {
   const path = config ?? process.env.LVSHA_CONFIG;
@@ -134,8 +189,14 @@ export function loadDeployment(config?: string): LoadedDeployment {
     } catch (e) {
       throw configPathError(path, e) ?? e;
     }
-    if (st.isDirectory()) {
-      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config ${path} is a directory (EISDIR) without ha.cf: give a YAML/JSON file or a director's /etc/ha.d`);
+    if (isKeepalivedPath(path, st.isDirectory())) {
+      try {
+        deployment = readKeepalivedConfig(path);
+      } catch (e) {
+        throw configPathError(path, e) ?? e;
+      }
+    } else if (st.isDirectory()) {
+      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config ${path} is a directory (EISDIR) without ha.cf or keepalived.conf: give a YAML/JSON file, a director's /etc/ha.d or /etc/keepalived`);
       try {
         deployment = readNativeDir(path);
       } catch (e) {

@@ -196,7 +196,7 @@ export function lvshaManPage(): string {
     '\\fIname\\fR [\\fIcheck options\\fR]',
     '.SH DESCRIPTION',
     'Monitoring for Linux Virtual Server (IPVS) load balancers made highly available with Heartbeat:',
-    `six checks (${CHECK_NAMES.map((n) => `check_lvs_${n}`).join(', ')}), installed in /usr/lib/nagios/plugins,`,
+    `${CHECK_NAMES.length} checks (${CHECK_NAMES.map((n) => `check_lvs_${n}`).join(', ')}), installed in /usr/lib/nagios/plugins,`,
     'a Prometheus exporter (the lvsha\\-exporter service), a one-table diagnosis of the whole deployment',
     '(doctor), and the deployment\'s configuration files (generate).',
     '.SH OPTIONS',

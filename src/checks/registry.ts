@@ -1,7 +1,7 @@
 import type { CheckDef } from '../runtime/plugin';
 
 /** Every check, loaded on demand so a plugin start-up only loads its own file. */
-export const CHECK_NAMES = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry'] as const;
+export const CHECK_NAMES = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
@@ -12,6 +12,7 @@ const loaders: Record<CheckName, () => CheckDef<any, any, any>> = {
   sync: () => require('./sync').syncCheck,
   arp: () => require('./arp').arpCheck,
   sorry: () => require('./sorry').sorryCheck,
+  keepalived: () => require('./keepalived').keepalivedCheck,
 };
 
 export function isCheckName(n: string): n is CheckName {

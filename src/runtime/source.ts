@@ -17,6 +17,8 @@ export interface RunOptions {
   privileged?: boolean;
   /** Deadline for this one command, in ms (bounded by the plugin's -t). */
   timeoutMs?: number;
+  /** Its answer changes while a probe waits (polling a file's mtime): never memoised. */
+  fresh?: boolean;
 }
 
 export interface Source {

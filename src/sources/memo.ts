@@ -15,6 +15,7 @@ export class MemoSource implements Source {
   }
 
   run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (opts.fresh) return this.inner.run(argv, opts);
     const key = JSON.stringify([argv, !!opts.privileged]);
     let p = this.runs.get(key);
     if (!p) {

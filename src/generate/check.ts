@@ -1,12 +1,15 @@
 /**
  * `lvsha generate --check DIR`: reads a tree laid out like the generator's output
  * (DIR/<host>/etc/...), generated or hand-made, back through the same readers the checks
- * use — Heartbeat/ldirectord native files (readNativeDir), boot sysctls and the loopback
+ * use — Heartbeat/ldirectord native files (readNativeDir) or keepalived.conf
+ * (src/model/keepalivedConf.ts), boot sysctls and the loopback
  * VIP's boot files — and lists where it differs from the deployment.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNativeDir } from '../model/load';
+import { keepalivedOf } from '../model/ha';
+import { deploymentFromKeepalived, KeepalivedConf, parseKeepalivedConf } from '../model/keepalivedConf';
+import { diskConfFiles, readNativeDir } from '../model/load';
 import { parseLvsstate } from '../model/native';
 import { Deployment } from '../model/types';
 import { bootValue, sysctlKeyPath } from '../parsers/sysctl';
@@ -14,7 +17,7 @@ import { probeAliasPersistence, probeBootSysctl } from '../probes/realserver';
 import { errorMessage } from '../runtime/errors';
 import { LocalSource } from '../sources/local';
 import { RootSource } from '../sources/root';
-import { cmp, drVipsOf, hostPort, isV6, realHostsOf, vipInterface } from './common';
+import { cmp, drVipsOf, hostPort, isV6, realHostsOf, Stack, vipInterface } from './common';
 
 export interface Drift {
   host: string;
@@ -136,6 +139,65 @@ async function checkDirector(dir: string, d: Deployment, name: string, r: CheckR
   }
 }
 
+/** A checktype as keepalived.conf can say it (src/generate/keepalived.ts checkBlock, read back by keepalivedConf.ts). */
+function keepalivedChecktype(s: Deployment['services'][number]): string {
+  if (s.checktype === 'negotiate' && s.protocol === 'tcp') return 'negotiate';
+  if (s.checktype === 'off' || s.checktype === 'on') return 'off';
+  return s.checktype === 'ping' ? 'ping' : 'connect';
+}
+
+/**
+ * What keepalived.conf carries of a deployment for one director, flattened: the
+ * director-side projection without Heartbeat's settings and the sync mode (keepalived's sync
+ * daemon always follows the VRRP state), checktypes in keepalived's terms, firewall-mark real
+ * servers without their port (the file has none), and the VRRP instance.
+ */
+export function projectKeepalived(d: Deployment, me: string, vrid?: number): Flat {
+  const f = projectDirector({ ...d, services: d.services.map((s) => ({ ...s, checktype: keepalivedChecktype(s) })) }, me);
+  for (const k of Object.keys(f)) if (k.startsWith('heartbeat.') || k === 'sync.mode') delete f[k];
+  f['directors'] = d.directors
+    .map((x) => x.name)
+    .sort(cmp)
+    .join(' ');
+  for (const s of d.services)
+    if (s.protocol === 'fwm') f[`services[${s.name}].realServers`] = s.realServers.map((r) => `${r.address} ${r.forwarding} ${r.weight}`).join(', ');
+  const k = keepalivedOf(d);
+  f['keepalived.instance'] = k.instance;
+  f['keepalived.vrid'] = String(vrid ?? k.vrid);
+  f['keepalived.advertInt'] = String(k.advertInt);
+  f['keepalived.nopreempt'] = String(k.nopreempt);
+  f[`keepalived.priorities[${me}]`] = String(k.priorities[me]);
+  return f;
+}
+
+async function checkKeepalivedDirector(dir: string, d: Deployment, name: string, r: CheckReport, vrid?: number): Promise<void> {
+  const path = join(dir, name, 'etc', 'keepalived', 'keepalived.conf');
+  if (!existsSync(path)) {
+    r.drifts.push({ host: name, what: '/etc/keepalived/keepalived.conf', expected: 'present', found: '(absent)' });
+    return;
+  }
+  const peers = d.directors.filter((x) => x.name !== name);
+  const peerPath = peers.length === 1 ? join(dir, peers[0]!.name, 'etc', 'keepalived', 'keepalived.conf') : undefined;
+  let peer: KeepalivedConf | undefined;
+  try {
+    // the peer's file names the peer and its priority; its own errors are reported under its name
+    peer = peerPath && existsSync(peerPath) ? parseKeepalivedConf(peerPath, diskConfFiles, { configId: peers[0]!.name }) : undefined;
+  } catch {
+    peer = undefined;
+  }
+  let found: Deployment;
+  try {
+    found = deploymentFromKeepalived(parseKeepalivedConf(path, diskConfFiles, { configId: name }), path, { peer, localNode: name });
+  } catch (e) {
+    r.errors.push(`${name}: ${errorMessage(e)}`);
+    return;
+  }
+  const mode = statSync(path).mode & 0o777;
+  // it holds the VRRP password
+  if (mode & 0o077) r.drifts.push({ host: name, what: '/etc/keepalived/keepalived.conf mode', expected: '0600', found: `0${mode.toString(8)}` });
+  r.drifts.push(...diff(name, projectKeepalived(d, name, vrid), projectKeepalived(found, name)));
+}
+
 const ARP = [
   ['net.ipv4.conf.all.arp_ignore', '1'],
   ['net.ipv4.conf.all.arp_announce', '2'],
@@ -179,13 +241,17 @@ async function checkRealServer(dir: string, d: Deployment, h: { name: string; ad
   }
 }
 
-/** Compares the tree under `dir` with the deployment (Heartbeat stack). */
-export async function checkTree(dir: string, d: Deployment): Promise<CheckReport> {
+/**
+ * Compares the tree under `dir` with the deployment: the directors' Heartbeat/ldirectord files,
+ * or with `stack: keepalived` their keepalived.conf (`vrid`: the --vrid it was generated with).
+ */
+export async function checkTree(dir: string, d: Deployment, o: { stack?: Stack; vrid?: number } = {}): Promise<CheckReport> {
   const r: CheckReport = { drifts: [], errors: [], hosts: [] };
   const keys = new Map<string, string>();
   for (const x of d.directors) {
     r.hosts.push(x.name);
-    await checkDirector(dir, d, x.name, r, keys);
+    if (o.stack === 'keepalived') await checkKeepalivedDirector(dir, d, x.name, r, o.vrid);
+    else await checkDirector(dir, d, x.name, r, keys);
   }
   if (new Set(keys.values()).size > 1)
     r.drifts.push({ host: [...keys.keys()].join(','), what: '/etc/ha.d/authkeys key', expected: 'the same key on every director', found: 'different keys' });

@@ -188,14 +188,14 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
 }
 
 async function runCheck(dir: string, d: Deployment, o: GenerateCliOptions, io: Io): Promise<number> {
-  if ((o.stack ?? haLayer(d)) === 'keepalived') throw new Refused('--check reads Heartbeat/ldirectord trees; there is no keepalived.conf reader');
+  const stack = o.stack ?? haLayer(d);
   try {
     if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
   } catch (e) {
     io.err(`error: cannot read ${dir}: ${errorMessage(e)}`);
     return EXIT.IO;
   }
-  const r = await checkTree(dir, d);
+  const r = await checkTree(dir, d, { stack, vrid: o.vrid });
   for (const x of r.drifts) io.out(`drift: ${x.host}: ${x.what}: expected ${x.expected}, found ${x.found}`);
   for (const x of r.errors) io.err(`error: ${x}`);
   if (r.errors.length) {

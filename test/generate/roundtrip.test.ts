@@ -156,3 +156,72 @@ describe('--check reports drift in a hand-edited tree', () => {
     expect((await gen({ check: join(dir, 'does-not-exist') })).code).toBe(3);
   });
 });
+
+describe('--check of a keepalived tree (the keepalived.conf reader)', () => {
+  const kaTree = (d: Deployment, vrid?: number) => {
+    const dir = tmp('rt-ka');
+    writeFiles(dir, planFiles(d, testOptions({ stack: 'keepalived', ...(vrid !== undefined && { vrid }) })).files, { force: false });
+    return dir;
+  };
+
+  test.each([
+    ['the reference', () => ({ ...clone(), ha: 'keepalived' as const })],
+    ['another shape (fwmark with ping, UDP, HTTP_GET, nopreempt)', () => ({ ...otherDeployment(), ha: 'keepalived' as const })],
+  ])('no drift in a freshly generated tree: %s', async (_, make) => {
+    const d = make();
+    const dir = kaTree(d);
+    try {
+      const r = await checkTree(dir, d, { stack: 'keepalived' });
+      expect(r.errors).toEqual([]);
+      expect(r.drifts).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('hand edits are named; the deployment (ha: keepalived) chooses the keepalived reader; exit 1', async () => {
+    const d = { ...clone(), ha: 'keepalived' as const };
+    const dir = kaTree(d, 60);
+    const cfg = join(tmp('rt-ka-cfg'), 'd.json');
+    writeFileSync(cfg, JSON.stringify(d));
+    try {
+      const ok = await gen({ config: cfg, check: dir, vrid: 60 });
+      expect([ok.code, ok.out]).toEqual([0, ["no drift: frontal1, frontal2, reel1, reel2 match deployment 'reference'"]]);
+      const edit = (host: string, f: (s: string) => string) => {
+        const p = join(dir, host, 'etc', 'keepalived', 'keepalived.conf');
+        writeFileSync(p, f(readFileSync(p, 'utf8')));
+      };
+      edit('frontal1', (s) => s.replace('priority 150', 'priority 120').replace(/(real_server 192\.168\.0\.5 80 \{\n\s+weight) 1/, '$1 4'));
+      edit('frontal2', (s) => s.replace('lb_algo wlc', 'lb_algo rr').replace('192.168.0.3/24', '192.168.0.3/25'));
+      chmodSync(join(dir, 'frontal2', 'etc', 'keepalived', 'keepalived.conf'), 0o644);
+      const g = await gen({ config: cfg, check: dir, vrid: 60 });
+      expect(g.err).toEqual([]);
+      expect(g.code).toBe(1);
+      expect(g.out).toEqual([
+        'drift: frontal1: keepalived.priorities[frontal1]: expected 150, found 120',
+        'drift: frontal1: services[www].realServers: expected 192.168.0.4:80 gate 1, 192.168.0.5:80 gate 1, found 192.168.0.4:80 gate 1, 192.168.0.5:80 gate 4',
+        'drift: frontal2: /etc/keepalived/keepalived.conf mode: expected 0600, found 0644',
+        'drift: frontal2: services[www].scheduler: expected wlc, found rr',
+        'drift: frontal2: vips[192.168.0.3].prefix: expected 24, found 25',
+        "drift: 5 difference(s) from deployment 'reference' in " + dir,
+      ]);
+      // without --vrid 60 the generated VRID 60 is drift against the deployment's 51
+      const v = await gen({ config: cfg, check: dir });
+      expect(v.out).toEqual(expect.arrayContaining(['drift: frontal1: keepalived.vrid: expected 51, found 60']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a broken keepalived.conf: named with its line, exit 3', async () => {
+    const d = { ...clone(), ha: 'keepalived' as const };
+    const dir = kaTree(d);
+    try {
+      writeFileSync(join(dir, 'frontal2', 'etc', 'keepalived', 'keepalived.conf'), 'vrrp_instance VI_1 {\n');
+      const r = await checkTree(dir, d, { stack: 'keepalived' });
+      expect(r.errors).toEqual([`frontal2: cannot parse ${join(dir, 'frontal2', 'etc', 'keepalived', 'keepalived.conf')}: block 'vrrp_instance' is not closed (end of ${join(dir, 'frontal2', 'etc', 'keepalived', 'keepalived.conf')}) (line 1)`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -50,7 +50,7 @@ interface Faces {
 /** Each test runs a few dozen cases, three faces each, one plugin process per case. */
 const SLOW = 600_000;
 
-const MODULE: Record<CheckName, ModuleName | undefined> = { ipvs: 'director', heartbeat: 'director', sync: 'director', sorry: 'director', arp: 'realserver', vip: undefined };
+const MODULE: Record<CheckName, ModuleName | undefined> = { ipvs: 'director', heartbeat: 'director', sync: 'director', sorry: 'director', arp: 'realserver', vip: undefined, keepalived: 'director' };
 
 /** A script answering `"$*"` with a captured file (stdout+stderr verbatim, rc 0 as captured). */
 function fileScript(path: string, byArgs: Record<string, string>): void {
@@ -117,7 +117,7 @@ const noSsh = (h: string): never => {
 
 async function exporterStatus(c: Case, d: Deployment): Promise<number> {
   const module = MODULE[c.check]!;
-  const full = moduleSpec(module, undefined, { programs: {} });
+  const full = moduleSpec(module, undefined, { programs: {}, deployment: d });
   const spec = { collectors: full.collectors, checks: full.checks.filter((x) => x.name === c.check) };
   const src = here(c.root);
   const env: ScrapeEnv = {
@@ -206,6 +206,42 @@ describe('the plugin, the exporter and doctor agree on every real captured state
     expect(seen['healthy/frontal1']!.plugin).toBe(State.OK);
     expect(seen['peer-dead/frontal2']!.plugin).not.toBe(State.OK);
     expect(Object.keys(seen).length).toBeGreaterThanOrEqual(10);
+  }, SLOW);
+
+  test('keepalived: every captured director of every keepalived state (JSON dumps, a --root tree)', async () => {
+    const KA = join(REAL, 'keepalived-pair');
+    const config = join(tempDir(), 'deployment.json');
+    writeFileSync(config, JSON.stringify({ ...referenceDeployment, ha: 'keepalived' }));
+    const STAT = (pid: number) => `${pid} (keepalived) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n`;
+    const cases: Case[] = [];
+    for (const state of readdirSync(KA).filter((s) => !s.includes('.')).sort())
+      for (const node of readdirSync(join(KA, state)).sort()) {
+        const root = tempDir();
+        mkdirSync(join(root, 'tmp'));
+        for (const f of ['keepalived.json', 'keepalived.data']) copyFileSync(join(KA, state, node, f), join(root, 'tmp', f));
+        // A stopped daemon left its dumps but no pid file (graceful) or a pid nobody has (killed).
+        if (state !== 'master-stopped' && !(state === 'master-killed' && node === 'frontal1')) {
+          mkdirSync(join(root, 'run'));
+          writeFileSync(join(root, 'run', 'keepalived.pid'), '4242\n');
+          writeFileSync(join(root, 'run', 'vrrp.pid'), '4243\n');
+          for (const pid of [4242, 4243]) {
+            mkdirSync(join(root, 'proc', String(pid)), { recursive: true });
+            writeFileSync(join(root, 'proc', String(pid), 'stat'), STAT(pid));
+          }
+        } else if (state === 'master-killed') {
+          mkdirSync(join(root, 'run'));
+          writeFileSync(join(root, 'run', 'keepalived.pid'), '4242\n');
+        }
+        cases.push({ check: 'keepalived', label: `${state}/${node}`, root, bin: tempDir(), config });
+      }
+    const { seen, disagree } = await runAll(cases);
+    expect(disagree).toEqual([]);
+    expect(seen['healthy/frontal1']!.plugin).toBe(State.OK);
+    expect(seen['healthy/frontal2']!.plugin).toBe(State.OK);
+    expect(seen['script-failed/frontal1']!.plugin).toBe(State.WARNING);
+    // keepalived gone: never the MASTER its last dump says
+    expect(seen['master-stopped/frontal1']).toEqual({ plugin: State.CRITICAL, exporter: State.CRITICAL, doctor: State.CRITICAL });
+    expect(seen['master-killed/frontal1']!.plugin).toBe(State.CRITICAL);
   }, SLOW);
 
   test('sync: the sync-master and sync-backup tables, and every captured daemon state', async () => {

@@ -149,6 +149,9 @@ export function rowConfig(item: DoctorItem, d: Deployment, o: ArpViewOptions): u
       return o.arpFrom || o.arpInterface ? { ...c, arpFrom: o.arpFrom, arpInterface: o.arpInterface } : c;
     case 'arp':
       return { ...c, hostname, ...(o.arpFrom ? { arpFrom: o.arpFrom } : {}), ...(o.arpInterface ? { arpInterface: o.arpInterface } : {}) };
+    case 'keepalived':
+      // The row knows which director it is: messages and the preferred-director rule use it.
+      return { ...c, hostname, node: item.host };
     default:
       return { ...c, hostname };
   }

@@ -1,4 +1,5 @@
 import type { CheckName } from '../checks/registry';
+import { haLayer } from '../model/ha';
 import type { Deployment } from '../model/types';
 
 /** One row of the doctor's table: a check run against one host. */
@@ -17,7 +18,7 @@ export interface DoctorItem {
 
 /**
  * Every check against the whole deployment: the VIP once (it looks at both directors), each
- * director's Heartbeat, IPVS table, sync daemons and sorry page, each real host's ARP setup.
+ * director's HA layer (Heartbeat or keepalived), IPVS table, sync daemons and sorry page, each real host's ARP setup.
  *
  * Doctor connects only to the hosts the deployment names as hosts (directors, realHosts): a real
  * server's service address is where the directors send traffic, not necessarily where we may
@@ -28,7 +29,8 @@ export interface DoctorItem {
 export function doctorPlan(d: Deployment): DoctorItem[] {
   const items: DoctorItem[] = [{ check: 'vip', host: d.directors.map((x) => x.name).join('+') }];
   for (const dir of d.directors) {
-    for (const check of ['heartbeat', 'ipvs', 'sync', 'sorry'] as const) items.push({ check, host: dir.name, address: dir.address });
+    // The HA layer's own check first: Heartbeat's, or keepalived's on a keepalived deployment.
+    for (const check of [haLayer(d), 'ipvs', 'sync', 'sorry'] as const) items.push({ check, host: dir.name, address: dir.address });
   }
   const hostAddresses = new Set(d.realHosts.map((h) => h.address));
   const hostNames = new Set(d.realHosts.map((h) => h.name));

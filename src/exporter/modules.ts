@@ -1,5 +1,7 @@
 import type { ArpConfig } from '../checks/arp';
 import type { HeartbeatConfig } from '../checks/heartbeat';
+import type { KeepalivedCheckConfig } from '../checks/keepalived';
+import { haLayer } from '../model/ha';
 import type { CheckName } from '../checks/registry';
 import type { SorryConfig } from '../checks/sorry';
 import type { SyncConfig } from '../checks/sync';
@@ -14,6 +16,8 @@ export type ModuleName = (typeof MODULES)[number];
 export interface ModuleOptions {
   /** Program path overrides (`cl-status`, `ipvsadm`, `ip`, `ss`), as the checks' --ipvsadm... */
   programs: Record<string, string>;
+  /** The deployment: its HA layer picks Heartbeat's or keepalived's collector and check. */
+  deployment?: Pick<Deployment, 'ha'>;
 }
 
 /**
@@ -37,16 +41,25 @@ const spec = <C>(name: CheckName, adjust?: (c: C, d: Deployment) => C): CheckSpe
 /** Which collectors and checks each module runs. */
 export function moduleSpec(module: ModuleName, target: string | undefined, o: ModuleOptions): ModuleSpec {
   const p = o.programs;
+  const ha = haLayer(o.deployment ?? {});
   switch (module) {
     case 'director':
       return {
-        collectors: collectorsFor('director'),
+        collectors: collectorsFor('director', ha),
         checks: [
           // check_lvs_ipvs with its defaults: the passive-director rule is in its evaluate, so a
           // healthy backup director is OK here as it is for the plugin. The table is parsed once
           // per scrape (probeIpvs keeps the last text's table) for the collector and the check.
           spec('ipvs'),
-          spec<HeartbeatConfig>('heartbeat', (c) => ({ ...c, clStatus: p['cl-status'] ?? c.clStatus })),
+          ha === 'keepalived'
+            ? spec<KeepalivedCheckConfig>('keepalived', (c) => ({
+                ...c,
+                method: p['keepalived-method'] === 'dbus' ? 'dbus' : c.method,
+                kill: p.kill ?? c.kill,
+                stat: p.stat ?? c.stat,
+                dbusSend: p['dbus-send'] ?? c.dbusSend,
+              }))
+            : spec<HeartbeatConfig>('heartbeat', (c) => ({ ...c, clStatus: p['cl-status'] ?? c.clStatus })),
           spec<SyncConfig>('sync', (c) => ({ ...c, ipvsadm: p.ipvsadm ?? c.ipvsadm, ip: p.ip ?? c.ip })),
           // sorry with /probe's target: the page on the director's loopback is fetched through
           // its SSH connection (without it, the exporter's own 127.0.0.1 was asked: CRITICAL on

@@ -83,4 +83,11 @@ describe('doctorPlan', () => {
     expect(plan.filter((i) => i.host === 'frontal3').map((i) => i.check)).toEqual(['heartbeat', 'ipvs', 'sync', 'sorry']);
     expect(plan).toHaveLength(1 + 3 * 4 + 2);
   });
+
+  test('ha keepalived: each director gets the keepalived row in place of heartbeat (same count)', () => {
+    const plan = doctorPlan({ ...clone(referenceDeployment), ha: 'keepalived' });
+    expect(plan.filter((i) => i.host === 'frontal1').map((i) => i.check)).toEqual(['keepalived', 'ipvs', 'sync', 'sorry']);
+    expect(plan.some((i) => i.check === 'heartbeat')).toBe(false);
+    expect(doctorPlan(clone(referenceDeployment)).filter((i) => i.host === 'frontal1')[0]!.check).toBe('heartbeat');
+  });
 });

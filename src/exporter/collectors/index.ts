@@ -1,7 +1,9 @@
+import type { HaLayer } from '../../model/types';
 import type { Collector } from '../collector';
 import { arpCollector } from './arp';
 import { heartbeatCollector } from './heartbeat';
 import { ipvsCollector } from './ipvs';
+import { keepalivedCollector } from './keepalived';
 import { sorryCollector } from './sorry';
 import { syncCollector } from './sync';
 import { vipCollector } from './vip';
@@ -13,6 +15,8 @@ const BY_MODULE: Record<'director' | 'realserver' | 'sorry', Collector[]> = {
   sorry: [sorryCollector],
 };
 
-export function collectorsFor(module: 'director' | 'realserver' | 'sorry'): Collector[] {
+/** A director's collectors follow the deployment's HA layer: keepalived's in place of Heartbeat's. */
+export function collectorsFor(module: 'director' | 'realserver' | 'sorry', ha: HaLayer = 'heartbeat'): Collector[] {
+  if (module === 'director' && ha === 'keepalived') return BY_MODULE.director.map((c) => (c === heartbeatCollector ? keepalivedCollector : c));
   return BY_MODULE[module];
 }

@@ -84,7 +84,8 @@ describe.each([
 });
 
 describe('a hand-made /etc/keepalived with includes (synthetic, accepted by keepalived -t)', () => {
-  (KEEPALIVED && process.getuid?.() === 0 ? test : test.skip)('keepalived 2.2 accepts it (in a namespace with its interface ens3)', () => {
+  const canRun = KEEPALIVED !== undefined && process.getuid?.() === 0;
+  (canRun ? test : test.skip)(`keepalived 2.2 accepts it (in a namespace with its interface ens3)${canRun ? '' : ' [SKIPPED: needs root and keepalived (scripts/install-deps.sh installs it)]'}`, () => {
     const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link add ens3 type veth peer name ens4 && ${KEEPALIVED} -t -l -f keepalived.conf`], { cwd: SYNTH, encoding: 'utf8' });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
   });

@@ -227,6 +227,15 @@ describe('check_lvs_keepalived as a plugin (bin, --root tree)', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/^LVS KEEPALIVED CRITICAL - keepalived is not running on /);
     expect(r.status).toBe(2);
   });
+  test('the lab\'s own root trees: a failed tracked script is named; a killed keepalived is not running', () => {
+    const LAB = join(__dirname, '..', 'fixtures', 'real', 'keepalived');
+    const f = run('--root', join(LAB, 'script-failed', 'frontal1'));
+    expect(f.stdout.split('\n')[0]).toMatch(/^LVS KEEPALIVED WARNING - VI_1 priority 90 of 150: chk_lvsha_lab BAD \| /);
+    expect(f.status).toBe(1);
+    const k = run('--root', join(LAB, 'master-killed', 'frontal1'));
+    expect(k.stdout).toMatch(/^LVS KEEPALIVED CRITICAL - keepalived is not running on .*\n.*stale pid file \/run\/keepalived.pid: process \d+ is gone/);
+    expect(k.status).toBe(2);
+  });
   test('bad option value: UNKNOWN naming it', () => {
     const r = run('--method', 'snmp');
     expect(r.status).toBe(3);

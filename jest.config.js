@@ -8,5 +8,6 @@ module.exports = {
   testTimeout: 60000,
   // The lab's end-to-end files share one set of namespaces (and `lab down` clears both tiers):
   // when they run, files run one at a time whatever the number of cores.
-  ...(e2e ? { maxWorkers: 1 } : {}),
+  // test/e2e/sequencer.js: the e2e files last, netns -> keepalived -> vm.
+  ...(e2e ? { maxWorkers: 1, testSequencer: '<rootDir>/test/e2e/sequencer.js' } : {}),
 };

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatOutcome, runScenario, Scenario, ScenarioOutcome } from '../../src/lab/scenarios';
-import { LAB_DIR, LabTier, REPO, TierName } from '../../src/lab/tiers';
+import { LAB_DIR, LabHa, LabTier, REPO, TierName } from '../../src/lab/tiers';
 import { Progress } from '../../src/lab/progress';
 import { missingForLab as missingForTier } from '../../src/lab/preflight';
 
 /** What the lab needs on this machine (src/lab/preflight.ts, as `lab up` checks it); empty when everything is there. */
-export function missingForLab(tier: TierName): string[] {
-  const miss = missingForTier(tier).map((m) => m.detail);
+export function missingForLab(tier: TierName, ha: LabHa = 'heartbeat'): string[] {
+  const miss = missingForTier(tier, { ha }).map((m) => m.detail);
   if (!existsSync(join(REPO, 'dist', 'cli.js'))) miss.push('dist/ (npx tsc -p tsconfig.json)');
   return miss;
 }
@@ -16,13 +16,15 @@ export function missingForLab(tier: TierName): string[] {
  * Whether to run the e2e tests: always in CI (missing prerequisites are an error there, not a
  * skip), and locally when LVSHA_E2E=1 (they take the machine's lvsha-* namespaces for minutes).
  */
-export function e2eEnabled(tier: TierName): boolean {
-  const miss = missingForLab(tier);
+export function e2eEnabled(tier: TierName, ha: LabHa = 'heartbeat'): boolean {
+  const miss = missingForLab(tier, ha);
   if (process.env.CI) {
-    if (miss.length) throw new Error(`e2e ${tier} tier: missing ${miss.join(', ')} (scripts/install-lab-deps.sh)`);
+    if (miss.length) throw new Error(`e2e ${tier} tier${ha === 'heartbeat' ? '' : ` (${ha})`}: missing ${miss.join(', ')} (scripts/install-lab-deps.sh)`);
     return true;
   }
-  if (process.env.LVSHA_E2E !== '1' && process.env.LVSHA_E2E !== tier) return false;
+  // LVSHA_E2E=1 runs every e2e file, =netns or =vm one tier, =keepalived the keepalived lab
+  const want = process.env.LVSHA_E2E;
+  if (want !== '1' && want !== tier && !(ha !== 'heartbeat' && want === ha)) return false;
   if (miss.length) throw new Error(`LVSHA_E2E set but missing: ${miss.join(', ')}`);
   return true;
 }

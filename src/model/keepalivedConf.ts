@@ -56,45 +56,40 @@ const joinPath = (dir: string, p: string) => posix.normalize(p.startsWith('/') ?
 /** Tokens of one line: quotes kept together, `{` `}` on their own, `#`/`!` at a word start begins a comment. */
 function tokenize(raw: string, file: string, no: number): { tokens: string[]; comment?: string } {
   const tokens: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let inWord = false;
-  let comment: string | undefined;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (quoted) {
-      if (c === '"') quoted = false;
-      else cur += c;
+  const n = raw.length;
+  let i = 0;
+  while (i < n) {
+    const c = raw.charCodeAt(i);
+    // space, tab, CR, VT, FF
+    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
+      i++;
       continue;
     }
-    if (!inWord && (c === '#' || c === '!')) {
-      comment = raw.slice(i + 1).trim();
-      break;
-    }
-    if (c === '"') {
-      quoted = true;
-      inWord = true;
+    if (c === 35 || c === 33) return { tokens, comment: raw.slice(i + 1).trim() }; // # !
+    if (c === 123 || c === 125) {
+      tokens.push(c === 123 ? '{' : '}');
+      i++;
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\v' || c === '\f') {
-      if (inWord) tokens.push(cur);
-      cur = '';
-      inWord = false;
-      continue;
+    // a word: runs of plain characters and quoted parts, up to a space or a brace
+    let word = '';
+    let from = i;
+    while (i < n) {
+      const d = raw.charCodeAt(i);
+      if (d === 32 || d === 9 || d === 13 || d === 11 || d === 12 || d === 123 || d === 125) break;
+      if (d === 34) {
+        const close = raw.indexOf('"', i + 1);
+        if (close < 0) throw new ParseError(file, 'a quoted string is not closed', no);
+        word += raw.slice(from, i) + raw.slice(i + 1, close);
+        i = close + 1;
+        from = i;
+        continue;
+      }
+      i++;
     }
-    if (c === '{' || c === '}') {
-      if (inWord) tokens.push(cur);
-      tokens.push(c);
-      cur = '';
-      inWord = false;
-      continue;
-    }
-    cur += c;
-    inWord = true;
+    tokens.push(word + raw.slice(from, i));
   }
-  if (quoted) throw new ParseError(file, 'a quoted string is not closed', no);
-  if (inWord) tokens.push(cur);
-  return { tokens, comment };
+  return { tokens };
 }
 
 interface Expand {

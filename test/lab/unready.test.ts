@@ -25,6 +25,8 @@ interface LabState {
   hb: { frontal1: string; frontal2: string };
   /** Real servers whose web server does not answer. */
   down: string[];
+  /** LVSHA_LAB_HA=keepalived: test/fixtures/real/keepalived/<scenario>/<director>/dbus/state.txt per director. */
+  ka?: { frontal1: string; frontal2: string };
 }
 const HEALTHY: LabState = { holders: 'frontal1', ipvs: true, table: 'ldirectord-up', sync: { frontal1: 'both', frontal2: 'both' }, hb: { frontal1: 'healthy', frontal2: 'healthy' }, down: [] };
 
@@ -39,6 +41,12 @@ in_host() {
   case "$1 $2" in
     "cl_status nodestatus") cat "$FX/heartbeat/\${!hb}/$h/nodestatus-$3.stdout" ;;
     "cl_status hblinkstatus") cat "$FX/heartbeat/\${!hb}/$h/hblinkstatus-$3-$4.stdout" ;;
+    "dbus-send --system") local ka=KA_$h f
+      f="$FX/keepalived/\${!ka}/$h/dbus/state.txt"
+      if [[ " $* " == *" org.freedesktop.DBus.NameHasOwner "* ]]; then
+        if grep -q '^Error' "$f"; then echo '   boolean false'; else echo '   boolean true'; fi
+      elif grep -q '^Error' "$f"; then cat "$f" >&2; return 1
+      else cat "$f"; fi ;;
     "ipvsadm -Ln") cat "$FX/ipvs/$TABLE/ipvsadm-Ln.txt" ;;
     "ipvsadm -L") cat "$FX/ipvs/sync-daemon/ipvsadm-L-daemon.\${!sy}.txt" ;;
     "curl -s") local url=\${*: -1} r
@@ -67,6 +75,7 @@ function run(script: string, s: LabState): { rc: number | null; out: string; err
       HB_frontal1: s.hb.frontal1,
       HB_frontal2: s.hb.frontal2,
       DOWN: s.down.join(' '),
+      ...(s.ka ? { LVSHA_LAB_HA: 'keepalived', KA_frontal1: s.ka.frontal1, KA_frontal2: s.ka.frontal2 } : {}),
     },
   });
   return { rc: r.status, out: r.stdout, err: r.stderr };
@@ -109,6 +118,33 @@ describe('lab_unready: what keeps the lab from being healthy', () => {
   test('a sync daemon missing, a real server not answering', () => {
     expect(unready({ ...HEALTHY, sync: { frontal1: 'master', frontal2: 'both' } })).toEqual(['IPVS sync on frontal1: no backup sync daemon']);
     expect(unready({ ...HEALTHY, down: ['reel1'] })).toEqual(['real server reel1: no answer from http://192.168.0.4/']);
+  });
+
+  describe('keepalived (LVSHA_LAB_HA=keepalived): the DBus state of each director', () => {
+    const KA: LabState = { ...HEALTHY, ipvs: false, table: 'empty', sync: { frontal1: 'none', frontal2: 'none' }, ka: { frontal1: 'healthy', frontal2: 'healthy' } };
+    test('healthy: Master on frontal1, Backup on frontal2; no cl_status asked', () => {
+      expect(unready(KA)).toEqual([]);
+      // VM tier: keepalived's lvs_sync_daemon runs the master on the MASTER and the backup on the BACKUP only
+      expect(unready({ ...KA, ipvs: true, table: 'ldirectord-up', sync: { frontal1: 'master', frontal2: 'backup' } })).toEqual([]);
+      expect(unready({ ...KA, ipvs: true, table: 'ldirectord-up', sync: { frontal1: 'master', frontal2: 'none' } })).toEqual([
+        'IPVS sync on frontal2: no backup sync daemon (keepalived lvs_sync_daemon)',
+      ]);
+    });
+    test('after a failover (tracked script failed): each director in the wrong state is named', () => {
+      expect(unready({ ...KA, holders: 'frontal2', ka: { frontal1: 'script-failed', frontal2: 'script-failed' } })).toEqual([
+        'VIP 192.168.0.3: held by frontal2, not by the preferred director frontal1 (auto_failback)',
+        'keepalived on frontal1: VRRP instance Backup (DBus State), not Master',
+        'keepalived on frontal2: VRRP instance Master (DBus State), not Backup',
+      ]);
+    });
+    test('keepalived stopped or killed on frontal1: its bus name is not owned', () => {
+      for (const sc of ['master-stopped', 'master-killed']) {
+        expect(unready({ ...KA, holders: 'frontal2', ka: { frontal1: sc, frontal2: 'healthy' } })).toEqual([
+          'VIP 192.168.0.3: held by frontal2, not by the preferred director frontal1 (auto_failback)',
+          'keepalived on frontal1: org.keepalived.Vrrp1 not owned on its system bus',
+        ]);
+      }
+    });
   });
 
   test('wait_lab_ready: 0 when healthy; bounded in rounds otherwise, printing what is missing', () => {

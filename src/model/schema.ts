@@ -41,6 +41,11 @@ export const INTERFACE_PATTERN = '^[A-Za-z0-9_.:@-]{1,15}$';
 
 const ip = { type: 'string', pattern: IP_PATTERN, description: 'a valid IP address' } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535, description: 'a port (1-65535)' } as const;
+/**
+ * A real server's port. 0 only in a firewall-mark service: IPVS then keeps the packet's own
+ * port (ipvsadm -Ln shows `:0`), as keepalived's `real_server ADDR` without a port configures it.
+ */
+const realPort = { type: 'integer', minimum: 0, maximum: 65535, description: 'a port (1-65535; 0 only in a firewall-mark service)' } as const;
 const hostName = { type: 'string', pattern: HOST_NAME_PATTERN, description: 'a host name' } as const;
 const iface = { type: 'string', pattern: INTERFACE_PATTERN, description: 'an interface name' } as const;
 const seconds = { type: 'number', exclusiveMinimum: 0, maximum: 86400, description: 'a positive number of seconds (at most 86400)' } as const;
@@ -93,7 +98,7 @@ export const deploymentSchema = {
       properties: {
         name: hostName,
         address: ip,
-        port,
+        port: realPort,
         // ipvsadm: "The valid values of weight are 0 through to 65535" (an int in the kernel's API).
         weight: { type: 'integer', minimum: 0, maximum: 65535, description: 'a weight (0-65535)' },
         forwarding: { enum: ['gate', 'masq', 'ipip'], description: 'gate, masq or ipip' },
@@ -128,7 +133,7 @@ export const deploymentSchema = {
       // A firewall-mark service has a mark and no address; the others an address and a port.
       if: { properties: { protocol: { const: 'fwm' } }, required: ['protocol'] },
       then: { required: ['fwmark'] },
-      else: { required: ['address', 'port'] },
+      else: { required: ['address', 'port'], properties: { realServers: { type: 'array', items: { type: 'object', properties: { port: { ...realPort, minimum: 1 } } } } } },
     },
     realHost: {
       type: 'object',

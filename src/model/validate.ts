@@ -90,7 +90,9 @@ export function validateDeployment(d: Deployment): Problem[] {
     reals.forEach((r, j) => {
       const rf = `${f}.realServers[${j}]`;
       const ok = addr(`${rf}.address`, r.address);
-      port(`${rf}.port`, r.port);
+      // 0 in a firewall-mark service: IPVS keeps the packet's port (keepalived's real_server without one)
+      if (typeof r.port !== 'number' || !Number.isInteger(r.port) || r.port < (s.protocol === 'fwm' ? 0 : 1) || r.port > 65535)
+        err(`${rf}.port`, `'${String(r.port)}' is not a port (1-65535; 0 only in a firewall-mark service)`);
       // ipvsadm: "The valid values of weight are 0 through to 65535".
       if (typeof r.weight !== 'number' || !Number.isInteger(r.weight) || r.weight < 0 || r.weight > 65535) err(`${rf}.weight`, `'${String(r.weight)}' is not a weight (0-65535)`);
       if (!['gate', 'masq', 'ipip'].includes(r.forwarding)) err(`${rf}.forwarding`, `'${String(r.forwarding)}' is not gate, masq or ipip`);

@@ -450,6 +450,11 @@ export interface KeepalivedDeploymentOptions {
   hosts?: string;
   /** This director's name when keepalived.conf has no router_id (uname -n). */
   localNode?: string;
+  /**
+   * Without unicast_src_ip (multicast VRRP) keepalived speaks from the interface's address:
+   * the caller may give it for a director it knows to be this machine.
+   */
+  localAddress?: (director: string, iface: string) => string | undefined;
 }
 
 /** A usable director name for an address: letters, digits, . _ - (IPv6 colons become -). */
@@ -470,7 +475,10 @@ export function deploymentFromKeepalived(conf: KeepalivedConf, main: string, o: 
   const nameFor = (addr: string) => [...hosts.entries()].find(([n, a]) => a === addr && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n))?.[0];
   const iface = inst.interface ?? 'eth0';
   const localName = conf.routerId ?? o.localNode ?? (inst.unicastSrcIp ? nameFor(inst.unicastSrcIp) : undefined) ?? 'local';
-  const me: Director = { name: localName, address: inst.unicastSrcIp ?? hosts.get(localName) ?? '', interface: iface };
+  // /etc/hosts' name of this host is often a loopback alias (Debian's 127.0.1.1): not a director's address
+  const hostsAddr = hosts.get(localName);
+  const fromHosts = hostsAddr && !/^127\.|^::1$/.test(hostsAddr) ? hostsAddr : undefined;
+  const me: Director = { name: localName, address: inst.unicastSrcIp ?? fromHosts ?? o.localAddress?.(localName, iface) ?? '', interface: iface };
   const peerInst = o.peer?.instances.find((i) => i.vrid === inst.vrid) ?? o.peer?.instances.find((i) => i.name === inst.name);
   const peers: Director[] = inst.unicastPeers.map((a) => {
     const fromPeer = peerInst?.unicastSrcIp === a ? o.peer?.routerId : undefined;

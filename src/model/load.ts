@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PluginError, UsageError } from '../runtime/errors';
 import { readConfigFile } from '../runtime/readBounded';
@@ -94,7 +94,10 @@ export function readKeepalivedConfig(path: string, o: { localNode?: string } = {
   const localNode = o.localNode ?? hostname().split('.')[0];
   const { parseKeepalivedConf, deploymentFromKeepalived } = keepalivedConf();
   const conf = parseKeepalivedConf(main, diskConfFiles, { configId: localNode });
-  return deploymentFromKeepalived(conf, main, { hosts: readOpt(join(dirname(dirname(main)), 'hosts')), localNode });
+  // multicast VRRP names no source address: this machine's, when the file is this machine's own
+  const localAddress = (name: string, iface: string) =>
+    name === localNode ? (networkInterfaces()[iface] ?? []).find((a) => !a.internal && a.family === 'IPv4')?.address : undefined;
+  return deploymentFromKeepalived(conf, main, { hosts: readOpt(join(dirname(dirname(main)), 'hosts')), localNode, localAddress });
 }
 
 /** `--config` names keepalived's configuration: a directory holding keepalived.conf, or a *.conf file. */

@@ -78,7 +78,7 @@ describe.each([
       expect(back.directors.map((x) => x.name)).toEqual([dir.name, peer.address]);
       const k = keepalivedOf(d);
       expect(back.keepalived!.priorities).toEqual({ [dir.name]: k.priorities[dir.name], [peer.address]: k.priorities[peer.name] });
-      expect(validateDeployment(back).filter((p) => p.severity === 'error' && !p.field.includes('realServers'))).toEqual([]);
+      expect(validateDeployment(back).filter((p) => p.severity === 'error')).toEqual([]);
     }
   });
 });
@@ -135,6 +135,12 @@ describe('a hand-made /etc/keepalived with includes (synthetic, accepted by keep
     ]);
   });
 
+  test('loads as a deployment through --config: its fwmark real server without a port is :0, as IPVS lists it', () => {
+    const l = loadDeployment(SYNTH);
+    expect(l.deployment.services.find((x) => x.protocol === 'fwm')!.realServers).toEqual([{ address: '10.0.0.21', port: 0, weight: 1, forwarding: 'gate' }]);
+    expect(l.warnings).toEqual([]);
+  });
+
   test('as a deployment: lb-a (BACKUP, 200, nopreempt) is the preferred one; the peer by /etc/hosts', () => {
     const d = deploymentFromKeepalived(parseKeepalivedConf(join(SYNTH, 'keepalived.conf'), diskConfFiles), 'x', { hosts: '127.0.0.1 localhost\n10.0.0.3 lb-b.example lb-b\n' });
     expect(d.directors).toEqual([
@@ -145,6 +151,14 @@ describe('a hand-made /etc/keepalived with includes (synthetic, accepted by keep
     expect(d.heartbeat).toMatchObject({ preferred: 'lb-a', autoFailback: false, keepalive: 1 });
     expect(d.sorry.url).toBe('http://10.0.0.50:8443/');
   });
+});
+
+test("multicast VRRP (no unicast_src_ip): the local address from /etc/hosts (not Debian's 127.0.1.1), else from the caller for this machine only", () => {
+  const conf = parseText('global_defs {\n router_id lb1\n}\nvrrp_instance V {\n interface eth1\n virtual_router_id 9\n virtual_ipaddress {\n  10.1.1.1/24\n }\n}\n');
+  const local = (name: string, iface: string) => (name === 'lb1' && iface === 'eth1' ? '10.1.1.2' : undefined);
+  expect(deploymentFromKeepalived(conf, MAIN, { hosts: '10.1.1.5 lb1\n' }).directors).toEqual([{ name: 'lb1', address: '10.1.1.5', interface: 'eth1' }]);
+  expect(deploymentFromKeepalived(conf, MAIN, { hosts: '127.0.1.1 lb1\n', localAddress: local }).directors).toEqual([{ name: 'lb1', address: '10.1.1.2', interface: 'eth1' }]);
+  expect(deploymentFromKeepalived(conf, MAIN, { hosts: '127.0.1.1 lb1\n' }).directors).toEqual([{ name: 'lb1', address: '', interface: 'eth1' }]);
 });
 
 describe('includes: relative, globbed, bounded', () => {

@@ -5,6 +5,7 @@
  */
 import { Deployment } from '../model/types';
 import { GeneratedFile, GenerateOptions, MODE_CONFIG, cmp, cmpAddress, header, hostPort, lines, protoLabel, realHostsOf, reEscape } from './common';
+import { vrrpInstance } from './keepalived';
 import { sorryEndpoints } from './sorry';
 
 export const PROMETHEUS_DIR = '/etc/prometheus';
@@ -157,6 +158,46 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
       summary: 'Heartbeat node {{ $labels.node }} is dead',
       description: '{{ $labels.instance }} sees Heartbeat node {{ $labels.node }} dead: no failover left.',
     });
+  if (o.stack === 'keepalived') {
+    const k = vrrpInstance(d, o);
+    const top = Math.max(...Object.values(k.priorities));
+    const preferred = Object.keys(k.priorities).filter((n) => k.priorities[n] === top);
+    rules.push({
+      alert: 'LvshaKeepalivedDown',
+      expr: `lvsha_keepalived_up{${J}} == 0`,
+      for: '30s',
+      severity: 'critical',
+      summary: 'keepalived is down on {{ $labels.director }}',
+      description: '{{ $labels.instance }}: keepalived does not run or does not answer (never a stale MASTER): this director cannot take the VIPs over.',
+    });
+    rules.push({
+      alert: 'LvshaKeepalivedFault',
+      expr: `lvsha_keepalived_vrrp_state{${J},state="FAULT"} == 1`,
+      for: '30s',
+      severity: 'critical',
+      summary: 'VRRP instance {{ $labels.iname }} is in FAULT on {{ $labels.director }}',
+      description: '{{ $labels.instance }}: {{ $labels.iname }} (VRID {{ $labels.vrid }}, {{ $labels.intf }}) is in FAULT: an interface or a tracked script keeps it from holding the VIPs.',
+    });
+    rules.push({
+      alert: 'LvshaKeepalivedPriorityDropped',
+      expr: `lvsha_keepalived_vrrp_priority{${J}} < lvsha_keepalived_vrrp_base_priority{${J}}`,
+      for: '1m',
+      severity: 'warning',
+      summary: 'VRRP priority of {{ $labels.iname }} lowered on {{ $labels.director }}',
+      description: '{{ $labels.instance }}: {{ $labels.iname }} runs at priority {{ $value }}, below its configured one: a tracked script or interface failed (lvsha_keepalived_script_failed names it).',
+    });
+    // With preemption the preferred director holds the VIPs whenever it runs; with nopreempt
+    // whoever took them keeps them, so there is no rule.
+    if (!k.nopreempt && preferred.length === 1)
+      rules.push({
+        alert: 'LvshaKeepalivedNotMaster',
+        expr: `lvsha_keepalived_vrrp_state{${J},director="${preferred[0]}",iname="${k.instance}",state="MASTER"} == 0`,
+        for: '2m',
+        severity: 'warning',
+        summary: `${preferred[0]} (preferred, priority ${top}) is not VRRP MASTER of ${k.instance}`,
+        description: `${preferred[0]} runs keepalived but is not MASTER of ${k.instance}: the VIPs are on the other director (a lowered priority, a FAULT, or its adverts not heard). Failback is automatic (no nopreempt) once it is healthy.`,
+      });
+  }
   for (const s of d.services) {
     const reals = s.realServers.filter((r) => r.weight > 0);
     if (reals.length === 0) continue;

@@ -389,3 +389,70 @@ withProgram('visudo', "visudo -c -f on the keepalived stack's sudoers snippet (i
     expect(show(r)).toBe(show({ ...r, status: 0, stdout: asks.map((a) => `${a}=${allowed.has(a) ? 0 : 1}\n`).join(''), stderr: '' }));
   },
 );
+
+withProgram('promtool', 'test rules (keepalived stack): keepalived down, FAULT, priority dropped and the preferred director not MASTER fire on synthetic series', (promtool) => {
+  const dir = join(base, 'ka-rules');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(kaTree, 'monitoring', 'etc', 'prometheus', 'lvsha-rules.yml'), join(dir, 'lvsha-rules.yml'));
+  const J = 'job="lvsha-directors"';
+  const st = (dir: string, state: string, v: string) =>
+    `      - series: 'lvsha_keepalived_vrrp_state{${J},instance="${dir}:10694",director="${dir}",iname="VI_1",intf="eth0",vrid="51",state="${state}"}'\n        values: '${v}'`;
+  const t = join(dir, 'rules.test.yml');
+  writeFileSync(
+    t,
+    `rule_files: [lvsha-rules.yml]
+evaluation_interval: 15s
+tests:
+  - interval: 15s
+    input_series:
+      - series: 'lvsha_keepalived_up{${J},instance="frontal2:10694",director="frontal2"}'
+        values: '0x8'
+${st('frontal1', 'MASTER', '1x8')}
+${st('frontal1', 'FAULT', '0x8')}
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: LvshaKeepalivedDown
+        exp_alerts:
+          - exp_labels: { severity: critical, job: lvsha-directors, instance: "frontal2:10694", director: frontal2 }
+            exp_annotations:
+              summary: "keepalived is down on frontal2"
+              description: "frontal2:10694: keepalived does not run or does not answer (never a stale MASTER): this director cannot take the VIPs over."
+      - eval_time: 1m
+        alertname: LvshaKeepalivedNotMaster
+        exp_alerts: []
+  - interval: 15s
+    input_series:
+${st('frontal1', 'MASTER', '0x12')}
+${st('frontal1', 'FAULT', '1x12')}
+${st('frontal2', 'MASTER', '1x12')}
+      - series: 'lvsha_keepalived_vrrp_priority{${J},instance="frontal1:10694",director="frontal1",iname="VI_1",intf="eth0",vrid="51"}'
+        values: '90x12'
+      - series: 'lvsha_keepalived_vrrp_base_priority{${J},instance="frontal1:10694",director="frontal1",iname="VI_1",intf="eth0",vrid="51"}'
+        values: '150x12'
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: LvshaKeepalivedFault
+        exp_alerts:
+          - exp_labels: { severity: critical, job: lvsha-directors, instance: "frontal1:10694", director: frontal1, iname: VI_1, intf: eth0, vrid: "51", state: FAULT }
+            exp_annotations:
+              summary: "VRRP instance VI_1 is in FAULT on frontal1"
+              description: "frontal1:10694: VI_1 (VRID 51, eth0) is in FAULT: an interface or a tracked script keeps it from holding the VIPs."
+      - eval_time: 3m
+        alertname: LvshaKeepalivedPriorityDropped
+        exp_alerts:
+          - exp_labels: { severity: warning, job: lvsha-directors, instance: "frontal1:10694", director: frontal1, iname: VI_1, intf: eth0, vrid: "51" }
+            exp_annotations:
+              summary: "VRRP priority of VI_1 lowered on frontal1"
+              description: "frontal1:10694: VI_1 runs at priority 90, below its configured one: a tracked script or interface failed (lvsha_keepalived_script_failed names it)."
+      - eval_time: 3m
+        alertname: LvshaKeepalivedNotMaster
+        exp_alerts:
+          - exp_labels: { severity: warning, job: lvsha-directors, instance: "frontal1:10694", director: frontal1, iname: VI_1, intf: eth0, vrid: "51", state: MASTER }
+            exp_annotations:
+              summary: "frontal1 (preferred, priority 150) is not VRRP MASTER of VI_1"
+              description: "frontal1 runs keepalived but is not MASTER of VI_1: the VIPs are on the other director (a lowered priority, a FAULT, or its adverts not heard). Failback is automatic (no nopreempt) once it is healthy."
+`,
+  );
+  const r = run([promtool, 'test', 'rules', t]);
+  expect(show(r)).toMatch(/^status 0\n/);
+});

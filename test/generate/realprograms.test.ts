@@ -45,6 +45,7 @@ const show = (r: SpawnSyncReturns<string>) => `status ${r.status}\n--- stdout\n$
 const base = tmp('real');
 const tree = join(base, 'heartbeat');
 const kaTree = join(base, 'keepalived');
+const heartbeatTree = tree;
 // another shape (udp, fwmark, negotiate, follow-role...), to reach the generators' other branches
 const otherTree = join(base, 'other-heartbeat');
 const otherKaTree = join(base, 'other-keepalived');
@@ -189,65 +190,69 @@ withProgram('ldirectord', 'parses the generated www.cf (ldirectord FILE status);
   expect(f.stderr).toMatch(/line 2: Unknown command protocol = tcp/);
 });
 
-withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configuration', (nagios) => {
-  const t = join(base, 'nagios');
-  mkdirSync(join(t, 'spool'), { recursive: true });
-  const me = userInfo().username;
-  const group = run(['id', '-gn']).stdout.trim();
-  writeFileSync(join(t, 'resource.cfg'), '$USER1$=/usr/lib/nagios/plugins\n');
-  writeFileSync(join(t, 'stock.cfg'), STOCK_CFG);
-  const main = join(t, 'nagios.cfg');
-  writeFileSync(
-    main,
-    [
-      `log_file=${t}/nagios.log`,
-      `cfg_file=${t}/stock.cfg`,
-      `cfg_dir=${join(tree, 'monitoring', 'etc', 'nagios4', 'conf.d')}`,
-      `resource_file=${t}/resource.cfg`,
-      `check_result_path=${t}/spool`,
-      `lock_file=${t}/nagios.pid`,
-      `temp_file=${t}/nagios.tmp`,
-      `temp_path=${t}`,
-      `status_file=${t}/status.dat`,
-      `object_cache_file=${t}/objects.cache`,
-      `precached_object_file=${t}/objects.precache`,
-      `state_retention_file=${t}/retention.dat`,
-      `command_file=${t}/nagios.cmd`,
-      `nagios_user=${me}`,
-      `nagios_group=${group}`,
-      'illegal_macro_output_chars=`~$&|\'"<>',
-      '',
-    ].join('\n'),
-  );
-  const r = run([nagios, '-v', main]);
-  expect(show(r)).toMatch(/^status 0\n/);
-  expect(r.stdout).toMatch(/Checked 12 services\.\n\s+Checked 4 hosts\./);
-  expect(r.stdout).toMatch(/Total Warnings: 0\nTotal Errors:\s+0/);
+withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configuration (heartbeat and keepalived stacks)', (nagios) => {
+  for (const [stack, tree] of [['heartbeat', heartbeatTree], ['keepalived', kaTree]] as const) {
+    const t = join(base, `nagios-${stack}`);
+    mkdirSync(join(t, 'spool'), { recursive: true });
+    const me = userInfo().username;
+    const group = run(['id', '-gn']).stdout.trim();
+    writeFileSync(join(t, 'resource.cfg'), '$USER1$=/usr/lib/nagios/plugins\n');
+    writeFileSync(join(t, 'stock.cfg'), STOCK_CFG);
+    const main = join(t, 'nagios.cfg');
+    writeFileSync(
+      main,
+      [
+        `log_file=${t}/nagios.log`,
+        `cfg_file=${t}/stock.cfg`,
+        `cfg_dir=${join(tree, 'monitoring', 'etc', 'nagios4', 'conf.d')}`,
+        `resource_file=${t}/resource.cfg`,
+        `check_result_path=${t}/spool`,
+        `lock_file=${t}/nagios.pid`,
+        `temp_file=${t}/nagios.tmp`,
+        `temp_path=${t}`,
+        `status_file=${t}/status.dat`,
+        `object_cache_file=${t}/objects.cache`,
+        `precached_object_file=${t}/objects.precache`,
+        `state_retention_file=${t}/retention.dat`,
+        `command_file=${t}/nagios.cmd`,
+        `nagios_user=${me}`,
+        `nagios_group=${group}`,
+        'illegal_macro_output_chars=`~$&|\'"<>',
+        '',
+      ].join('\n'),
+    );
+    const r = run([nagios, '-v', main]);
+    expect(show(r)).toMatch(/^status 0\n/);
+    expect(r.stdout).toMatch(/Checked 12 services\.\n\s+Checked 4 hosts\./);
+    expect(r.stdout).toMatch(/Total Warnings: 0\nTotal Errors:\s+0/);
+  }
 });
 
-withProgram('icinga2', 'icinga2 daemon -C with a throwaway configuration', (icinga2) => {
-  const t = join(base, 'icinga2');
-  mkdirSync(join(t, 'cache'), { recursive: true });
-  const conf = join(t, 'icinga2.conf');
-  writeFileSync(
-    conf,
-    `const PluginDir = "/usr/lib/nagios/plugins"
-const NodeName = "lvsha-config-test"
-const ZoneName = NodeName
-include <itl>
-include <plugins>
-include "${join(tree, 'monitoring', 'etc', 'icinga2', 'conf.d')}/*.conf"
-`,
-  );
-  const r = run(
-    [icinga2, 'daemon', '-C', '-c', conf, `-DConfiguration.CacheDir=${t}/cache`, `-DConfiguration.VarsPath=${t}/cache/icinga2.vars`, `-DConfiguration.ObjectsPath=${t}/cache/icinga2.debug`],
-    // as root icinga2 drops to its own user, which cannot write our temporary directory
-    { ICINGA2_USER: userInfo().username, ICINGA2_GROUP: run(['id', '-gn']).stdout.trim() },
-  );
-  expect(show(r)).toMatch(/^status 0\n/);
-  expect(r.stdout).toMatch(/Instantiated 12 Services\./);
-  expect(r.stdout).toMatch(/Instantiated 4 Hosts\./);
-  expect(r.stdout).not.toMatch(/warning\/|critical\//);
+withProgram('icinga2', 'icinga2 daemon -C with a throwaway configuration (heartbeat and keepalived stacks)', (icinga2) => {
+  for (const [stack, tree] of [['heartbeat', heartbeatTree], ['keepalived', kaTree]] as const) {
+    const t = join(base, `icinga2-${stack}`);
+    mkdirSync(join(t, 'cache'), { recursive: true });
+    const conf = join(t, 'icinga2.conf');
+    writeFileSync(
+      conf,
+      `const PluginDir = "/usr/lib/nagios/plugins"
+  const NodeName = "lvsha-config-test"
+  const ZoneName = NodeName
+  include <itl>
+  include <plugins>
+  include "${join(tree, 'monitoring', 'etc', 'icinga2', 'conf.d')}/*.conf"
+  `,
+    );
+    const r = run(
+      [icinga2, 'daemon', '-C', '-c', conf, `-DConfiguration.CacheDir=${t}/cache`, `-DConfiguration.VarsPath=${t}/cache/icinga2.vars`, `-DConfiguration.ObjectsPath=${t}/cache/icinga2.debug`],
+      // as root icinga2 drops to its own user, which cannot write our temporary directory
+      { ICINGA2_USER: userInfo().username, ICINGA2_GROUP: run(['id', '-gn']).stdout.trim() },
+    );
+    expect(show(r)).toMatch(/^status 0\n/);
+    expect(r.stdout).toMatch(/Instantiated 12 Services\./);
+    expect(r.stdout).toMatch(/Instantiated 4 Hosts\./);
+    expect(r.stdout).not.toMatch(/warning\/|critical\//);
+  }
 });
 
 withProgram('apache2', 'apache2 -t with the sorry server configuration', (apache2) => {

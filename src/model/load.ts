@@ -129,7 +129,9 @@ function withDefaults(raw: Partial<Deployment>): Deployment {
     }),
     realHosts: raw.realHosts ?? [],
     heartbeat,
-    sync: { ...r.sync, ...(raw.sync ?? {}) },
+    // keepalived's lvs_sync_daemon follows the VRRP state (master on MASTER, backup on BACKUP):
+    // one daemon per director, never both.
+    sync: { ...r.sync, ...(raw.ha === 'keepalived' ? { mode: 'follow-role' as const } : {}), ...(raw.sync ?? {}) },
     sorry: { ...r.sorry, ...(raw.sorry ?? {}) },
   };
 }

@@ -128,6 +128,8 @@ export function validateDeployment(d: Deployment): Problem[] {
 
   const ha = (d as { ha?: unknown }).ha;
   if (ha !== undefined && !HA_LAYERS.includes(ha as HaLayer)) err('ha', `'${String(ha)}' is not an HA layer (${HA_LAYERS.join(' or ')})`);
+  if (ha === 'keepalived' && (d as Deployment).sync?.mode === 'both')
+    warn('sync.mode', "'both' under keepalived: its lvs_sync_daemon runs one daemon following the VRRP state (follow-role); both only if the site starts the other itself");
   const ka = (d as { keepalived?: unknown }).keepalived;
   if (ka !== undefined) {
     if (ka === null || typeof ka !== 'object' || Array.isArray(ka)) err('keepalived', `'${String(ka)}' is not a mapping`);

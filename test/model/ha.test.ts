@@ -83,6 +83,15 @@ describe('loading and validating ha and keepalived', () => {
     expect(validateDeployment(d).filter((p) => p.severity === 'error')).toEqual([]);
   });
 
+  test('ha keepalived without a sync mode: follow-role (lvs_sync_daemon follows VRRP); both is a warning', () => {
+    const { sync, ...rest } = clone(referenceDeployment);
+    const d = parseDeploymentText(yamlOf({ ...rest, sync: { syncid: sync.syncid, interface: sync.interface }, ha: 'keepalived' }), 'd.yaml');
+    expect(d.sync.mode).toBe('follow-role');
+    expect(parseDeploymentText(yamlOf({ ...rest, sync: { syncid: 1, interface: 'eth0' } }), 'd.yaml').sync.mode).toBe('both');
+    const both = { ...clone(referenceDeployment), ha: 'keepalived' } as Deployment;
+    expect(validateDeployment(both)).toContainEqual(expect.objectContaining({ severity: 'warning', field: 'sync.mode' }));
+  });
+
   test('a heartbeat deployment stays as it was: no ha, no keepalived field', () => {
     const d = parseDeploymentText(yamlOf(referenceDeployment), 'd.yaml');
     expect('ha' in d || 'keepalived' in d).toBe(false);
@@ -123,7 +132,8 @@ describe('loading and validating ha and keepalived', () => {
 describe('lvsha generate follows the deployment', () => {
   const kaYaml = () => {
     const f = join(tmp('ha-gen'), 'ka.yaml');
-    writeFileSync(f, yamlOf({ ...clone(referenceDeployment), ha: 'keepalived', keepalived: { vrid: 61 } }));
+    const ref = clone(referenceDeployment);
+    writeFileSync(f, yamlOf({ ...ref, sync: { ...ref.sync, mode: 'follow-role' }, ha: 'keepalived', keepalived: { vrid: 61 } }));
     return f;
   };
 

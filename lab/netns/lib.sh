@@ -167,7 +167,7 @@ is_real() { [[ " ${REALS[*]} " == *" $1 "* ]]; }
 # with a private mount + UTS namespace set up like a booted Debian host.
 ANCHOR_SCRIPT='
 set -e
-h=$1 d=$2 role=$3 pidf=$4 ha=$5
+h=$1 d=$2 role=$3 pidf=$4 ha=$5 lab=$6 repo=$7
 # Record our host-side PID (the PPid of awk as the host /proc shows it), then
 # mount the PID namespace'"'"'s own /proc.
 awk '"'"'$1 == "PPid:" { print $2 }'"'"' /proc/self/status >"$pidf.tmp"
@@ -181,8 +181,18 @@ if [ "$role" = director ] && [ "$ha" = keepalived ]; then
   # keepalived: its config at its Debian path, a private /tmp (its dumps, the lab flag of the
   # tracked script), /run/dbus for the per-host system bus (org.keepalived.Vrrp1)
   mount --bind "$d/keepalived" /etc/keepalived
+  mkdir -p /run/dbus /run/lvsha-outer-tmp
+  mount --rbind /tmp /run/lvsha-outer-tmp
   mount --bind "$d/tmp" /tmp
-  mkdir -p /run/dbus
+  # the lab state and the repository stay where they were when they live under /tmp (the VM
+  # tier: LVSHA_LAB_DIR=/tmp/lvsha-lab; a clone in /tmp): their top directory bound back
+  for p in "$lab" "$repo"; do
+    case "$p" in
+      /tmp/?*) top=${p#/tmp/}; top=${top%%/*}
+        [ -e "/tmp/$top" ] || mkdir "/tmp/$top"
+        mountpoint -q "/tmp/$top" || mount --rbind "/run/lvsha-outer-tmp/$top" "/tmp/$top" ;;
+    esac
+  done
 elif [ "$role" = director ]; then
   # what Debian'"'"'s tmpfiles.d (heartbeat, resource-agents) creates at boot
   mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/resource-agents
@@ -208,7 +218,7 @@ start_anchor() {
   is_director "$h" && role=director
   rm -f "$PIDS/$h.anchor.pid"
   setsid ip netns exec "$(ns "$h")" unshare -m -u -p --fork --propagation private \
-    sh -c "$ANCHOR_SCRIPT" anchor "$h" "$STATE/nodes/$h" "$role" "$PIDS/$h.anchor.pid" "$LVSHA_LAB_HA" \
+    sh -c "$ANCHOR_SCRIPT" anchor "$h" "$STATE/nodes/$h" "$role" "$PIDS/$h.anchor.pid" "$LVSHA_LAB_HA" "$LAB_DIR" "$(cd "$LAB_NETNS_DIR/../.." && pwd)" \
     </dev/null >>"$STATE/log/$h.anchor.log" 2>&1 &
   wait_until "$(tx 5)" 0.05 test -s "$PIDS/$h.anchor.pid" || die "anchor of $h did not start (see $STATE/log/$h.anchor.log)"
 }

@@ -83,8 +83,9 @@ for h in "${DIRECTORS[@]}"; do
   mkdir -p "$d/keepalived" "$d/tmp"; chmod 1777 "$d/tmp"
   ka_conf "$src" "$KA_IPVS" >"$d/keepalived/keepalived.conf"
   chmod 600 "$d/keepalived/keepalived.conf"
-  keepalived -t -f "$d/keepalived/keepalived.conf" >"$STATE/log/$h.keepalived-t.log" 2>&1 \
-    || die "keepalived -t refuses $d/keepalived/keepalived.conf (see $STATE/log/$h.keepalived-t.log)"
+  # in the director's netns: keepalived -t wants the configured interfaces (eth0) to exist
+  ip netns exec "$(ns "$h")" keepalived -t -f "$d/keepalived/keepalived.conf" >"$STATE/log/$h.keepalived-t.log" 2>&1 \
+    || die "keepalived -t refuses $d/keepalived/keepalived.conf: $(tail -n 5 "$STATE/log/$h.keepalived-t.log" | tr '\n' ' ')"
   : >"$d/tmp/${KA_FLAG#/tmp/}"                      # the tracked script passes
   printf '<html><body><h1>%s: site under maintenance</h1></body></html>\n' "$h" >"$d/www/index.html"
 done
@@ -152,7 +153,8 @@ for h in "${HOSTS[@]}"; do start_services "$h"; done
 # --- IPVS sync daemons (only where the kernel has IPVS: the VM tier) -------------
 if ipvs_available; then
   for h in "${DIRECTORS[@]}"; do start_sync "$h"; done
-  log "IPVS: sync daemons master+backup (syncid 1, eth0) on ${DIRECTORS[*]}"
+  if ka_lab; then log "IPVS: sync daemons left to keepalived (lvs_sync_daemon: master on the MASTER, backup on the BACKUP)"
+  else log "IPVS: sync daemons master+backup (syncid 1, eth0) on ${DIRECTORS[*]}"; fi
 else
   log "IPVS not available in this kernel: no sync daemons, ldirectord's ipvsadm calls fail"
 fi
@@ -187,7 +189,7 @@ fi
 has_holder() { [[ -n "$(vip_holders)" ]]; }
 if wait_until "$limit" 0.1 has_holder; then
   t1=$(now_ms)
-  log "VIP $VIP on [$(vip_holders)] $(( t1 - t_hb )) ms after heartbeat start, $(( t1 - t0 )) ms after up.sh start"
+  log "VIP $VIP on [$(vip_holders)] $(( t1 - t_hb )) ms after $LVSHA_LAB_HA start, $(( t1 - t0 )) ms after up.sh start"
 else
   for h in "${DIRECTORS[@]}"; do log "$h ha-log: $(tail -n 3 "$STATE/nodes/$h/log/ha-log" "$STATE/log/$h.keepalived.log" 2>/dev/null | tr '\n' ' ')"; done
   die "no director took $VIP within $limit s (see $STATE/nodes/*/log/ha-log)"

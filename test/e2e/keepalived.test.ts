@@ -70,17 +70,24 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     const r = await exec('cat "$(hroot "$1")/tmp/keepalived.json"', [h]);
     return (JSON.parse(r.stdout) as { data: { state: number } }[])[0]!.data.state;
   };
-  /** A check from the monitoring host: exit code and first line must match. */
+  /** A command on the monitoring host (PATH has bin/, $SSH the lab's options): exit code and first line must match. */
   const expectCheck = async (label: string, cmd: string, exit: number, firstLine: RegExp): Promise<void> => {
-    const e: Expectation = { label, host: 'mon', cmd: `${cmd} -t 60 $SSH`, exit, firstLine };
+    const e: Expectation = { label, host: 'mon', cmd, exit, firstLine };
     const o = await runExpectation(tier, e);
     log.push(formatOutcome(o));
     if (!o.pass) throw new Error(formatOutcome(o));
   };
-  const kaCheck = (h: Director, exit: number, firstLine: RegExp) => expectCheck(`keepalived ${h}`, `lvsha check keepalived -H ${ADDR[h]}`, exit, firstLine);
+  const kaCheck = (h: Director, exit: number, firstLine: RegExp) => expectCheck(`keepalived ${h}`, `lvsha check keepalived -H ${ADDR[h]} -t 60 $SSH`, exit, firstLine);
   /** --method dbus (no root): state only; the exit code and the state word it names. */
-  const kaDbus = (h: Director, exit: number, firstLine: RegExp) => expectCheck(`keepalived --method dbus ${h}`, `lvsha check keepalived --method dbus -H ${ADDR[h]}`, exit, firstLine);
-  const vipCheck = (exit: number, firstLine: RegExp) => expectCheck('vip', 'lvsha check vip', exit, firstLine);
+  const kaDbus = (h: Director, exit: number, firstLine: RegExp) => expectCheck(`keepalived --method dbus ${h}`, `lvsha check keepalived --method dbus -H ${ADDR[h]} -t 60 $SSH`, exit, firstLine);
+  const vipCheck = (exit: number, firstLine: RegExp) => expectCheck('vip', 'lvsha check vip -t 60 $SSH', exit, firstLine);
+  /**
+   * `lvsha doctor`'s keepalived rows (the lab's deployment says `ha: keepalived`), spaces
+   * squeezed, joined by ' | '; doctor's own exit code is left out (without kernel IPVS its ipvs
+   * and sync rows are CRITICAL by nature).
+   */
+  const doctorKeepalived = (firstLine: RegExp) =>
+    expectCheck('doctor keepalived rows', `lvsha doctor -t 60 --no-color | grep -E '^keepalived ' | sed -E 's/ +/ /g' | paste -sd '|' - | sed 's/|/ | /g'; true`, 0, firstLine);
   const healthy = async (): Promise<void> => {
     await exec(`left=$(wait_lab_ready 60) || die "not healthy after 60 s: \${left//$'\\n'/; }"`, [], 120);
   };
@@ -119,6 +126,7 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     await kaDbus('frontal1', 0, /^LVS KEEPALIVED OK - .*VI_1 MASTER/);
     await kaDbus('frontal2', 0, /^LVS KEEPALIVED OK - .*VI_1 BACKUP/);
     await vipCheck(0, /^LVS VIP OK - 192\.168\.0\.3 on frontal1 /);
+    await doctorKeepalived(/^keepalived frontal1 OK frontal1: VI_1 MASTER prio 150 \| keepalived frontal2 OK frontal2: VI_1 BACKUP prio 100$/);
   }, 300_000);
 
   test('tracked script fails on frontal1: priority 90, frontal2 takes over; passes again: frontal1 back', async () => {
@@ -190,6 +198,7 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     await kaDbus('frontal1', 2, /^LVS KEEPALIVED CRITICAL - keepalived is not running on /);
     await kaCheck('frontal2', 1, /^LVS KEEPALIVED WARNING - VI_1 is MASTER on frontal2: failed over from frontal1/);
     await vipCheck(2, /^LVS VIP CRITICAL - split brain: frontal1, frontal2 hold 192\.168\.0\.3/);
+    await doctorKeepalived(/^keepalived frontal1 CRITICAL keepalived is not running on .* \| keepalived frontal2 WARNING VI_1 is MASTER on frontal2: failed over from frontal1$/);
 
     await ka('start', 'frontal1');
     await ka('wait-master', 'frontal1', '30');

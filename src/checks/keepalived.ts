@@ -39,6 +39,8 @@ export interface KeepalivedCheckConfig {
   interface: string;
   /** Configured priorities per director; the highest is the preferred director. */
   priorities: Record<string, number>;
+  /** The directors' names and addresses: which one -H (or this host's name) is. */
+  directors: { name: string; address: string }[];
   nopreempt: boolean;
   /** A captured tree (--root): the dumps are read as they are. */
   captured: boolean;
@@ -46,8 +48,10 @@ export interface KeepalivedCheckConfig {
 
 export interface KeepalivedModel {
   status: KeepalivedStatus;
-  /** Where keepalived was asked, for messages. */
+  /** Where keepalived was asked, for messages: the director's name when the deployment knows the host. */
   host: string;
+  /** The director this is, when --node or the host (name or address) tells. */
+  director?: string;
   /** Epoch seconds at gather time (age of the last transition). */
   now: number;
 }
@@ -115,10 +119,10 @@ export function evaluateKeepalived(m: KeepalivedModel, c: KeepalivedCheckConfig)
   if (s.daemon === 'hung') return { state: State.CRITICAL, summary: `keepalived on ${where} does not answer`, long: [s.detail] };
   if (s.daemon === 'refused') return { state: State.UNKNOWN, summary: `keepalived runs on ${where} but its state is not readable`, long: [s.detail] };
   if (s.daemon === 'nobus') return { state: State.UNKNOWN, summary: `no DBus system bus on ${where} (--method dbus)`, long: [s.detail] };
-  // Which director this is: --node (when it names a director), else the one whose configured priority is this base priority.
+  // Which director this is: --node or the host (when it is a director), else the one whose configured priority is this base priority.
   const own = s.instances.find((i) => i.name === c.instance);
   const byPrio = own?.dump ? Object.keys(c.priorities).filter((n) => c.priorities[n] === own.dump!.basePriority) : [];
-  const me = c.node !== undefined && c.node in c.priorities ? c.node : byPrio.length === 1 ? byPrio[0] : undefined;
+  const me = m.director !== undefined && m.director in c.priorities ? m.director : byPrio.length === 1 ? byPrio[0] : undefined;
   const findings: Finding[] = [];
   const perf: Perf[] = [];
   const long: string[] = [s.detail];
@@ -172,8 +176,10 @@ export const keepalivedCheck: CheckDef<KeepalivedCheckConfig, KeepalivedModel, K
       captured: c.captured,
       deadline: Date.now() + remaining(env),
     });
-    const host = c.node ?? (src.host === 'localhost' ? hostname() : src.host);
-    return { status, host, now: Date.now() / 1000 };
+    const local = src.host === 'localhost' || src.host === '127.0.0.1' || src.host === '::1';
+    const name = local ? hostname().split('.')[0]! : src.host;
+    const director = c.node ?? c.directors.find((x) => x.name === name || x.address === src.host)?.name;
+    return { status, host: director ?? (local ? hostname() : src.host), director, now: Date.now() / 1000 };
   },
   evaluate: (m, c) => evaluateKeepalived(m, c),
 };
@@ -190,6 +196,7 @@ export function keepalivedDefaults(d: Deployment): KeepalivedCheckConfig {
     vrid: k.vrid,
     interface: d.directors[0]?.interface ?? 'eth0',
     priorities: k.priorities,
+    directors: d.directors.map((x) => ({ name: x.name, address: x.address })),
     nopreempt: k.nopreempt,
     captured: false,
   };

@@ -85,7 +85,7 @@ const opts = (o: Partial<KeepalivedProbeOptions> = {}): KeepalivedProbeOptions =
 
 async function verdict(src: FakeDirector, o: Partial<KeepalivedProbeOptions> = {}, c: Partial<KeepalivedCheckConfig> = {}) {
   const status = await probeKeepalived(src, opts(o));
-  return evaluateKeepalived({ status, host: 'frontal1', now: 1796037800 }, { ...config, ...c });
+  return evaluateKeepalived({ status, host: c.node ?? 'frontal1', director: c.node, now: 1796037800 }, { ...config, ...c });
 }
 
 describe('check_lvs_keepalived: gather (json) → evaluate on real dumps', () => {
@@ -197,6 +197,28 @@ describe('check_lvs_keepalived --method dbus (real answers)', () => {
   test('failed over (frontal2 MASTER, told by --node): WARNING', async () => {
     const r = await verdict(new FakeDirector('script-failed', 'frontal2'), { method: 'dbus' }, { node: 'frontal2' });
     expect(r.state).toBe(State.WARNING);
+  });
+});
+
+describe('which director: -H (name or address) or this host, else the configured priority', () => {
+  const gatherOn = async (host: string, node?: string) => {
+    const src = new FakeDirector('split-brain', 'frontal2');
+    Object.defineProperty(src, 'host', { value: host });
+    const c = { ...config, method: 'dbus' as const, node };
+    const m = await keepalivedCheck.gather(c, { source: () => src, deadline: Date.now() + 2000, trace: () => {} } as never);
+    return { m, r: keepalivedCheck.evaluate(m, c) };
+  };
+  test('-H 192.168.0.2 is frontal2: over DBus (no priority to tell), its MASTER is a failover WARNING', async () => {
+    const { m, r } = await gatherOn('192.168.0.2');
+    expect([m.director, m.host]).toEqual(['frontal2', 'frontal2']);
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toMatch(/VI_1 is MASTER on frontal2: failed over from frontal1/);
+  });
+  test('-H frontal2 by name, and --node, tell it too; an unknown host does not', async () => {
+    expect((await gatherOn('frontal2')).m.director).toBe('frontal2');
+    expect((await gatherOn('10.9.9.9', 'frontal2')).m.director).toBe('frontal2');
+    const u = await gatherOn('10.9.9.9');
+    expect([u.m.director, u.m.host, u.r.state]).toEqual([undefined, '10.9.9.9', State.OK]);
   });
 });
 

@@ -178,6 +178,8 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
       await vipCheck(2, /^LVS VIP CRITICAL - split brain: frontal1, frontal2 hold 192\.168\.0\.3/);
       await kaCheck('frontal1', 0, /^LVS KEEPALIVED OK - frontal1: VI_1 MASTER/);
       await kaCheck('frontal2', 1, /^LVS KEEPALIVED WARNING - VI_1 is MASTER on frontal2/);
+      // DBus gives no priority: -H 192.168.0.2 tells which director it is
+      await kaDbus('frontal2', 1, /^LVS KEEPALIVED WARNING - VI_1 is MASTER on frontal2: failed over from frontal1/);
     } finally {
       await ka('unblock');
     }

@@ -8,6 +8,58 @@ import { fuzzParser } from '../helpers/fuzz';
 const DIR = join(__dirname, '..', 'fixtures', 'real', 'keepalived-pair');
 const cap = (scenario: string, host: string, file: string) => readFileSync(join(DIR, scenario, host, file), 'utf8');
 const SCENARIOS = ['healthy', 'script-failed', 'split-brain', 'master-stopped', 'rejoined', 'master-killed'];
+/** The namespace lab's captures (lab/netns/capture-keepalived.sh): --root trees, same scenarios. */
+const LAB = join(__dirname, '..', 'fixtures', 'real', 'keepalived');
+const lab = (scenario: string, host: string, file: string) => readFileSync(join(LAB, scenario, host, file), 'utf8');
+const labAll = (file: string) => SCENARIOS.flatMap((s) => ['frontal1', 'frontal2'].map((h) => lab(s, h, file)));
+
+describe('the lab\'s captures (lab/netns/capture-keepalived.sh)', () => {
+  test('JSON: every scenario and director as the lab drove it', () => {
+    const got = Object.fromEntries(
+      SCENARIOS.flatMap((s) =>
+        ['frontal1', 'frontal2'].map((h) => {
+          const i = parseKeepalivedJson(lab(s, h, 'tmp/keepalived.json'))[0]!;
+          return [`${s}/${h}`, `${i.name} ${i.vrid} ${i.interface} ${i.state} ${i.effectivePriority}/${i.basePriority}`];
+        }),
+      ),
+    );
+    expect(got).toEqual({
+      'healthy/frontal1': 'VI_1 51 eth0 MASTER 150/150',
+      'healthy/frontal2': 'VI_1 51 eth0 BACKUP 100/100',
+      'script-failed/frontal1': 'VI_1 51 eth0 BACKUP 90/150',
+      'script-failed/frontal2': 'VI_1 51 eth0 MASTER 100/100',
+      'split-brain/frontal1': 'VI_1 51 eth0 MASTER 150/150',
+      'split-brain/frontal2': 'VI_1 51 eth0 MASTER 100/100',
+      // stale: what keepalived left when it stopped or was killed
+      'master-stopped/frontal1': 'VI_1 51 eth0 MASTER 150/150',
+      'master-stopped/frontal2': 'VI_1 51 eth0 MASTER 100/100',
+      'rejoined/frontal1': 'VI_1 51 eth0 MASTER 150/150',
+      'rejoined/frontal2': 'VI_1 51 eth0 BACKUP 100/100',
+      'master-killed/frontal1': 'VI_1 51 eth0 MASTER 150/150',
+      'master-killed/frontal2': 'VI_1 51 eth0 MASTER 100/100',
+    });
+  });
+  test('data dump: the lab\'s tracked script, BAD only where it failed', () => {
+    expect(parseKeepalivedData(lab('healthy', 'frontal1', 'tmp/keepalived.data')).scripts).toEqual([{ name: 'chk_lvsha_lab', status: 'GOOD', weight: -60 }]);
+    expect(parseKeepalivedData(lab('script-failed', 'frontal1', 'tmp/keepalived.data')).scripts).toEqual([{ name: 'chk_lvsha_lab', status: 'BAD', weight: -60 }]);
+    expect(parseKeepalivedData(lab('script-failed', 'frontal1', 'tmp/keepalived.data')).instances[0]!.tracked).toEqual([{ script: 'chk_lvsha_lab', weight: -60 }]);
+  });
+  test('DBus: Master, Backup, and keepalived gone from the bus', () => {
+    expect(dbusState(parseDbusReply(lab('healthy', 'frontal1', 'dbus/state.txt')) as never)).toBe('MASTER');
+    expect(dbusState(parseDbusReply(lab('healthy', 'frontal2', 'dbus/state.txt')) as never)).toBe('BACKUP');
+    expect(parseDbusReply(lab('master-stopped', 'frontal1', 'dbus/state.txt'))).toMatchObject({ ok: false, error: 'org.freedesktop.DBus.Error.ServiceUnknown' });
+    expect(introspectChildren(lab('healthy', 'frontal1', 'dbus/introspect.txt'))).toEqual(expect.arrayContaining(['eth0']));
+  });
+  test('fuzz: 10 000 variants of each lab capture kind throw only ParseError', () => {
+    expect(fuzzParser(parseKeepalivedJson, labAll('tmp/keepalived.json')).rejected).toBeGreaterThan(0);
+    expect(fuzzParser(parseKeepalivedData, labAll('tmp/keepalived.data')).rejected).toBeGreaterThan(0);
+    const dbus = (t: string) => {
+      const r = parseDbusReply(t);
+      if (r.ok) dbusState(r);
+    };
+    expect(fuzzParser(dbus, labAll('dbus/state.txt').filter((t) => t.startsWith('method return'))).rejected).toBeGreaterThan(0);
+  });
+});
 
 describe('parseKeepalivedJson (real dumps)', () => {
   test('healthy MASTER: every field a check or collector reads', () => {

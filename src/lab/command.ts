@@ -99,7 +99,7 @@ export function registerLab(program: Command): void {
     .option('--list', 'list the scenarios', false)
     .action(async (name: string | undefined, o: { list: boolean }) => {
       if (o.list || !name) {
-        for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(22)} [${s.tiers.join(',')}] ${s.title}\n`);
+        for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(32)} [${s.tiers.join(',')}${s.ha ? ` --ha ${s.ha}` : ''}] ${s.title}\n`);
         return;
       }
       needRoot();

@@ -1,4 +1,4 @@
-import { ExecResult, LabTier, TierName } from './tiers';
+import { ExecResult, LabHa, LabTier, TierName } from './tiers';
 
 /**
  * The lab's scenarios: one definition drives `lvsha lab scenario NAME` and the e2e tests
@@ -36,6 +36,11 @@ export interface Scenario {
   title: string;
   /** Tiers it can run on: the IPVS scenarios need the VM (a kernel with IPVS). */
   tiers: TierName[];
+  /**
+   * The directors' HA layer it is written for (default heartbeat: Heartbeat + ldirectord);
+   * it runs only on a lab up with that layer (`lab up --ha keepalived`).
+   */
+  ha?: LabHa;
   setup: Step[];
   expect: Expectation[];
   /** Run whatever happened, to put the lab back to healthy. */
@@ -56,6 +61,7 @@ const checks = {
   heartbeat: (addr: string) => ({ host: 'mon', cmd: check('heartbeat', `-H ${addr}`) }),
   ipvs: (addr: string, args = '') => ({ host: 'mon', cmd: check('ipvs', `-H ${addr}${args ? ` ${args}` : ''}`) }),
   sync: (addr: string) => ({ host: 'mon', cmd: check('sync', `-H ${addr}`) }),
+  keepalived: (addr: string) => ({ host: 'mon', cmd: check('keepalived', `-H ${addr}`) }),
   /** On the director itself: the sorry page is on its loopback. */
   sorry: (director: string) => ({ host: director, cmd: 'lvsha check sorry -t 60' }),
   /** From the client: the active ARP view (broadcast arping on the client's eth0). */
@@ -333,7 +339,129 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     ],
     heal: [{ label: 'VIP back on reel1 lo', sh: `ip -n "$(ns reel1)" addr add ${VIP}/32 dev lo 2>/dev/null || true`, timeout: 20 }],
   },
+
+  // ---------------------------------------------------------------- keepalived lab (VM tier)
+  // `lvsha lab up --tier vm --ha keepalived`: keepalived's VRRP, its virtual_server block (the
+  // IPVS table, TCP_CHECK checkers, sorry_server) and lvs_sync_daemon on real IPVS.
+  {
+    name: 'keepalived-healthy',
+    title: 'keepalived: MASTER frontal1 / BACKUP frontal2, its IPVS table, lvs_sync_daemon master/backup, doctor OK',
+    tiers: ['vm'],
+    ha: 'keepalived',
+    setup: [HEALTHY_WAIT],
+    expect: [
+      { label: 'keepalived frontal1', ...checks.keepalived(F1), exit: 0, firstLine: /^LVS KEEPALIVED OK - frontal1: VI_1 MASTER prio 150/ },
+      { label: 'keepalived frontal2', ...checks.keepalived(F2), exit: 0, firstLine: /^LVS KEEPALIVED OK - frontal2: VI_1 BACKUP prio 100/ },
+      { label: 'vip', ...checks.vip(), exit: 0, firstLine: /^LVS VIP OK - 192\.168\.0\.3 on frontal1 \(eth0:0\)/ },
+      {
+        label: "keepalived's IPVS table on frontal1 (ipvsadm -Ln: the service, both real servers)",
+        host: 'frontal1',
+        cmd: `ipvsadm -Ln -t ${VIP}:80 | awk '/^TCP/ { s = $2 " " $3 } /^  -> [0-9]/ { r = r " " $2 "/" $3 "/w" $4 } END { print s ":" r }'`,
+        exit: 0,
+        firstLine: /^192\.168\.0\.3:80 wlc: 192\.168\.0\.[45]:80\/Route\/w1 192\.168\.0\.[45]:80\/Route\/w1$/,
+      },
+      { label: 'lvs_sync_daemon master on frontal1', host: 'frontal1', cmd: 'ipvsadm -L --daemon', exit: 0, firstLine: /^master sync daemon \(mcast=eth0, syncid=1/ },
+      { label: 'lvs_sync_daemon backup on frontal2', host: 'frontal2', cmd: 'ipvsadm -L --daemon', exit: 0, firstLine: /^backup sync daemon \(mcast=eth0, syncid=1/ },
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 30 },
+      // keepalived loads its virtual_server table on the BACKUP too (ldirectord: on the holder only)
+      { label: 'ipvs frontal2 (BACKUP: keepalived keeps the table loaded)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/ },
+      { label: 'sync frontal1 (master: follow-role)', ...checks.sync(F1), exit: 0, firstLine: /^LVS SYNC OK - master sync daemon \(syncid 1, eth0\)/ },
+      { label: 'sync frontal2 (backup: follow-role)', ...checks.sync(F2), exit: 0, firstLine: /^LVS SYNC OK - backup sync daemon \(syncid 1, eth0\)/ },
+      { label: 'traffic through the VIP (DR; persistence: one real server per client)', host: 'lab', cmd: 'traffic 6', exit: 0, firstLine: /^traffic: 6 of 6 requests answered; \[reel[12]\]=6$/ },
+      {
+        label: 'doctor: keepalived, ipvs and sync rows of both directors (every row OK: exit 0)',
+        ...doctorRows(['keepalived', 'frontal1'], ['ipvs', 'frontal1'], ['sync', 'frontal1'], ['keepalived', 'frontal2'], ['ipvs', 'frontal2'], ['sync', 'frontal2']),
+        exit: 0,
+        firstLine: /^keepalived frontal1 OK frontal1: VI_1 MASTER prio 150[^|]* \| ipvs frontal1 OK [^|]* \| sync frontal1 OK master sync daemon \(syncid 1, eth0\)[^|]* \| keepalived frontal2 OK frontal2: VI_1 BACKUP prio 100[^|]* \| ipvs frontal2 OK [^|]* \| sync frontal2 OK backup sync daemon \(syncid 1, eth0\)[^|]*$/,
+      },
+    ],
+    heal: [],
+  },
+  {
+    name: 'keepalived-real-server-down',
+    title: "keepalived: reel1's web server stops, its TCP_CHECK removes it from the IPVS table; back: in again",
+    tiers: ['vm'],
+    ha: 'keepalived',
+    setup: [HEALTHY_WAIT, { label: 'stop the HTTP server of reel1', sh: 'stop_pidfile reel1.httpd', timeout: 20 }],
+    expect: [
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 1, firstLine: /^LVS IPVS WARNING - (tcp:192\.168\.0\.3:80: )?1 of 2 real servers live: 192\.168\.0\.4:80 removed from the table/, within: 60 },
+      { label: 'traffic goes to reel2 only', host: 'lab', cmd: 'traffic 4', exit: 0, firstLine: /^traffic: 4 of 4 requests answered; \[reel2\]=4$/ },
+      // back: keepalived's checker puts it in again
+      { label: "reel1's web server started again", host: 'lab', cmd: 'start_httpd reel1 && echo started', exit: 0, firstLine: /^started$/ },
+      { label: 'ipvs frontal1 (reel1 back)', ...checks.ipvs(F1), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 60 },
+    ],
+    heal: [{ label: 'start the HTTP server of reel1 (if it is not running)', sh: 'pid_alive "$(pidfile_pid reel1.httpd)" || start_httpd reel1', timeout: 20 }, HEALTHY_WAIT],
+  },
+  {
+    name: 'keepalived-all-real-servers-down',
+    title: "keepalived: both real servers' web servers stop, its sorry_server takes the service",
+    tiers: ['vm'],
+    ha: 'keepalived',
+    setup: [HEALTHY_WAIT, { label: 'stop the HTTP servers of reel1 and reel2', sh: 'stop_pidfile reel1.httpd; stop_pidfile reel2.httpd', timeout: 20 }],
+    expect: [
+      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 },
+      {
+        label: "keepalived's IPVS table on frontal1: the sorry server alone",
+        host: 'frontal1',
+        cmd: `ipvsadm -Ln -t ${VIP}:80 | awk '/^  -> [0-9]/ { r = r " " $2 "/" $3 } END { print "real servers:" r }'`,
+        exit: 0,
+        firstLine: /^real servers: 127\.0\.0\.1:80\/(Local|Route)$/,
+      },
+      { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
+      { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+      {
+        label: 'doctor: ipvs and sorry rows of frontal1',
+        ...doctorRows(['ipvs', 'frontal1'], ['sorry', 'frontal1']),
+        exit: 2,
+        firstLine: /^ipvs frontal1 CRITICAL (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving 192\.168\.0\.3:80 \| sorry frontal1 WARNING sorry server in service for 192\.168\.0\.3:80 since all real servers are down[^|]*$/,
+      },
+    ],
+    heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 20 }, HEALTHY_WAIT],
+  },
+  {
+    name: 'keepalived-sync-working',
+    title: "keepalived: connections through the VIP reach the BACKUP's table as SYNC entries (lvs_sync_daemon)",
+    tiers: ['vm'],
+    ha: 'keepalived',
+    setup: [HEALTHY_WAIT, { label: 'client traffic through the VIP', sh: 'traffic 10', timeout: 120 }],
+    expect: [
+      { label: 'SYNC rows on frontal2', host: 'frontal2', cmd: "grep -c ' SYNC ' /proc/net/ip_vs_conn_sync", exit: 0, firstLine: /^[1-9]\d*$/, within: 20 },
+      { label: 'sync frontal2 (backup side)', ...checks.sync(F2), exit: 0, firstLine: /^LVS SYNC OK - backup sync daemon.*[1-9]\d* synced connections/, within: 20 },
+    ],
+    heal: [],
+  },
+  {
+    name: 'keepalived-director-crash',
+    title: 'keepalived: the MASTER crashes (kill -9 of keepalived, switch port down): VIP and table on frontal2',
+    tiers: ['vm'],
+    ha: 'keepalived',
+    setup: [
+      HEALTHY_WAIT,
+      { label: 'crash frontal1', sh: `mapfile -t p < <(ka_pidfile_pids frontal1); kill -KILL "\${p[@]}"; ip -n "$SW_NS" link set p-frontal1 down; date +%s%3N > "$STATE/crash.t0"`, timeout: 20 },
+      {
+        label: 'frontal2 takes the VIP',
+        sh: `f2_holds() { [[ " $(vip_holders) " == *" frontal2 "* ]] && ka_state_is frontal2 Master; }
+wait_until 60 0.1 f2_holds || die "holders: [$(vip_holders)], frontal2 $(ka_state frontal2)"
+echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the crash"`,
+        timeout: 100,
+      },
+    ],
+    expect: [
+      { label: 'keepalived frontal2', ...checks.keepalived(F2), exit: 1, firstLine: /^LVS KEEPALIVED WARNING - .*VI_1 (is )?MASTER/ },
+      { label: 'ipvs frontal2 (holds the VIP and the table)', ...checks.ipvs(F2), exit: 0, firstLine: /^LVS IPVS OK - (tcp:192\.168\.0\.3:80: )?2 of 2 real servers live/, within: 60 },
+      { label: 'traffic through the VIP (frontal2)', host: 'lab', cmd: `${CLIENT_NEIGH_FLUSH}; traffic 4`, exit: 0, firstLine: /^traffic: 4 of 4 requests answered; \[reel[12]\]=4$/ },
+    ],
+    heal: [
+      { label: 'reboot frontal1 (keepalived preempts)', sh: 'reboot_host frontal1', timeout: 60 },
+      FAILBACK_WAIT,
+    ],
+  },
 ];
+
+/** The HA layer a scenario is written for. */
+export function scenarioHa(sc: Scenario): LabHa {
+  return sc.ha ?? 'heartbeat';
+}
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
@@ -403,6 +531,10 @@ export async function runScenario(tier: LabTier, sc: Scenario, hooks: RunHooks =
   const out: ScenarioOutcome = { scenario: sc.name, tier: tier.name, pass: false, errors: [], results: [], seconds: 0 };
   if (!sc.tiers.includes(tier.name)) {
     out.errors.push(`scenario ${sc.name} needs the ${sc.tiers.join(' or ')} tier (the lab is on the ${tier.name} tier)`);
+    return out;
+  }
+  if (scenarioHa(sc) !== tier.ha) {
+    out.errors.push(`scenario ${sc.name} is for a lab with ${scenarioHa(sc)} (the lab is up with ${tier.ha}: lvsha lab up --ha ${scenarioHa(sc)})`);
     return out;
   }
   try {

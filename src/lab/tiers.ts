@@ -54,6 +54,18 @@ export function readLabHa(): LabHa {
     return 'heartbeat';
   }
 }
+/**
+ * The keepalived lab's deployment from the lab's own (YAML text): `ha: keepalived`, and the sync
+ * mode follow-role (keepalived's lvs_sync_daemon runs one daemon following the VRRP state: the
+ * lab's `mode: both`, Heartbeat's lvsstate starting both, made every sync row CRITICAL).
+ */
+export function keepalivedDeploymentText(base: string): string {
+  const text = base.replace(/^(sync:.*\bmode:\s*)both\b/m, '$1follow-role');
+  return `# written by \`lvsha lab up --ha keepalived\`: ${DEPLOYMENT} with the HA layer keepalived
+${text.trimEnd()}
+ha: keepalived
+`;
+}
 /** Records the lab's HA layer; keepalived gets its deployment: the lab's own plus `ha: keepalived`. */
 function writeLabHa(ha: LabHa | undefined): void {
   if (ha === undefined) {
@@ -62,11 +74,7 @@ function writeLabHa(ha: LabHa | undefined): void {
   }
   mkdirSync(LAB_DIR, { recursive: true });
   if (ha === 'keepalived') {
-    const base = readFileSync(DEPLOYMENT, 'utf8');
-    writeFileSync(KEEPALIVED_DEPLOYMENT, `# written by \`lvsha lab up --ha keepalived\`: ${DEPLOYMENT} with the HA layer keepalived
-${base.trimEnd()}
-ha: keepalived
-`);
+    writeFileSync(KEEPALIVED_DEPLOYMENT, keepalivedDeploymentText(readFileSync(DEPLOYMENT, 'utf8')));
   }
   writeFileSync(HA_FILE, `${ha}
 `);
@@ -101,12 +109,17 @@ function prelude(labDir = LAB_DIR): string {
     `export PATH=${shq(join(REPO, 'bin'))}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     ...Object.entries(env).map(([k, v]) => `export ${k}=${shq(v)}`),
     `export LVSHA_LAB_DIR=${shq(labDir)}`,
+    // the lab that is up ($STATE/ha) decides, not an LVSHA_LAB_HA inherited from the VM agent's
+    // /share/env (the boot's layer: stale after switchHa) or from the caller
+    'unset LVSHA_LAB_HA',
     '. lab/netns/lib.sh',
   ].join('\n');
 }
 
 export interface LabTier {
   name: TierName;
+  /** The directors' HA layer of the lab this tier runs (a scenario runs only on its own layer's lab). */
+  readonly ha: LabHa;
   /** Builds the lab (after removing any leftover). */
   up(p: Progress): Promise<void>;
   /** Removes everything the lab made; idempotent, works after a killed run. */
@@ -311,8 +324,11 @@ function isOurQemu(pid: number, share: string): boolean {
 export class VmTier implements LabTier {
   readonly name = 'vm' as const;
   private seq = 0;
-  /** @param ha the directors' HA layer for up(): passed to the guest's up.sh through /share/env. */
-  constructor(readonly ha: LabHa = 'heartbeat') {}
+  /**
+   * @param ha the directors' HA layer for up(): passed to the guest's up.sh through /share/env;
+   * switchHa() changes it in the running VM.
+   */
+  constructor(public ha: LabHa = 'heartbeat') {}
 
   private state(): VmState | undefined {
     try {
@@ -394,6 +410,33 @@ export class VmTier implements LabTier {
     }
   }
 
+  /**
+   * Rebuilds the lab inside the VM that is up with another HA layer, without a new boot (one
+   * boot costs minutes under TCG): the host regenerates the configuration files (the guest sees
+   * .lab/generated through the repository share), the guest drops its 9p caches (cache=loose)
+   * and runs lab/netns/up.sh with LVSHA_LAB_HA (up.sh starts with down.sh: namespaces, their
+   * IPVS tables and sync daemons go). Returns once the lab is healthy, as up() does.
+   */
+  async switchHa(ha: LabHa, p: Progress): Promise<void> {
+    if (!this.isUp()) throw new Error('the lab VM is not up (lvsha lab up --tier vm)');
+    writeLabHa(ha);
+    this.ha = ha;
+    const gen = await p.step('configuration files', async () => generateEtc(ha));
+    p.note(`  ${gen.note}`);
+    await p.step(`lab rebuilt inside the running VM with ${ha} (lab/netns/up.sh)`, async (waiting) => {
+      waiting(`the guest's up.sh until the ${ha} lab is healthy`);
+      const r = await this.exec(
+        `sync; echo 3 > /proc/sys/vm/drop_caches
+LVSHA_LAB_HA="$1" bash lab/netns/up.sh >/share/up-"$1".log 2>&1 || { rc=$?; tail -n 12 /share/up-"$1".log >&2; exit "$rc"; }
+tail -n 3 /share/up-"$1".log`,
+        [ha],
+        600,
+      );
+      if (r.rc !== 0) throw new Error(`lab/netns/up.sh with ${ha} in the VM failed (rc ${r.rc}${r.timedOut ? ', timed out' : ''}):\n${r.stderr.trim()}`);
+      return r;
+    });
+  }
+
   private tail(file: string, n: number): string {
     try {
       return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
@@ -428,7 +471,7 @@ export class VmTier implements LabTier {
           }
         }
         // keep the guest's logs of the last run for post-mortems
-        for (const f of ['up.log', 'down.log', 'console.log']) {
+        for (const f of ['up.log', 'up-heartbeat.log', 'up-keepalived.log', 'down.log', 'console.log']) {
           try {
             copyFileSync(join(s.share, f), join(LAB_DIR, 'vm', `last-${f}`));
           } catch {
@@ -568,7 +611,7 @@ export function chooseTier(forced?: string): TierName {
 /** The tier that is up now (from .lab/tier), if any. */
 export function currentTier(): LabTier | undefined {
   const t = readTier();
-  if (t) return tierOf(t);
-  if (new NetnsTier().isUp()) return new NetnsTier();
+  if (t) return tierOf(t, readLabHa());
+  if (new NetnsTier().isUp()) return new NetnsTier(readLabHa());
   return undefined;
 }

@@ -71,8 +71,8 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     return (JSON.parse(r.stdout) as { data: { state: number } }[])[0]!.data.state;
   };
   /** A command on the monitoring host (PATH has bin/, $SSH the lab's options): exit code and first line must match. */
-  const expectCheck = async (label: string, cmd: string, exit: number, firstLine: RegExp): Promise<void> => {
-    const e: Expectation = { label, host: 'mon', cmd, exit, firstLine };
+  const expectCheck = async (label: string, cmd: string | { host: string; cmd: string }, exit: number, firstLine: RegExp): Promise<void> => {
+    const e: Expectation = { label, ...(typeof cmd === 'string' ? { host: 'mon', cmd } : cmd), exit, firstLine };
     const o = await runExpectation(tier, e);
     log.push(formatOutcome(o));
     if (!o.pass) throw new Error(formatOutcome(o));
@@ -88,6 +88,17 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
    */
   const doctorKeepalived = (firstLine: RegExp) =>
     expectCheck('doctor keepalived rows', `lvsha doctor -t 60 --no-color | grep -E '^keepalived ' | sed -E 's/ +/ /g' | paste -sd '|' - | sed 's/|/ | /g'; true`, 0, firstLine);
+  /**
+   * One scrape of `lvsha exporter` run on the director itself (lab/netns/scrape.sh): its
+   * keepalived series and verdict, sorted, `lvsha_` dropped, on one line.
+   */
+  const exporterKeepalived = (h: Director, firstLine: RegExp) =>
+    expectCheck(
+      `exporter keepalived series on ${h}`,
+      { host: h, cmd: `lab/netns/scrape.sh | grep -E '^lvsha_(keepalived_up |keepalived_vrrp_state\\{.*\\} 1$|check_status\\{check="keepalived"\\})' | sed 's/^lvsha_//' | sort | paste -sd' ' -` },
+      0,
+      firstLine,
+    );
   const healthy = async (): Promise<void> => {
     await exec(`left=$(wait_lab_ready 60) || die "not healthy after 60 s: \${left//$'\\n'/; }"`, [], 120);
   };
@@ -127,6 +138,8 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     await kaDbus('frontal2', 0, /^LVS KEEPALIVED OK - .*VI_1 BACKUP/);
     await vipCheck(0, /^LVS VIP OK - 192\.168\.0\.3 on frontal1 /);
     await doctorKeepalived(/^keepalived frontal1 OK frontal1: VI_1 MASTER prio 150 \| keepalived frontal2 OK frontal2: VI_1 BACKUP prio 100$/);
+    await exporterKeepalived('frontal1', /^check_status\{check="keepalived"\} 0 keepalived_up 1 keepalived_vrrp_state\{iname="VI_1",intf="eth0",vrid="51",state="MASTER"\} 1$/);
+    await exporterKeepalived('frontal2', /^check_status\{check="keepalived"\} 0 keepalived_up 1 keepalived_vrrp_state\{iname="VI_1",intf="eth0",vrid="51",state="BACKUP"\} 1$/);
   }, 300_000);
 
   test('tracked script fails on frontal1: priority 90, frontal2 takes over; passes again: frontal1 back', async () => {
@@ -201,6 +214,8 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     await kaCheck('frontal2', 1, /^LVS KEEPALIVED WARNING - VI_1 is MASTER on frontal2: failed over from frontal1/);
     await vipCheck(2, /^LVS VIP CRITICAL - split brain: frontal1, frontal2 hold 192\.168\.0\.3/);
     await doctorKeepalived(/^keepalived frontal1 CRITICAL keepalived is not running on .* \| keepalived frontal2 WARNING VI_1 is MASTER on frontal2: failed over from frontal1$/);
+    // the exporter on the crashed director: no stale MASTER series, keepalived down
+    await exporterKeepalived('frontal1', /^check_status\{check="keepalived"\} 2 keepalived_up 0$/);
 
     await ka('start', 'frontal1');
     await ka('wait-master', 'frontal1', '30');

@@ -3,33 +3,19 @@ import { hostname } from 'node:os';
 import { keepalivedOf } from '../model/ha';
 import type { Deployment } from '../model/types';
 import type { VrrpStats } from '../parsers/keepalived';
-import { KEEPALIVED_FILES, KeepalivedInstance, KeepalivedStatus, probeKeepalived } from '../probes/keepalived';
+import { KEEPALIVED_FILES, KeepalivedInstance, KeepalivedReading, KeepalivedStatus, probeKeepalived } from '../probes/keepalived';
 import { remaining } from '../runtime/check';
 import { Perf } from '../runtime/perfdata';
 import { CheckDef } from '../runtime/plugin';
 import { combine, Finding, Result } from '../runtime/result';
 import { State } from '../runtime/state';
 
-export interface KeepalivedOptions {
-  method: 'json' | 'dbus';
-  pidFile: string;
-  vrrpPidFile: string;
-  dumpDir: string;
-  kill: string;
-  stat: string;
-  dbusSend: string;
+export interface KeepalivedOptions extends KeepalivedReading {
   node?: string;
   root?: string;
 }
 
-export interface KeepalivedCheckConfig {
-  method: 'json' | 'dbus';
-  pidFile: string;
-  vrrpPidFile: string;
-  dumpDir: string;
-  kill: string;
-  stat: string;
-  dbusSend: string;
+export interface KeepalivedCheckConfig extends KeepalivedReading {
   /** This director's name (messages; which priority is its own), when known. */
   node?: string;
   /** The deployment's VRRP instance. */
@@ -165,15 +151,8 @@ export const keepalivedCheck: CheckDef<KeepalivedCheckConfig, KeepalivedModel, K
   async gather(c, env): Promise<KeepalivedModel> {
     const src = env.source();
     const status = await probeKeepalived(src, {
-      method: c.method,
-      pidFile: c.pidFile,
-      vrrpPidFile: c.vrrpPidFile,
-      dumpDir: c.dumpDir,
-      kill: c.kill,
-      stat: c.stat,
-      dbusSend: c.dbusSend,
+      ...c,
       instances: [{ name: c.instance, interface: c.interface, vrid: c.vrid }],
-      captured: c.captured,
       deadline: Date.now() + remaining(env),
     });
     const local = src.host === 'localhost' || src.host === '127.0.0.1' || src.host === '::1';

@@ -41,6 +41,9 @@ export interface KeepalivedProbeOptions {
   deadline: number;
 }
 
+/** How keepalived is read: what the check's options, its config and the exporter set. */
+export type KeepalivedReading = Pick<KeepalivedProbeOptions, 'method' | 'pidFile' | 'vrrpPidFile' | 'dumpDir' | 'kill' | 'stat' | 'dbusSend'>;
+
 /** keepalived's own defaults (Debian's unit: no -p/-r; tmp dir /tmp). */
 export const KEEPALIVED_FILES = { pidFile: '/run/keepalived.pid', vrrpPidFile: '/run/vrrp.pid', dumpDir: '/tmp' } as const;
 

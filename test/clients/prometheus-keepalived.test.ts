@@ -1,0 +1,141 @@
+/**
+ * Prometheus (the real server, Debian prometheus) scrapes two `lvsha exporter` processes of a
+ * keepalived deployment (`ha: keepalived`) with the scrape configuration and the keepalived rules
+ * `lvsha generate` wrote. Each exporter stands for one director: `--root` is a copy of that
+ * director's tree captured in the keepalived lab (test/fixtures/real/keepalived/SCENARIO/HOST:
+ * pid files, /proc of its PID namespace, keepalived's dumps), switched scenario by scenario.
+ * Phases in one Prometheus run: healthy (frontal1 MASTER, no keepalived alert), a tracked script
+ * failing on frontal1 (LvshaKeepalivedPriorityDropped), keepalived stopped on frontal1
+ * (LvshaKeepalivedDown, and no stale MASTER series). The test copy of the rules has `for: 0s`
+ * (the generated 30 s - 2 m would only make the test wait).
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { referenceDeployment } from '../../src/model/reference';
+import { clientTest, Daemon, Fatal, freePort, generate, httpGet, REPO, tempDir, waitFor } from './harness';
+
+const LAB = join(REPO, 'test', 'fixtures', 'real', 'keepalived');
+type Host = 'frontal1' | 'frontal2';
+
+async function api<T>(base: string, path: string): Promise<T> {
+  const r = await httpGet(`${base}${path}`, 5000);
+  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${r.body}`);
+  const j = JSON.parse(r.body) as { status: string; data: T };
+  if (j.status !== 'success') throw new Error(`${path}: ${r.body}`);
+  return j.data;
+}
+
+/** The director's root tree becomes the lab's capture of SCENARIO, swapped by two renames (a scrape sees one or the other). */
+function setScenario(root: string, scenario: string, host: Host): void {
+  rmSync(`${root}.new`, { recursive: true, force: true });
+  cpSync(join(LAB, scenario, host), `${root}.new`, { recursive: true });
+  if (existsSync(root)) renameSync(root, `${root}.old`);
+  renameSync(`${root}.new`, root);
+  rmSync(`${root}.old`, { recursive: true, force: true });
+}
+
+clientTest(
+  ['prometheus'],
+  'keepalived: Prometheus scrapes the exporters on the lab\'s keepalived captures; the generated keepalived rules fire on a failed script and a stopped keepalived',
+  async ([prometheus]) => {
+    const dir = tempDir('prometheus-ka');
+    mkdirSync(join(dir, 'roots'), { recursive: true });
+    const daemons: Daemon[] = [];
+    try {
+      const input = join(dir, 'ka.json');
+      writeFileSync(input, JSON.stringify({ ...referenceDeployment, ha: 'keepalived', sync: { ...referenceDeployment.sync, mode: 'follow-role' } }));
+      const etc = generate(join(dir, 'generated'), input);
+      const config = join(etc, 'lvsha', 'deployment.json');
+      expect(JSON.parse(readFileSync(config, 'utf8')).ha).toBe('keepalived');
+
+      const roots: Record<Host, string> = { frontal1: join(dir, 'roots', 'frontal1'), frontal2: join(dir, 'roots', 'frontal2') };
+      const ex: Record<string, number> = {};
+      for (const h of ['frontal1', 'frontal2'] as const) {
+        setScenario(roots[h], 'healthy', h);
+        const daemon = new Daemon(`exporter ${h}`, [process.execPath, join(REPO, 'bin', 'lvsha'), 'exporter', '--listen', '127.0.0.1:0', '--config', config, '--root', roots[h]]);
+        daemons.push(daemon);
+        ex[h] = await waitFor(
+          `the ${h} exporter to listen`,
+          () => {
+            if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
+            const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
+            return m ? Number(m[1]) : undefined;
+          },
+          15_000,
+          50,
+        );
+      }
+
+      const gen = parse(readFileSync(join(etc, 'prometheus', 'lvsha.yml'), 'utf8'));
+      const rules = parse(readFileSync(join(etc, 'prometheus', 'lvsha-rules.yml'), 'utf8'));
+      const names = rules.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((r) => r.alert));
+      expect(names).toEqual(expect.arrayContaining(['LvshaKeepalivedDown', 'LvshaKeepalivedFault', 'LvshaKeepalivedPriorityDropped', 'LvshaKeepalivedNotMaster']));
+      for (const g of rules.groups) for (const r of g.rules) if (r.alert) r.for = '0s';
+      const pdir = join(dir, 'prometheus');
+      mkdirSync(join(pdir, 'data'), { recursive: true });
+      writeFileSync(join(pdir, 'lvsha-rules.yml'), stringify(rules));
+      const job = gen.scrape_configs.find((j: { job_name: string }) => j.job_name === 'lvsha-directors');
+      for (const s of job.static_configs) s.targets = [`127.0.0.1:${ex[s.labels.director]}`];
+      const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
+      writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
+
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const prom = new Daemon('prometheus', [prometheus!, `--config.file=${join(pdir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(pdir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+      daemons.push(prom);
+      await waitFor(
+        'prometheus to be ready',
+        async () => {
+          if (prom.exited) throw new Fatal(`prometheus exited: ${prom.out}`);
+          return (await httpGet(`${base}/-/ready`, 2000)).status === 200 ? true : undefined;
+        },
+        30_000,
+        200,
+      );
+
+      type Vector = { result: { metric: Record<string, string>; value: [number, string] }[] };
+      const query = (expr: string) => api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const firing = async (name: string) =>
+        (await api<{ alerts: { labels: Record<string, string>; state: string }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname === name && a.state === 'firing');
+      const masters = async () => (await query('lvsha_keepalived_vrrp_state{state="MASTER"} == 1')).result.map((r) => r.metric.director).sort();
+
+      // healthy: frontal1 MASTER, frontal2 BACKUP, both keepalived up; no keepalived alert.
+      expect(await waitFor('frontal1 MASTER in Prometheus', async () => ((await masters()).join() === 'frontal1' ? true : undefined), 20_000)).toBe(true);
+      const up = await query('lvsha_keepalived_up');
+      expect(up.result.map((r) => `${r.metric.director}=${r.value[1]}`).sort()).toEqual(['frontal1=1', 'frontal2=1']);
+      await new Promise((r) => setTimeout(r, 2500));
+      const ours = (await api<{ alerts: { labels: Record<string, string> }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname!.startsWith('LvshaKeepalived'));
+      expect(ours).toEqual([]);
+
+      // a tracked script fails on frontal1: priority 90 of 150, frontal2 MASTER.
+      setScenario(roots.frontal1, 'script-failed', 'frontal1');
+      setScenario(roots.frontal2, 'script-failed', 'frontal2');
+      const dropped = await waitFor('LvshaKeepalivedPriorityDropped firing', async () => {
+        const f = await firing('LvshaKeepalivedPriorityDropped');
+        return f.length ? f : undefined;
+      }, 20_000);
+      expect(dropped.map((a) => a.labels.director)).toEqual(['frontal1']);
+      expect(await waitFor('frontal2 MASTER', async () => ((await masters()).join() === 'frontal2' ? true : undefined), 20_000)).toBe(true);
+      const nm = await waitFor('LvshaKeepalivedNotMaster firing', async () => {
+        const f = await firing('LvshaKeepalivedNotMaster');
+        return f.length ? f : undefined;
+      }, 20_000);
+      expect(nm.map((a) => a.labels.director)).toEqual(['frontal1']);
+
+      // keepalived stopped on frontal1: its dumps still say MASTER, Prometheus must not.
+      setScenario(roots.frontal1, 'master-stopped', 'frontal1');
+      setScenario(roots.frontal2, 'master-stopped', 'frontal2');
+      const down = await waitFor('LvshaKeepalivedDown firing', async () => {
+        const f = await firing('LvshaKeepalivedDown');
+        return f.length ? f : undefined;
+      }, 20_000);
+      expect(down.map((a) => a.labels.director)).toEqual(['frontal1']);
+      expect(await waitFor('only frontal2 MASTER', async () => ((await masters()).join() === 'frontal2' ? true : undefined), 20_000)).toBe(true);
+    } finally {
+      for (const d of daemons.reverse()) await d.stop(10_000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  90_000,
+);

@@ -20,7 +20,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     return;
   }
   const program = new Command('lvsha')
-    .description('Monitoring suite for LVS directors made highly available with Heartbeat')
+    .description('Monitoring suite for LVS directors made highly available with Heartbeat or keepalived')
     .version(VERSION, '-V, --version')
     .exitOverride();
   program.command('check <name> [args...]').description(`run one check (${CHECK_NAMES.join(', ')}); same as check_lvs_NAME`);

@@ -29,7 +29,7 @@ export function checkCommand(name: CheckName): Command {
  * test/packaging/man.test.ts compares this tree with `lvsha --help` so the two cannot drift).
  */
 export function lvshaProgram(): Command {
-  const program = new Command('lvsha').description('Monitoring suite for LVS directors made highly available with Heartbeat').version(VERSION, '-V, --version');
+  const program = new Command('lvsha').description('Monitoring suite for LVS directors made highly available with Heartbeat or keepalived').version(VERSION, '-V, --version');
   program.command('check <name> [args...]').description(`run one check (${CHECK_NAMES.join(', ')}); same as check_lvs_NAME`);
   registerExporter(program);
   registerDoctor(program);
@@ -195,7 +195,7 @@ export function lvshaManPage(): string {
     '.B lvsha check',
     '\\fIname\\fR [\\fIcheck options\\fR]',
     '.SH DESCRIPTION',
-    'Monitoring for Linux Virtual Server (IPVS) load balancers made highly available with Heartbeat:',
+    'Monitoring for Linux Virtual Server (IPVS) load balancers made highly available with Heartbeat or keepalived:',
     `${CHECK_NAMES.length} checks (${CHECK_NAMES.map((n) => `check_lvs_${n}`).join(', ')}), installed in /usr/lib/nagios/plugins,`,
     'a Prometheus exporter (the lvsha\\-exporter service), a one-table diagnosis of the whole deployment',
     '(doctor), and the deployment\'s configuration files (generate).',

@@ -237,7 +237,7 @@ export function registerGenerate(program: Command): void {
     .option('--force', 'overwrite existing files', false)
     .option('-n, --dry-run', 'print the files that would be written, write nothing', false)
     .option('--check <dir>', 'compare a generated or hand-made tree (DIR/<host>/etc/...) with the deployment')
-    .addOption(new Option('--stack <stack>', "HA stack of the directors (default: the deployment's ha, else heartbeat)").choices(['heartbeat', 'keepalived']))
+    .addOption(new Option('--stack <stack>', "HA stack of the directors (default: the deployment's ha, else heartbeat)").choices(['heartbeat', 'keepalived', 'pacemaker']))
     .option('--authkey-file <file>', "Heartbeat key to reuse (an authkeys file or a file with just the key), so directors of separate runs match")
     .option('--allow-weak-auth', 'accept md5/crc Heartbeat authentication and short keys', false)
     .option('--monitoring-user <user>', 'user the checks run as (sudoers, SSH user)', DEFAULT_OPTIONS.monitoringUser)

@@ -15,7 +15,7 @@ export interface GeneratedFile {
   content: string;
 }
 
-export type Stack = 'heartbeat' | 'keepalived';
+export type Stack = 'heartbeat' | 'keepalived' | 'pacemaker';
 
 export interface GenerateOptions {
   /** Which HA stack the directors run: Heartbeat + ldirectord (the article) or keepalived. */

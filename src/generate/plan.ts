@@ -13,6 +13,7 @@ import { icingaFiles } from './icinga';
 import { keepalivedFiles } from './keepalived';
 import { ldirectordFiles } from './ldirectord';
 import { nagiosFiles } from './nagios';
+import { pacemakerFiles } from './pacemaker';
 import { prometheusFiles } from './prometheus';
 import { realServerFiles } from './realserver';
 import { sorryFiles } from './sorry';
@@ -105,7 +106,11 @@ export function planFiles(d: Deployment, o: GenerateOptions, policy: GenerationP
   const problems = generationProblems(d, o, policy);
   if (problems.length) throw new ConfigError(problems);
   const files: GeneratedFile[] = [
-    ...(o.stack === 'keepalived' ? keepalivedFiles(d, o) : [...heartbeatFiles(d, o), ...ldirectordFiles(d), ...syncFiles(d)]),
+    ...(o.stack === 'keepalived'
+      ? keepalivedFiles(d, o)
+      : o.stack === 'pacemaker'
+        ? [...pacemakerFiles(d, o), ...ldirectordFiles(d), ...syncFiles(d)]
+        : [...heartbeatFiles(d, o), ...ldirectordFiles(d), ...syncFiles(d)]),
     ...sorryFiles(d),
     ...sudoersFiles(d, o),
     ...realServerFiles(d),

@@ -3,7 +3,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PluginError, UsageError } from '../runtime/errors';
 import { readConfigFile } from '../runtime/readBounded';
-import { keepalivedOf } from './ha';
+import { keepalivedOf, pacemakerOf } from './ha';
 import type { ConfFiles } from './keepalivedConf';
 import { deploymentFromNative, NativeFiles } from './native';
 import { referenceDeployment } from './reference';
@@ -115,6 +115,8 @@ function withDefaults(raw: Partial<Deployment>): Deployment {
     ...(raw.ha !== undefined && { ha: raw.ha }),
     // A partial keepalived section (just `vrid: 52`) takes the rest from the deployment.
     ...(raw.keepalived !== undefined && { keepalived: keepalivedOf({ keepalived: raw.keepalived, directors, heartbeat }) }),
+    // likewise a partial pacemaker section (just `group: lvs_www`)
+    ...(raw.pacemaker !== undefined && { pacemaker: pacemakerOf({ pacemaker: raw.pacemaker, vips: raw.vips ?? [], heartbeat }) }),
     directors,
     vips: raw.vips ?? [],
     services: (raw.services ?? []).map((s) => {

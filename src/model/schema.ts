@@ -36,6 +36,8 @@ const IPV6 = [
 export const IP_PATTERN = `^(?:${IPV4}|${IPV6})$`;
 /** validate.ts's host name rule for directors and real servers. */
 export const HOST_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+/** A Pacemaker resource id (an XML ID: a letter or _ first), as crmsh and the CIB accept it. */
+export const RESOURCE_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 /** A network interface name (Linux: up to 15 characters, no space or slash); eth0:0 labels too. */
 export const INTERFACE_PATTERN = '^[A-Za-z0-9_.:@-]{1,15}$';
 
@@ -68,8 +70,9 @@ export const deploymentSchema = {
     heartbeat: { $ref: '#/definitions/heartbeat' },
     sync: { $ref: '#/definitions/sync' },
     sorry: { $ref: '#/definitions/sorry' },
-    ha: { enum: ['heartbeat', 'keepalived'], description: 'an HA layer (heartbeat or keepalived)' },
+    ha: { enum: ['heartbeat', 'keepalived', 'pacemaker'], description: 'an HA layer (heartbeat, keepalived or pacemaker)' },
     keepalived: { $ref: '#/definitions/keepalived' },
+    pacemaker: { $ref: '#/definitions/pacemaker' },
   },
   definitions: {
     director: {
@@ -186,6 +189,19 @@ export const deploymentSchema = {
           description: 'a mapping director name: priority (1-254)',
         },
         nopreempt: { type: 'boolean', description: 'true or false' },
+      },
+    },
+    pacemaker: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'the Pacemaker cluster (with ha: pacemaker)',
+      properties: {
+        clusterName: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a corosync cluster_name (letters, digits, _ . -)' },
+        group: { type: 'string', pattern: RESOURCE_ID_PATTERN, description: 'a Pacemaker resource id' },
+        vipResources: { type: 'array', minItems: 1, items: { type: 'string', pattern: RESOURCE_ID_PATTERN, description: 'a Pacemaker resource id' }, description: 'a list of resource ids, one per VIP' },
+        ldirectordResource: { type: 'string', pattern: RESOURCE_ID_PATTERN, description: 'a Pacemaker resource id' },
+        stickiness: { type: 'integer', minimum: 0, maximum: 1000000, description: 'a resource-stickiness score (0-1000000)' },
+        preferredScore: { type: 'integer', minimum: 0, maximum: 1000000, description: 'a location score (0-1000000)' },
       },
     },
     sorry: {

@@ -83,7 +83,7 @@ export interface VipConfig {
 }
 
 /** The HA layer that moves the VIP between the directors. */
-export type HaLayer = 'heartbeat' | 'keepalived';
+export type HaLayer = 'heartbeat' | 'keepalived' | 'pacemaker';
 
 /** keepalived's VRRP instance for the VIPs (`ha: keepalived`). */
 export interface KeepalivedConfig {
@@ -99,12 +99,37 @@ export interface KeepalivedConfig {
   nopreempt: boolean;
 }
 
+/**
+ * The Pacemaker/Corosync cluster that moves the VIP (`ha: pacemaker`): the seed's haresources
+ * line as a group, VIP (`ocf:heartbeat:IPaddr2`) first, then `ocf:heartbeat:ldirectord`.
+ * The nodes are the directors (their names are the cluster's node names, `uname -n`).
+ */
+export interface PacemakerConfig {
+  /** corosync.conf totem cluster_name. */
+  clusterName: string;
+  /** The resource group holding the VIPs then ldirectord. */
+  group: string;
+  /** One IPaddr2 resource id per VIP, in the order of `vips`. */
+  vipResources: string[];
+  /** The ldirectord resource id. */
+  ldirectordResource: string;
+  /**
+   * resource-stickiness of the group. With auto_failback the preferred director's location
+   * score beats it (the group moves back); without, stickiness wins (the group stays).
+   */
+  stickiness: number;
+  /** Location constraint score for the preferred director (heartbeat.preferred). */
+  preferredScore: number;
+}
+
 export interface Deployment {
   name: string;
   /** Which HA layer runs: absent = heartbeat (every deployment written before keepalived). */
   ha?: HaLayer;
   /** With `ha: keepalived`: the VRRP instance. */
   keepalived?: KeepalivedConfig;
+  /** With `ha: pacemaker`: the cluster's resource ids and placement scores. */
+  pacemaker?: PacemakerConfig;
   directors: Director[];
   vips: VipConfig[];
   services: VirtualService[];

@@ -2,7 +2,7 @@ import { State } from '../runtime/state';
 import { isIP } from 'node:net';
 import { Netmask } from 'netmask';
 import { HA_LAYERS } from './ha';
-import { Deployment, HaLayer, KeepalivedConfig } from './types';
+import { Deployment, HaLayer, KeepalivedConfig, PacemakerConfig } from './types';
 
 export interface Problem {
   severity: 'error' | 'warning';
@@ -127,7 +127,7 @@ export function validateDeployment(d: Deployment): Problem[] {
   }
 
   const ha = (d as { ha?: unknown }).ha;
-  if (ha !== undefined && !HA_LAYERS.includes(ha as HaLayer)) err('ha', `'${String(ha)}' is not an HA layer (${HA_LAYERS.join(' or ')})`);
+  if (ha !== undefined && !HA_LAYERS.includes(ha as HaLayer)) err('ha', `'${String(ha)}' is not an HA layer (${HA_LAYERS.slice(0, -1).join(', ')} or ${HA_LAYERS[HA_LAYERS.length - 1]})`);
   if (ha === 'keepalived' && (d as Deployment).sync?.mode === 'both')
     warn('sync.mode', "'both' under keepalived: its lvs_sync_daemon runs one daemon following the VRRP state (follow-role); both only if the site starts the other itself");
   const ka = (d as { keepalived?: unknown }).keepalived;
@@ -150,6 +150,42 @@ export function validateDeployment(d: Deployment): Problem[] {
         }
         const vals = Object.values(pr);
         if (vals.length > 1 && new Set(vals).size < vals.length) warn('keepalived.priorities', 'two directors have the same priority: VRRP then elects by address, not by preference');
+      }
+    }
+  }
+
+  const pm = (d as { pacemaker?: unknown }).pacemaker;
+  if (pm !== undefined) {
+    if (pm === null || typeof pm !== 'object' || Array.isArray(pm)) err('pacemaker', `'${String(pm)}' is not a mapping`);
+    else {
+      const k = pm as Partial<PacemakerConfig>;
+      if (ha !== 'pacemaker') warn('pacemaker', `the pacemaker section is ignored: ha is '${String(ha ?? 'heartbeat')}' (set ha: pacemaker)`);
+      const rid = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+      const ids: string[] = [];
+      for (const f of ['group', 'ldirectordResource'] as const) {
+        const v = k[f];
+        if (v === undefined) continue;
+        if (typeof v !== 'string' || !rid.test(v)) err(`pacemaker.${f}`, `'${String(v)}' is not a Pacemaker resource id (a letter or _, then letters, digits, _ . -)`);
+        else ids.push(v);
+      }
+      if (k.vipResources !== undefined) {
+        if (!Array.isArray(k.vipResources)) err('pacemaker.vipResources', `'${String(k.vipResources)}' is not a list`);
+        else {
+          k.vipResources.forEach((v, i) => {
+            if (typeof v !== 'string' || !rid.test(v)) err(`pacemaker.vipResources[${i}]`, `'${String(v)}' is not a Pacemaker resource id (a letter or _, then letters, digits, _ . -)`);
+            else ids.push(v);
+          });
+          const nv = Array.isArray(d.vips) ? d.vips.length : 0;
+          if (k.vipResources.length !== nv) err('pacemaker.vipResources', `${k.vipResources.length} resource ids for ${nv} VIPs: give one per VIP`);
+        }
+      }
+      const dup = ids.find((x, i) => ids.indexOf(x) !== i);
+      if (dup) err('pacemaker', `resource id '${dup}' is used twice`);
+      if (k.clusterName !== undefined && (typeof k.clusterName !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(k.clusterName)))
+        err('pacemaker.clusterName', `'${String(k.clusterName)}' is not a cluster_name (letters, digits, _ . -)`);
+      for (const f of ['stickiness', 'preferredScore'] as const) {
+        const v = k[f];
+        if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 1000000)) err(`pacemaker.${f}`, `'${String(v)}' is not a score (0-1000000)`);
       }
     }
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { keepalivedConf } from '../../src/generate/keepalived';
 import { planFiles } from '../../src/generate/plan';
-import { haLayer, keepalivedOf } from '../../src/model/ha';
+import { haLayer, keepalivedOf, pacemakerOf } from '../../src/model/ha';
 import { loadDeployment, parseDeploymentText } from '../../src/model/load';
 import { referenceDeployment } from '../../src/model/reference';
 import { Deployment } from '../../src/model/types';
@@ -98,11 +98,11 @@ describe('loading and validating ha and keepalived', () => {
   });
 
   test('unknown ha: an error naming it, from the file loader too', () => {
-    const d = { ...clone(referenceDeployment), ha: 'pacemaker' } as unknown as Deployment;
-    expect(validateDeployment(d)).toContainEqual({ severity: 'error', field: 'ha', message: "'pacemaker' is not an HA layer (heartbeat or keepalived)" });
+    const d = { ...clone(referenceDeployment), ha: 'openais' } as unknown as Deployment;
+    expect(validateDeployment(d)).toContainEqual({ severity: 'error', field: 'ha', message: "'openais' is not an HA layer (heartbeat, keepalived or pacemaker)" });
     const f = join(tmp('ha'), 'd.yaml');
     writeFileSync(f, yamlOf(d));
-    expect(() => loadDeployment(f)).toThrow(/ha: 'pacemaker' is not an HA layer/);
+    expect(() => loadDeployment(f)).toThrow(/ha: 'openais' is not an HA layer/);
   });
 
   test('priorities: 1-254, each naming a director', () => {
@@ -168,5 +168,37 @@ describe('lvsha generate follows the deployment', () => {
     expect(critical.expr).toBe('lvsha_check_status == 2'); // no check= matcher that would leave keepalived out
     expect(doc.groups[0]!.rules.map((r) => r.alert)).not.toContain('LvshaPeerDead');
     expect(rules).not.toMatch(/Heartbeat/);
+  });
+});
+
+describe('pacemaker: the cluster derived from the Heartbeat settings, or given', () => {
+  test('defaults: group lvs = vip then ldirectord; preferred node scored 100; stickiness by auto_failback', () => {
+    expect(pacemakerOf(referenceDeployment)).toEqual({ clusterName: 'lvsha', group: 'lvs', vipResources: ['vip'], ldirectordResource: 'ldirectord', stickiness: 0, preferredScore: 100 });
+    const noFailback = { ...clone(referenceDeployment), heartbeat: { ...referenceDeployment.heartbeat, autoFailback: false } };
+    const p = pacemakerOf(noFailback);
+    // without auto_failback the group must stay where it is: stickiness beats the location score
+    expect(p.stickiness).toBeGreaterThan(p.preferredScore);
+    const twoVips = { ...clone(referenceDeployment), vips: [...referenceDeployment.vips, { address: '192.168.0.9', prefix: 24 }] };
+    expect(pacemakerOf(twoVips).vipResources).toEqual(['vip', 'vip2']);
+    expect(pacemakerOf({ ...clone(referenceDeployment), pacemaker: { group: 'g', stickiness: 7 } as never }).group).toBe('g');
+  });
+
+  test('a bad resource id, a count of VIP resources that is not the count of VIPs, a reused id: errors naming the field', () => {
+    const d = { ...clone(referenceDeployment), ha: 'pacemaker', pacemaker: { group: '1lvs', vipResources: ['a', 'b'], ldirectordResource: 'a', stickiness: -1 } } as unknown as Deployment;
+    const errs = validateDeployment(d).filter((p) => p.severity === 'error');
+    expect(errs).toEqual([
+      { severity: 'error', field: 'pacemaker.group', message: "'1lvs' is not a Pacemaker resource id (a letter or _, then letters, digits, _ . -)" },
+      { severity: 'error', field: 'pacemaker.vipResources', message: '2 resource ids for 1 VIPs: give one per VIP' },
+      { severity: 'error', field: 'pacemaker', message: "resource id 'a' is used twice" },
+      { severity: 'error', field: 'pacemaker.stickiness', message: "'-1' is not a score (0-1000000)" },
+    ]);
+  });
+
+  test('ha: pacemaker loads; a pacemaker section without it is a warning', () => {
+    const f = join(tmp('ha'), 'p.yaml');
+    writeFileSync(f, yamlOf({ ...clone(referenceDeployment), ha: 'pacemaker' }));
+    expect(loadDeployment(f).deployment.ha).toBe('pacemaker');
+    const p = validateDeployment({ ...clone(referenceDeployment), pacemaker: { group: 'lvs' } } as Deployment);
+    expect(p).toContainEqual({ severity: 'warning', field: 'pacemaker', message: "the pacemaker section is ignored: ha is 'heartbeat' (set ha: pacemaker)" });
   });
 });

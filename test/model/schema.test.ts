@@ -120,7 +120,7 @@ describe('schema and validator agree', () => {
     ['a real host without a valid address', (d) => (d.realHosts[0].address = 'reel1'), 'realHosts[0].address', "realHosts[0].address: 'reel1' is not a valid IP address"],
     ['a service name with a slash', (d) => (d.services[0].name = '../x'), 'services[0].name', "services[0].name: '../x' is not a service name (letters, digits, . _ -)"],
     ['sorry URL with a password, not http', (d) => (d.sorry.url = 'ftp://u:secret@127.0.0.1/'), 'sorry.url', "sorry.url: 'ftp://***@127.0.0.1/' is not an http:// or https:// URL"],
-    ['ha pacemaker', (d) => (d.ha = 'pacemaker'), 'ha', "ha: 'pacemaker' is not an HA layer (heartbeat or keepalived)"],
+    ['ha openais', (d) => (d.ha = 'openais'), 'ha', "ha: 'openais' is not an HA layer (heartbeat, keepalived or pacemaker)"],
     ['keepalived vrid 256', (d) => ((d.ha = 'keepalived'), (d.keepalived = { vrid: 256 })), 'keepalived.vrid', "keepalived.vrid: '256' is not a VRRP virtual_router_id (1-255)"],
     ['keepalived priority 255', (d) => ((d.ha = 'keepalived'), (d.keepalived = { priorities: { frontal1: 255 } })), 'keepalived.priorities.frontal1', "keepalived.priorities.frontal1: '255' is not a VRRP priority (1-254)"],
     ['services is a mapping', (d) => (d.services = { www: {} }), 'services', `services: '{"www":{}}' is not a list`],

@@ -5,6 +5,7 @@
  */
 import { Deployment } from '../model/types';
 import { GeneratedFile, GenerateOptions, MODE_CONFIG, cmp, cmpAddress, header, hostPort, lines, protoLabel, realHostsOf, reEscape } from './common';
+import { grafanaFiles } from './grafana';
 import { vrrpInstance } from './keepalived';
 import { sorryEndpoints } from './sorry';
 
@@ -27,12 +28,36 @@ function probeRelabel(exporterFrom: string | undefined): string[] {
   ];
 }
 
+/**
+ * `service` = the deployment's name of the virtual service on its IPVS series, from the four
+ * service labels as the exporter writes them (collectors/ipvs.ts: a firewall mark is 8
+ * upper-case hex digits), so a dashboard can offer the services by name.
+ */
+function serviceRelabel(d: Deployment): string[] {
+  const out = d.services.flatMap((s) => {
+    const v =
+      s.protocol === 'fwm'
+        ? ['FWM', '', '0', (s.fwmark ?? 0).toString(16).toUpperCase().padStart(8, '0')]
+        : [protoLabel(s), s.address ?? '', String(s.port ?? 0), ''];
+    return [
+      '      - source_labels: [proto, local_address, local_port, local_mark]',
+      '        separator: ";"',
+      `        regex: ${q(v.map(reEscape).join(';'))}`,
+      '        target_label: service',
+      `        replacement: ${q(s.name)}`,
+    ];
+  });
+  return out.length ? ['    metric_relabel_configs:', ...out] : [];
+}
+
 export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
   const dirs = [...d.directors].sort((a, b) => cmp(a.name, b.name));
   const reals = realHostsOf(d);
   const sorry = sorryEndpoints(d);
   const sorryUrl = (e: { address: string; port: number }) => `http://${hostPort(e.address, e.port)}/`;
   const exporterAt = (address: string) => hostPort(address, o.exporterPort);
+  // The Grafana dashboard's $deployment and $service (grafana.ts).
+  const dep = q(d.name);
   const probeTo = (extra: string[]) => [
     '      - target_label: __address__',
     `        replacement: ${q(o.probeExporter)}`,
@@ -53,7 +78,8 @@ export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
     '  - job_name: lvsha-directors',
     '    metrics_path: /metrics',
     '    static_configs:',
-    ...dirs.flatMap((x) => [`      - targets: [${q(exporterAt(x.address))}]`, `        labels: {director: ${q(x.name)}}`]),
+    ...dirs.flatMap((x) => [`      - targets: [${q(exporterAt(x.address))}]`, `        labels: {director: ${q(x.name)}, deployment: ${dep}}`]),
+    ...serviceRelabel(d),
     '',
     `  # Directors seen from outside, through the exporter at ${o.probeExporter}.`,
     '  - job_name: lvsha-director-probe',
@@ -61,9 +87,10 @@ export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
     '    params:',
     '      module: [director]',
     '    static_configs:',
-    ...dirs.flatMap((x) => [`      - targets: [${q(x.address)}]`, `        labels: {director: ${q(x.name)}}`]),
+    ...dirs.flatMap((x) => [`      - targets: [${q(x.address)}]`, `        labels: {director: ${q(x.name)}, deployment: ${dep}}`]),
     ...probeRelabel(undefined),
     ...probeTo([]),
+    ...serviceRelabel(d),
     ...(reals.length
       ? [
           '',
@@ -73,7 +100,7 @@ export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
           '    params:',
           '      module: [realserver]',
           '    static_configs:',
-          ...reals.flatMap((r) => [`      - targets: [${q(r.address)}]`, `        labels: {realserver: ${q(r.name)}}`]),
+          ...reals.flatMap((r) => [`      - targets: [${q(r.address)}]`, `        labels: {realserver: ${q(r.name)}, deployment: ${dep}}`]),
           ...probeRelabel(undefined),
           ...probeTo([]),
         ]
@@ -90,7 +117,7 @@ export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
           ...dirs.flatMap((x) =>
             sorry.flatMap((e) => [
               `      - targets: [${q(sorryUrl(e))}]`,
-              `        labels: {director: ${q(x.name)}, __lvsha_exporter: ${q(exporterAt(x.address))}}`,
+              `        labels: {director: ${q(x.name)}, deployment: ${dep}, __lvsha_exporter: ${q(exporterAt(x.address))}}`,
             ]),
           ),
           ...probeRelabel('__lvsha_exporter'),
@@ -284,5 +311,6 @@ export function prometheusFiles(d: Deployment, o: GenerateOptions): GeneratedFil
   return [
     { host: 'monitoring', path: `${PROMETHEUS_DIR}/lvsha.yml`, mode: MODE_CONFIG, content: scrapeConfig(d, o) },
     { host: 'monitoring', path: `${PROMETHEUS_DIR}/${RULES_FILE}`, mode: MODE_CONFIG, content: alertRules(d, o) },
+    ...grafanaFiles(d, o),
   ];
 }

@@ -37,7 +37,12 @@ const out = path.join(root, 'build');
 const src = path.join(root, 'src');
 const rel = (p) => path.relative(root, p).split(path.sep).join('/');
 
-const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry'];
+/** Every check of src/checks/registry.ts (one link each): read from its source, so a new check is never left out. */
+const CHECKS = (() => {
+  const m = /CHECK_NAMES = \[([^\]]*)\]/.exec(fs.readFileSync(path.join(src, 'checks', 'registry.ts'), 'utf8'));
+  if (!m) throw new Error('bundle: CHECK_NAMES not found in src/checks/registry.ts');
+  return [...m[1].matchAll(/'([a-z]+)'/g)].map((x) => x[1]);
+})();
 /**
  * What a check run compiles anyway: kept as ordinary bundled code (with what these import eagerly).
  * The deployment schema and its Ajv validator (112 KiB) run on every check given --config or

@@ -50,7 +50,7 @@ interface Faces {
 /** Each test runs a few dozen cases, three faces each, one plugin process per case. */
 const SLOW = 600_000;
 
-const MODULE: Record<CheckName, ModuleName | undefined> = { ipvs: 'director', heartbeat: 'director', sync: 'director', sorry: 'director', arp: 'realserver', vip: undefined, keepalived: 'director' };
+const MODULE: Record<CheckName, ModuleName | undefined> = { ipvs: 'director', heartbeat: 'director', sync: 'director', sorry: 'director', arp: 'realserver', vip: undefined, keepalived: 'director', pacemaker: 'director' };
 
 /** A script answering `"$*"` with a captured file (stdout+stderr verbatim, rc 0 as captured). */
 function fileScript(path: string, byArgs: Record<string, string>): void {

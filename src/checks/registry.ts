@@ -1,7 +1,7 @@
 import type { CheckDef } from '../runtime/plugin';
 
 /** Every check, loaded on demand so a plugin start-up only loads its own file. */
-export const CHECK_NAMES = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived'] as const;
+export const CHECK_NAMES = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived', 'pacemaker'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
@@ -13,6 +13,7 @@ const loaders: Record<CheckName, () => CheckDef<any, any, any>> = {
   arp: () => require('./arp').arpCheck,
   sorry: () => require('./sorry').sorryCheck,
   keepalived: () => require('./keepalived').keepalivedCheck,
+  pacemaker: () => require('./pacemaker').pacemakerCheck,
 };
 
 export function isCheckName(n: string): n is CheckName {

@@ -29,10 +29,8 @@ export interface DoctorItem {
 export function doctorPlan(d: Deployment): DoctorItem[] {
   const items: DoctorItem[] = [{ check: 'vip', host: d.directors.map((x) => x.name).join('+') }];
   for (const dir of d.directors) {
-    // The HA layer's own check first: Heartbeat's, or keepalived's on a keepalived deployment.
-    // (pacemaker: its row comes with check_lvs_pacemaker)
-    const ha = haLayer(d);
-    for (const check of [...(ha === 'pacemaker' ? [] : [ha]), 'ipvs', 'sync', 'sorry'] as const) items.push({ check, host: dir.name, address: dir.address });
+    // The HA layer's own check first: Heartbeat's, keepalived's or Pacemaker's, as the deployment runs.
+    for (const check of [haLayer(d), 'ipvs', 'sync', 'sorry'] as const) items.push({ check, host: dir.name, address: dir.address });
   }
   const hostAddresses = new Set(d.realHosts.map((h) => h.address));
   const hostNames = new Set(d.realHosts.map((h) => h.name));

@@ -49,6 +49,8 @@ export function registerExporter(program: Command): void {
     .addOption(new Option('--keepalived-method <how>', 'ha keepalived: json (signal a dump; root or --sudo) or dbus (state only, no root; enable_dbus)').choices(['json', 'dbus']).default('json'))
     .option('--kill <path>', 'kill program (keepalived json method)')
     .option('--dbus-send <path>', 'dbus-send program (keepalived dbus method)')
+    .option('--crm-mon <path>', 'crm_mon program (ha pacemaker)')
+    .option('--cibadmin <path>', 'cibadmin program (ha pacemaker: cli-* constraints)')
     .action(async (o: Record<string, string | boolean | string[] | undefined>) => {
       const { host, port } = parseListen(String(o.listen));
       const labels = String(o.ipvsBackendLabels)
@@ -58,7 +60,7 @@ export function registerExporter(program: Command): void {
       for (const l of labels) if (!(BACKEND_LABELS as readonly string[]).includes(l)) throw new UsageError(`--ipvs-backend-labels: unknown label '${l}'`);
       const loaded = loadDeployment(o.config as string | undefined);
       const programs: Record<string, string> = {};
-      for (const [k, flag] of [['ipvsadm', 'ipvsadm'], ['clStatus', 'cl-status'], ['ip', 'ip'], ['ss', 'ss'], ['arping', 'arping'], ['keepalivedMethod', 'keepalived-method'], ['kill', 'kill'], ['dbusSend', 'dbus-send']] as const)
+      for (const [k, flag] of [['ipvsadm', 'ipvsadm'], ['clStatus', 'cl-status'], ['ip', 'ip'], ['ss', 'ss'], ['arping', 'arping'], ['keepalivedMethod', 'keepalived-method'], ['kill', 'kill'], ['dbusSend', 'dbus-send'], ['crmMon', 'crm-mon'], ['cibadmin', 'cibadmin']] as const)
         if (typeof o[k] === 'string') programs[flag] = o[k] as string;
       const num = (k: string, min0 = false) => {
         const n = Number(o[k]);

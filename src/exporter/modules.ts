@@ -1,6 +1,7 @@
 import type { ArpConfig } from '../checks/arp';
 import type { HeartbeatConfig } from '../checks/heartbeat';
 import type { KeepalivedCheckConfig } from '../checks/keepalived';
+import type { PacemakerCheckConfig } from '../checks/pacemaker';
 import { haLayer } from '../model/ha';
 import type { CheckName } from '../checks/registry';
 import type { SorryConfig } from '../checks/sorry';
@@ -59,7 +60,9 @@ export function moduleSpec(module: ModuleName, target: string | undefined, o: Mo
                 stat: p.stat ?? c.stat,
                 dbusSend: p['dbus-send'] ?? c.dbusSend,
               }))
-            : spec<HeartbeatConfig>('heartbeat', (c) => ({ ...c, clStatus: p['cl-status'] ?? c.clStatus })),
+            : ha === 'pacemaker'
+              ? spec<PacemakerCheckConfig>('pacemaker', (c) => ({ ...c, crmMon: p['crm-mon'] ?? c.crmMon, cibadmin: p.cibadmin ?? c.cibadmin }))
+              : spec<HeartbeatConfig>('heartbeat', (c) => ({ ...c, clStatus: p['cl-status'] ?? c.clStatus })),
           spec<SyncConfig>('sync', (c) => ({ ...c, ipvsadm: p.ipvsadm ?? c.ipvsadm, ip: p.ip ?? c.ip })),
           // sorry with /probe's target: the page on the director's loopback is fetched through
           // its SSH connection (without it, the exporter's own 127.0.0.1 was asked: CRITICAL on

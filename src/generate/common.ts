@@ -134,7 +134,7 @@ export function lines(...ls: (string | false | undefined)[]): string {
 /** One monitoring check as the generated Nagios/Icinga objects call it. */
 export interface MonitoringCheck {
   /** check_lvs_NAME */
-  name: 'vip' | 'heartbeat' | 'keepalived' | 'ipvs' | 'sync' | 'sorry' | 'arp';
+  name: 'vip' | 'heartbeat' | 'keepalived' | 'pacemaker' | 'ipvs' | 'sync' | 'sorry' | 'arp';
   /** Where it runs: on each director or on each real server. */
   on: 'director' | 'realserver';
   description: string;
@@ -145,13 +145,17 @@ export interface MonitoringCheck {
 /**
  * The checks per host kind: the HA layer's own check is check_lvs_heartbeat or, under
  * keepalived, check_lvs_keepalived (with --sudo: the generated keepalived.conf does not
- * enable DBus, so the check asks keepalived for its dump; see sudoers.ts).
+ * enable DBus, so the check asks keepalived for its dump; see sudoers.ts), or under Pacemaker
+ * check_lvs_pacemaker (the monitoring user in group haclient).
  */
 export function monitoringChecks(o: GenerateOptions): MonitoringCheck[] {
   const ha: MonitoringCheck =
     o.stack === 'keepalived'
       ? { name: 'keepalived', on: 'director', description: 'LVS keepalived', sudo: true }
-      : { name: 'heartbeat', on: 'director', description: 'LVS Heartbeat', sudo: false };
+      : o.stack === 'pacemaker'
+        ? // crm_mon needs root or group haclient: the monitoring user joins haclient, no sudo
+          { name: 'pacemaker', on: 'director', description: 'LVS Pacemaker', sudo: false }
+        : { name: 'heartbeat', on: 'director', description: 'LVS Heartbeat', sudo: false };
   const all: MonitoringCheck[] = [
     { name: 'vip', on: 'director', description: 'LVS VIP', sudo: false },
     ha,

@@ -7,6 +7,9 @@ import { Deployment } from '../model/types';
 import { GeneratedFile, GenerateOptions, MODE_CONFIG, cmp, cmpAddress, header, hostPort, lines, protoLabel, realHostsOf, reEscape } from './common';
 import { grafanaFiles } from './grafana';
 import { vrrpInstance } from './keepalived';
+import { pacemakerOf } from '../model/ha';
+
+const HA_NAME = { heartbeat: 'Heartbeat', keepalived: 'keepalived', pacemaker: 'Pacemaker' } as const;
 import { sorryEndpoints } from './sorry';
 
 export const PROMETHEUS_DIR = '/etc/prometheus';
@@ -74,7 +77,7 @@ export function scrapeConfig(d: Deployment, o: GenerateOptions): string {
     `  - ${RULES_FILE}`,
     '',
     'scrape_configs:',
-    `  # Each director's exporter (port ${o.exporterPort}): VIP, ${o.stack === 'keepalived' ? 'keepalived' : 'Heartbeat'}, IPVS, sync, sorry.`,
+    `  # Each director's exporter (port ${o.exporterPort}): VIP, ${HA_NAME[o.stack]}, IPVS, sync, sorry.`,
     '  - job_name: lvsha-directors',
     '    metrics_path: /metrics',
     '    static_configs:',
@@ -164,7 +167,7 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
       severity: 'critical',
       labels: { vip },
       summary: `Split brain: several directors hold VIP ${vip}`,
-      description: `{{ $value }} directors hold ${vip}: clients are split between them. Stop ${o.stack === 'keepalived' ? 'keepalived' : 'Heartbeat'} on one, check the link between the directors.`,
+      description: `{{ $value }} directors hold ${vip}: clients are split between them. Stop ${HA_NAME[o.stack]} on one, check the link between the directors.`,
     });
     rules.push({
       alert: 'LvshaNoVipHolder',
@@ -223,6 +226,69 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
         severity: 'warning',
         summary: `${preferred[0]} (preferred, priority ${top}) is not VRRP MASTER of ${k.instance}`,
         description: `${preferred[0]} runs keepalived but is not MASTER of ${k.instance}: the VIPs are on the other director (a lowered priority, a FAULT, or its adverts not heard). Failback is automatic (no nopreempt) once it is healthy.`,
+      });
+  }
+  if (o.stack === 'pacemaker') {
+    const p = pacemakerOf(d);
+    rules.push({
+      alert: 'LvshaPacemakerDown',
+      expr: `lvsha_pacemaker_up{${J}} == 0`,
+      for: '30s',
+      severity: 'critical',
+      summary: 'Pacemaker is down on {{ $labels.director }}',
+      description: '{{ $labels.instance }}: crm_mon gets no answer from the cluster on this director (Pacemaker or Corosync stopped, or crm_mon not allowed: group haclient): it cannot take the VIPs over.',
+    });
+    rules.push({
+      alert: 'LvshaPacemakerNoQuorum',
+      expr: `lvsha_pacemaker_quorate{${J}} == 0`,
+      for: '30s',
+      severity: 'critical',
+      summary: 'The partition of {{ $labels.director }} has no quorum',
+      description: '{{ $labels.instance }}: without quorum Pacemaker stops the resources of this partition (no-quorum-policy).',
+    });
+    rules.push({
+      alert: 'LvshaPacemakerNodeDown',
+      expr: `lvsha_pacemaker_node_state{${J},state=~"offline|unclean"} == 1`,
+      for: '1m',
+      severity: 'warning',
+      summary: 'Cluster node {{ $labels.node }} is {{ $labels.state }}',
+      description: '{{ $labels.instance }} sees node {{ $labels.node }} {{ $labels.state }}: no failover target left.',
+    });
+    for (const vip of p.vipResources)
+      rules.push({
+        alert: 'LvshaPacemakerSplitBrain',
+        expr: `max(lvsha_pacemaker_resource_nodes_running{${J},resource="${vip}"}) > 1`,
+        for: '0s',
+        severity: 'critical',
+        labels: { resource: vip },
+        summary: `Resource ${vip} runs on several nodes`,
+        description: `Pacemaker reports ${vip} active on {{ $value }} nodes: a split brain. With fencing off (stonith-enabled=false) a cut Corosync link lets both directors run the VIP.`,
+      });
+    rules.push({
+      alert: 'LvshaPacemakerFailCount',
+      expr: `lvsha_pacemaker_fail_count{${J}} > 0`,
+      for: '1m',
+      severity: 'warning',
+      summary: '{{ $labels.resource }} failed on {{ $labels.node }}',
+      description: '{{ $labels.instance }}: fail-count {{ $value }} of {{ $labels.resource }} on {{ $labels.node }}; at migration-threshold it moves away. crm resource cleanup {{ $labels.resource }} once the cause is fixed.',
+    });
+    rules.push({
+      alert: 'LvshaPacemakerMoveLeft',
+      expr: `lvsha_pacemaker_cli_constraint{${J}} == 1`,
+      for: '30m',
+      severity: 'warning',
+      summary: '{{ $labels.id }} left in the CIB',
+      description: '{{ $labels.id }} (crm resource move/ban of {{ $labels.resource }}) still pins it: failover and failback are not what the configuration says. crm resource clear {{ $labels.resource }}.',
+    });
+    // auto_failback: the group goes back to the preferred director while it is online
+    if (p.stickiness < p.preferredScore)
+      rules.push({
+        alert: 'LvshaPacemakerNotPreferred',
+        expr: `lvsha_pacemaker_group_node{${J},group="${p.group}",node="${d.heartbeat.preferred}"} == 0 and on (instance) lvsha_pacemaker_node_state{${J},node="${d.heartbeat.preferred}",state="online"} == 1`,
+        for: '2m',
+        severity: 'warning',
+        summary: `${p.group} does not run on the preferred ${d.heartbeat.preferred}`,
+        description: `${d.heartbeat.preferred} is online but ${p.group} runs elsewhere: auto_failback is wanted (location ${p.preferredScore} > stickiness ${p.stickiness}); a move, a ban or a failure keeps it away.`,
       });
   }
   for (const s of d.services) {

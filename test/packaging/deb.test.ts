@@ -23,7 +23,7 @@ const BASE = join(CACHE_DIR, 'bookworm-minbase');
 const BASE_PACKAGES = ['adduser', 'man-db', 'sudo', 'systemd', 'init-system-helpers'];
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const UPGRADE_VERSION = `${VERSION}+1`;
-const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived'];
+const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived', 'pacemaker'];
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const isRoot = process.getuid?.() === 0;

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived'];
+const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'arp', 'sorry', 'keepalived', 'pacemaker'];
 const hasRpm = spawnSync('rpmbuild', ['--version']).status === 0;
 if (!hasRpm) console.warn('test/packaging/rpm.test.ts: SKIPPED: no rpmbuild (apt install rpm)');
 const d = hasRpm ? describe : describe.skip;

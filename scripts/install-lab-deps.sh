@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the lab (lvsha lab, npm run demo, test/e2e) needs and is missing, nothing
 # else. Idempotent: when every package is there it does not touch apt at all.
-# Debian 12. `heartbeat` alone takes ~27 s (it pulls pacemaker). Needs root.
+# Debian 12. `heartbeat` alone takes ~27 s; pacemaker, corosync and crmsh (the Pacemaker lab). Needs root.
 set -euo pipefail
-PKGS=(heartbeat keepalived dbus ldirectord ipvsadm iputils-arping nftables tcpdump qemu-system-x86 busybox-static
+PKGS=(heartbeat keepalived pacemaker pacemaker-cli-utils corosync crmsh dbus ldirectord ipvsadm iputils-arping nftables tcpdump qemu-system-x86 busybox-static
       openssh-server openssh-client curl perl util-linux iproute2 procps kmod binutils)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -23,11 +23,12 @@ pids_in_lab() {
 none_alive() { local p; for p in "$@"; do pid_alive "$p" && return 1; done; return 0; }
 pid_in_lab() { local n; n=$(ip netns identify "$1" 2>/dev/null || true); [[ "$n" == "$NS_PREFIX"* ]]; }
 
-# 1. Graceful HA stop first: Heartbeat (it releases the VIP, exits ~2 s after TERM) and
-# keepalived (its parent, as recorded by spawn; whichever the lab ran).
+# 1. Graceful HA stop first: Heartbeat (it releases the VIP, exits ~2 s after TERM),
+# keepalived (its parent, as recorded by spawn) and pacemakerd (it stops the resources and its
+# daemons; corosync goes with the rest below), whichever the lab ran.
 hb=()
 for h in "${DIRECTORS[@]}"; do
-  for d in heartbeat keepalived; do
+  for d in heartbeat keepalived pacemakerd; do
     p=$(pidfile_pid "$h.$d")
     if pid_alive "$p" && pid_in_lab "$p"; then hb+=("$p"); kill -TERM "$p" 2>/dev/null || true; fi
   done

@@ -41,6 +41,7 @@ LVSHA_HB_TIMINGS="${LVSHA_HB_TIMINGS:-fast}"
 LVSHA_LAB_HA_ENV="${LVSHA_LAB_HA:-}"
 LVSHA_LAB_HA="${LVSHA_LAB_HA:-$(cat "$STATE/ha" 2>/dev/null || echo heartbeat)}"
 ka_lab() { [[ "$LVSHA_LAB_HA" == keepalived ]]; }
+pm_lab() { [[ "$LVSHA_LAB_HA" == pacemaker ]]; }
 
 declare -A IP=([frontal1]=192.168.0.1 [frontal2]=192.168.0.2 [reel1]=192.168.0.4
                [reel2]=192.168.0.5 [client]=192.168.0.10 [mon]=192.168.0.20)
@@ -193,6 +194,15 @@ if [ "$role" = director ] && [ "$ha" = keepalived ]; then
         mountpoint -q "/tmp/$top" || mount --rbind "/run/lvsha-outer-tmp/$top" "/tmp/$top" ;;
     esac
   done
+elif [ "$role" = director ] && [ "$ha" = pacemaker ]; then
+  # Corosync + Pacemaker: their config, state and logs private to the node; a private /dev/shm
+  # (libqb IPC ring buffers; its sockets are abstract, private to the network namespace)
+  mount -t tmpfs -o mode=1777 lvsha-shm /dev/shm
+  mkdir -p /run/resource-agents; chmod 1755 /run/resource-agents
+  mount --bind "$d/corosync" /etc/corosync
+  mount --bind "$d/lib-corosync" /var/lib/corosync
+  mount --bind "$d/lib-pacemaker" /var/lib/pacemaker
+  mount --bind "$d/ha.d" /etc/ha.d
 elif [ "$role" = director ]; then
   # what Debian'"'"'s tmpfiles.d (heartbeat, resource-agents) creates at boot
   mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/resource-agents
@@ -365,7 +375,64 @@ crash_keepalived() {
   ka_dead() { local x; for x in "$@"; do pid_alive "$x" && return 1; done; return 0; }
   wait_until 10 0.02 ka_dead "${p[@]}" || die "keepalived on $1 survives kill -9"
 }
-start_ha() { if ka_lab; then start_keepalived "$1"; else start_heartbeat "$1"; fi; }
+start_ha() { if ka_lab; then start_keepalived "$1"; elif pm_lab; then start_pacemaker "$1"; else start_heartbeat "$1"; fi; }
+
+# --- Corosync + Pacemaker (LVSHA_LAB_HA=pacemaker) ---------------------------------------------
+# Each director: corosync -f, then pacemakerd (both in the foreground, recorded by spawn), with
+# the node's /etc/corosync, /var/lib/{corosync,pacemaker}, /etc/ha.d, /dev/shm (anchor script).
+# Pacemaker's log: nodes/H/log/pacemaker/pacemaker.log; corosync's: nodes/H/log/corosync/.
+PM_ENV=(env PCMK_logfacility=none PCMK_logfile=/var/log/pacemaker/pacemaker.log)
+# pm_pid HOST NAME : host-side PID of the recorded NAME (corosync, pacemakerd) when alive.
+pm_pid() { local p; p=$(pidfile_pid "$1.$2"); pid_alive "$p" && printf '%s' "$p"; return 0; }
+start_pacemaker() {
+  local h=$1
+  spawn "$h.corosync" "$h" corosync -f
+  cs_up() { in_host "$1" timeout 5 corosync-cfgtool -s >/dev/null 2>&1; }
+  wait_until "$(tx 15)" 0.2 cs_up "$h" || die "corosync on $h does not answer corosync-cfgtool (see $STATE/log/$h.corosync.log)"
+  spawn "$h.pacemakerd" "$h" "${PM_ENV[@]}" pacemakerd
+}
+# pm_xml HOST : crm_mon's XML on HOST (empty, and status 1, when Pacemaker does not answer).
+pm_xml() { in_host "$1" timeout 20 crm_mon -1 --output-as=xml 2>/dev/null; }
+# pm_summary HOST : crm_mon's XML on HOST digested, one fact a line:
+#   dc NAME|none, quorum true|false, node NAME online=.. standby=.. unclean=.., rsc ID ROLE NODES...
+pm_summary() {
+  pm_xml "$1" | python3 -c '
+import sys, xml.etree.ElementTree as ET
+try: r = ET.fromstring(sys.stdin.read())
+except Exception: sys.exit(1)
+s = r.find("summary")
+dc = s.find("current_dc") if s is not None else None
+print("dc", dc.get("name") if dc is not None and dc.get("present") == "true" else "none")
+print("quorum", dc.get("with_quorum") if dc is not None else "false")
+for n in r.iter("node"):
+    if n.get("type") is None: continue
+    print("node", n.get("name"), " ".join(k + "=" + n.get(k, "?") for k in ("online", "standby", "unclean", "maintenance")))
+res = r.find("resources")
+for x in (res.iter("resource") if res is not None else []):
+    print("rsc", x.get("id"), x.get("role"), *[n.get("name") for n in x.findall("node")])
+'
+}
+# The lab's resources (pacemakerOf of lab/deployment.yaml): group lvs = vip, then ldirectord.
+PM_GROUP=lvs
+PM_RESOURCES=(vip ldirectord)
+# pm_unready HOST : what HOST's Pacemaker says is not healthy, one item a line: a DC, quorum,
+# both directors online (not standby, not unclean), every resource Started on frontal1 only.
+pm_unready() {
+  local h=$1 sum n r
+  sum=$(pm_summary "$h") || { echo "pacemaker on $h: crm_mon gives no XML"; return 0; }
+  grep -q '^dc none$' <<<"$sum" && echo "pacemaker on $h: no DC"
+  grep -q '^quorum true$' <<<"$sum" || echo "pacemaker on $h: no quorum"
+  for n in "${DIRECTORS[@]}"; do
+    grep -q "^node $n online=true standby=false unclean=false maintenance=false$" <<<"$sum" \
+      || echo "pacemaker on $h: node $n is not online ($(grep "^node $n " <<<"$sum" | cut -d' ' -f3- || true))"
+  done
+  for r in "${PM_RESOURCES[@]}"; do
+    grep -q "^rsc $r Started frontal1$" <<<"$sum" \
+      || echo "pacemaker on $h: $r is not Started on frontal1 alone ($(grep "^rsc $r " <<<"$sum" | cut -d' ' -f3- || true))"
+  done
+  return 0
+}
+
 
 # --- state and fault helpers (shared by capture.sh and the scenarios of `lvsha lab`) ---
 
@@ -439,6 +506,7 @@ lab_unready() {
     *) echo "VIP $VIP: held by $holders, not by the preferred director frontal1 (auto_failback)" ;;
   esac
   for h in "${DIRECTORS[@]}"; do
+    if pm_lab; then pm_unready "$h"; continue; fi
     if ka_lab; then
       # keepalived: on the bus, MASTER on the preferred director, BACKUP on the other
       want=Backup; [[ $h == frontal1 ]] && want=Master

@@ -13,15 +13,24 @@
 # but start, status and stop all return 0, so Heartbeat is not disturbed).
 # LVSHA_LAB_HA=keepalived (default heartbeat): the directors' HA layer; keepalived.conf comes
 # from $LVSHA_LAB_ETC/HOST/etc/keepalived/keepalived.conf, else from `lvsha generate --stack keepalived`.
+# LVSHA_LAB_HA=pacemaker: Corosync + Pacemaker on the directors, with the files of `lvsha generate
+# --stack pacemaker` (corosync.conf, authkey, ldirectord's www.cf; the crmsh script loaded once the
+# cluster has a DC); stonith disabled (the generated configuration says why that is a risk).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 t0=$(now_ms)
 LVSHA_LAB_HA=${LVSHA_LAB_HA_ENV:-heartbeat}   # from the environment only, not the last lab's
-[[ $LVSHA_LAB_HA == heartbeat || $LVSHA_LAB_HA == keepalived ]] || die "LVSHA_LAB_HA must be heartbeat or keepalived, not '$LVSHA_LAB_HA'"
+[[ $LVSHA_LAB_HA == heartbeat || $LVSHA_LAB_HA == keepalived || $LVSHA_LAB_HA == pacemaker ]] \
+  || die "LVSHA_LAB_HA must be heartbeat, keepalived or pacemaker, not '$LVSHA_LAB_HA'"
 
 "$LAB_NETNS_DIR/down.sh"
 if ka_lab; then
   for c in keepalived dbus-daemon dbus-send; do command -v "$c" >/dev/null || die "$c not installed (keepalived, dbus)"; done
+elif pm_lab; then
+  for c in corosync pacemakerd crm_mon cibadmin crm corosync-cfgtool python3 ldirectord; do
+    command -v "$c" >/dev/null || die "$c not installed (corosync, pacemaker, crmsh: scripts/install-lab-deps.sh)"
+  done
+  [[ -x /usr/lib/ocf/resource.d/heartbeat/IPaddr2 && -x /usr/lib/ocf/resource.d/heartbeat/ldirectord ]] || die "resource-agents not installed"
 else
   [[ -x /usr/libexec/heartbeat/heartbeat ]] || die "heartbeat not installed"
 fi
@@ -89,8 +98,38 @@ for h in "${DIRECTORS[@]}"; do
   : >"$d/tmp/${KA_FLAG#/tmp/}"                      # the tracked script passes
   printf '<html><body><h1>%s: site under maintenance</h1></body></html>\n' "$h" >"$d/www/index.html"
 done
+# pacemaker: the generated tree (corosync.conf, authkey, ha.d/conf/www.cf, the crmsh script)
+PM_SRC=""
+if pm_lab; then
+  if [[ -f "$(etc_of frontal1)/corosync/corosync.conf" ]]; then PM_SRC="$ETC_DIR"
+  else
+    PM_SRC="$STATE/generated-pacemaker"
+    rm -rf "$PM_SRC"
+    node "$LAB_NETNS_DIR/../../bin/lvsha" generate --stack pacemaker --config "$LAB_NETNS_DIR/../deployment.yaml" -o "$PM_SRC" --force >/dev/null \
+      || die "lvsha generate --stack pacemaker failed (is dist/ built?)"
+  fi
+fi
+for h in "${DIRECTORS[@]}"; do
+  pm_lab || continue
+  d="$STATE/nodes/$h"
+  e="$PM_SRC/$h/etc"; [[ -d $e ]] || e="$PM_SRC/$h"
+  for f in corosync/corosync.conf corosync/authkey lvsha/pacemaker.crm; do [[ -f "$e/$f" ]] || die "missing $e/$f"; done
+  mkdir -p "$d/corosync" "$d/lib-corosync" "$d/log/pacemaker" "$d/log/corosync" "$d/log/crmsh" "$d/lvsha"
+  cp "$e/corosync/corosync.conf" "$e/corosync/authkey" "$d/corosync/"
+  chmod 400 "$d/corosync/authkey"
+  cp "$e/lvsha/"* "$d/lvsha/"
+  cp -a /var/lib/pacemaker "$d/lib-pacemaker"
+  cp -a /etc/ha.d "$d/ha.d"
+  [[ -d "$e/ha.d" ]] && cp -r "$e/ha.d/." "$d/ha.d/"
+  chown hacluster:haclient "$d/log/pacemaker"; chmod 2770 "$d/log/pacemaker"
+  # corosync's own check, in the director's netns (it wants a local address of the nodelist)
+  ip netns exec "$(ns "$h")" unshare -m sh -c 'mount --bind "$1" /etc/corosync && corosync -t' sh "$d/corosync" \
+    >"$STATE/log/$h.corosync-t.log" 2>&1 || die "corosync -t refuses $d/corosync/corosync.conf: $(tail -n 5 "$STATE/log/$h.corosync-t.log" | tr '\n' ' ')"
+  printf '<html><body><h1>%s: site under maintenance</h1></body></html>\n' "$h" >"$d/www/index.html"
+done
 for h in "${DIRECTORS[@]}"; do
   ka_lab && continue
+  pm_lab && continue
   d="$STATE/nodes/$h"
   e=$(etc_of "$h")
   [[ -f "$e/ha.d/ha.cf" ]] || die "missing $e/ha.d/ha.cf"
@@ -163,6 +202,16 @@ fi
 for h in "${DIRECTORS[@]}"; do start_ha "$h"; done
 t_hb=$(now_ms)
 log "$LVSHA_LAB_HA started on ${DIRECTORS[*]}"
+if pm_lab; then
+  # the resources, once: on frontal1 when its Pacemaker has a DC and quorum (wait_for_all:
+  # both nodes have met)
+  pm_dc() { pm_summary frontal1 2>/dev/null | grep -q '^quorum true$' && ! pm_summary frontal1 | grep -q '^dc none$'; }
+  wait_until "$(tx 60)" 0.5 pm_dc || die "pacemaker on frontal1: no DC with quorum after $(tx 60) s (see nodes/frontal1/log/pacemaker/pacemaker.log)"
+  log "pacemaker: DC elected with quorum $(( $(now_ms) - t_hb )) ms after start"
+  in_host frontal1 timeout 60 crm configure load update "$STATE/nodes/frontal1/lvsha/pacemaker.crm" >"$STATE/log/crm-load.log" 2>&1 \
+    || die "crm configure load update failed: $(tail -n 5 "$STATE/log/crm-load.log" | tr '\n' ' ')"
+  log "pacemaker: configuration loaded (crm configure load update pacemaker.crm)"
+fi
 
 # --- checks: sshd reachable from mon -----------------------------------------------
 # Bounds: 10 s per host on the host kernel; under qemu TCG (LVSHA_LAB_SLOW=1, set by the
@@ -180,6 +229,7 @@ log "sshd ok on ${SSH_HOSTS[*]}"
 
 # --- wait for the VIP ---------------------------------------------------------------
 if ka_lab; then limit=30   # keepalived: MASTER after 3 adverts + skew (~3 s)
+elif pm_lab; then limit=60
 else
   initdead=$(hb_param frontal1 initdead); deadtime=$(hb_param frontal1 deadtime)
   limit=$(( initdead + deadtime + 30 ))

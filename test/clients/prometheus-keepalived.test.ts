@@ -7,13 +7,16 @@
  * Phases in one Prometheus run: healthy (frontal1 MASTER, no keepalived alert), a tracked script
  * failing on frontal1 (LvshaKeepalivedPriorityDropped), keepalived stopped on frontal1
  * (LvshaKeepalivedDown, and no stale MASTER series). The test copy of the rules has `for: 0s`
- * (the generated 30 s - 2 m would only make the test wait).
+ * (the generated 30 s - 2 m would only make the test wait). The generated Grafana dashboard's
+ * keepalived queries (HA layer panel) return series at healthy (frontal1 MASTER, frontal2
+ * BACKUP) and show keepalived down on frontal1, without a VRRP row, once it is stopped.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { referenceDeployment } from '../../src/model/reference';
 import { clientTest, Daemon, Fatal, freePort, generate, httpGet, REPO, tempDir, waitFor } from './harness';
+import { panelQueries, runPanelQueries, substitute, VariableValues } from '../generate/grafana-queries';
 
 const LAB = join(REPO, 'test', 'fixtures', 'real', 'keepalived');
 type Host = 'frontal1' | 'frontal2';
@@ -108,6 +111,23 @@ clientTest(
       const ours = (await api<{ alerts: { labels: Record<string, string> }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname!.startsWith('LvshaKeepalived'));
       expect(ours).toEqual([]);
 
+      // The generated Grafana dashboard's keepalived queries (its HA layer panel) return series,
+      // with the variables picked: keepalived up on both, frontal1 MASTER (3) and frontal2 BACKUP (2).
+      const dashboard = JSON.parse(readFileSync(join(etc, 'grafana', 'lvsha.json'), 'utf8'));
+      const picked: VariableValues = { deployment: 'reference', director: '(frontal1|frontal2)', service: '.*', rateInterval: '1m' };
+      const panels = await runPanelQueries(dashboard, query, picked, 'keepalived', { only: true, tries: 20, everyMs: 500 });
+      process.stderr.write(`prometheus (keepalived): ${panels.ran.length} dashboard queries run, ${panels.empty.length} without series\n`);
+      expect(panels.ran.length).toBeGreaterThanOrEqual(2);
+      expect(panels.empty).toEqual([]);
+      const haQuery = (refId: string) => query(substitute(panelQueries(dashboard).find((q) => q.panel === 'HA layer' && q.refId === refId)!.expr, picked));
+      const haRows = async (refId: string) => (await haQuery(refId)).result.map((r) => `${r.metric.director}${r.metric.iname ? ` ${r.metric.iname}` : ''} ${r.value[1]}`).sort();
+      const vrrpRef = panelQueries(dashboard).find((q) => q.panel === 'HA layer' && q.expr.includes('lvsha_keepalived_vrrp_state'))!.refId;
+      const upRef = panelQueries(dashboard).find((q) => q.panel === 'HA layer' && q.expr.includes('lvsha_keepalived_up'))!.refId;
+      expect(await haRows(vrrpRef)).toEqual(['frontal1 VI_1 3', 'frontal2 VI_1 2']);
+      expect(await haRows(upRef)).toEqual(['frontal1 1', 'frontal2 1']);
+      const vars = (await api<string[]>(base, `/api/v1/label/deployment/values?match[]=${encodeURIComponent('lvsha_build_info')}`)).sort();
+      expect(vars).toEqual(['reference']);
+
       // a tracked script fails on frontal1: priority 90 of 150, frontal2 MASTER.
       setScenario(roots.frontal1, 'script-failed', 'frontal1');
       setScenario(roots.frontal2, 'script-failed', 'frontal2');
@@ -132,6 +152,9 @@ clientTest(
       }, 20_000);
       expect(down.map((a) => a.labels.director)).toEqual(['frontal1']);
       expect(await waitFor('only frontal2 MASTER', async () => ((await masters()).join() === 'frontal2' ? true : undefined), 20_000)).toBe(true);
+      // the dashboard's HA panel: keepalived down on frontal1 and no VRRP row for it, frontal2 MASTER
+      expect(await waitFor('the HA panel: keepalived down on frontal1', async () => ((await haRows(upRef)).join() === 'frontal1 0,frontal2 1' ? true : undefined), 20_000)).toBe(true);
+      expect(await haRows(vrrpRef)).toEqual(['frontal2 VI_1 3']);
     } finally {
       for (const d of daemons.reverse()) await d.stop(10_000);
       rmSync(dir, { recursive: true, force: true });

@@ -8,13 +8,21 @@
  * (harness.ts). Phases, in one Prometheus run: healthy (no alert), ldirectord fallback on
  * frontal1 (LvshaFallbackEngaged), split brain (LvshaSplitBrain). The test copy of the
  * configuration keeps only the `lvsha-directors` job (the other jobs probe the deployment's
- * hosts over SSH), points it at the two exporters, and scrapes/evaluates every second; the
- * rules are the generated file unchanged (both alerts have `for: 0s`).
+ * hosts over SSH), points it at the two exporters, scrapes it every 2 s and evaluates every
+ * second; the rules are the generated file unchanged (both alerts have `for: 0s`).
+ *
+ * The generated Grafana dashboard (monitoring/etc/grafana/lvsha.json) on the same Prometheus:
+ * its variables' label_values() find deployment, both directors and the service, and at
+ * healthy every panel query but keepalived's returns series with the variables picked
+ * (deployment=reference, director=(frontal1|frontal2), service=www, $__rate_interval=1m);
+ * the VIP holder and Fallback engaged panels show the phases' values. Its probe panels read
+ * the /metrics job's lvsha_probe_success/duration: /probe jobs are not scraped here.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { clientTest, Daemon, Fatal, freePort, generate, hostPrograms, hostRoot, httpGet, REPO, setIpvsState, tempDir, waitFor } from './harness';
+import { panelQueries, runPanelQueries, substitute, variableQueries, VariableValues } from '../generate/grafana-queries';
 
 interface Alert {
   labels: Record<string, string>;
@@ -103,6 +111,10 @@ clientTest(
       const job = gen.scrape_configs.find((j: { job_name: string }) => j.job_name === 'lvsha-directors');
       expect(job.static_configs.map((s: { labels: { director: string } }) => s.labels.director)).toEqual(['frontal1', 'frontal2']);
       for (const s of job.static_configs) s.targets = [`127.0.0.1:${ex[s.labels.director]}`];
+      // Scraped every 2 s with a 2 s timeout (rules evaluated every second): the Heartbeat probe
+      // runs cl_status several times and, on a loaded machine, misses a 1 s deadline every time
+      // (the dashboard's HA panel then has no Heartbeat series).
+      Object.assign(job, { scrape_interval: '2s', scrape_timeout: '2s' });
       const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
       writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
@@ -171,6 +183,36 @@ clientTest(
       await new Promise((r) => setTimeout(r, 2500));
       const healthyAlerts = (await alerts()).filter((a) => ['LvshaSplitBrain', 'LvshaFallbackEngaged', 'LvshaNoVipHolder'].includes(a.labels.alertname!));
       expect(healthyAlerts).toEqual([]);
+
+      // The generated Grafana dashboard: its variables find the labels the generated scrape
+      // configuration sets, and every panel query (the keepalived ones apart: see
+      // prometheus-keepalived.test.ts) returns series, with the variables as a user picks them.
+      const dashboard = JSON.parse(readFileSync(join(etc, 'grafana', 'lvsha.json'), 'utf8'));
+      const labelValues = async (selector: string, label: string) =>
+        (await api<string[]>(base, `/api/v1/label/${label}/values?match[]=${encodeURIComponent(selector)}`)).sort();
+      const picked: VariableValues = { deployment: 'reference', director: '(frontal1|frontal2)', service: 'www', rateInterval: '1m' };
+      const panelExpr = (title: string, refId = 'A') => substitute(panelQueries(dashboard).find((q) => q.panel === title && q.refId === refId)!.expr, picked);
+      const vars: Record<string, string[]> = {};
+      for (const v of variableQueries(dashboard)) vars[v.name] = await labelValues(substitute(v.selector, picked), v.label);
+      process.stderr.write(`prometheus: dashboard variables ${JSON.stringify(vars)}\n`);
+      expect(vars).toEqual({ deployment: ['reference'], director: ['frontal1', 'frontal2'], service: ['www'] });
+      const panels = await runPanelQueries(dashboard, query, picked, 'heartbeat', { tries: 20, everyMs: 500 });
+      process.stderr.write(`prometheus: ${panels.ran.length} dashboard queries run, ${panels.empty.length} without series\n`);
+      if (panels.empty.length) {
+        const probes = await query('count_over_time(lvsha_probe_success[1m]) and lvsha_probe_success');
+        const fails = await query('count_over_time((lvsha_probe_success == 0)[1m:1s])');
+        process.stderr.write(`prometheus: probes ${JSON.stringify(probes.result.map((r) => [r.metric.director, r.metric.probe, r.value[1]]))} failed ${JSON.stringify(fails.result.map((r) => [r.metric.director, r.metric.probe, r.value[1]]))}\n`);
+        for (const d of daemons) process.stderr.write(`--- ${d.name}:\n${d.out.slice(-3000)}\n`);
+      }
+      expect(panels.ran.length).toBeGreaterThanOrEqual(14);
+      expect(panels.empty).toEqual([]);
+      const vipPanel = await query(panelExpr('VIP holder'));
+      expect(vipPanel.result.map((x) => `${x.metric.vip} ${x.metric.director} ${x.value[1]}`).sort()).toEqual(['192.168.0.3 frontal1 1', '192.168.0.3 frontal2 0']);
+      // a query for a deployment or service that is not there returns nothing (the filters filter)
+      const other = await runPanelQueries(dashboard, query, { ...picked, deployment: 'elsewhere' }, 'heartbeat');
+      expect(other.empty.length).toBe(other.ran.length);
+      const noService = await query(substitute('lvsha_ipvs_service_backends{deployment=~"$deployment",director=~"$director",service=~"$service"}', { ...picked, service: 'ftp' }));
+      expect(noService.result).toEqual([]);
       const healthyAt = Date.now();
 
       // ldirectord fallback: every real server down, only 127.0.0.1:80 left in frontal1's table.
@@ -184,6 +226,14 @@ clientTest(
       expect(fb).toHaveLength(1);
       expect(fb[0]!.labels).toMatchObject({ alertname: 'LvshaFallbackEngaged', severity: 'critical', director: 'frontal1', local_address: '192.168.0.3', local_port: '80', proto: 'TCP' });
       expect(fb[0]!.annotations.summary).toBe('Sorry server engaged for 192.168.0.3:80');
+      // the dashboard's own queries draw it: Fallback engaged 1 for www on frontal1, no live real server
+      const fbPanel = await waitFor('the Fallback engaged panel at 1', async () => {
+        const r = await query(panelExpr('Fallback engaged'));
+        return r.result.some((x) => x.value[1] === '1') ? r.result : undefined;
+      }, 20_000);
+      expect(fbPanel.map((x) => `${x.metric.service} ${x.metric.director} ${x.value[1]}`)).toEqual(['www frontal1 1']);
+      const live = await query(panelExpr('Live real servers per service'));
+      expect(live.result.map((x) => `${x.metric.service} ${x.metric.director} ${x.value[1]}`)).toEqual(['www frontal1 0']);
 
       // split brain: each director's own capture shows it holding the VIP.
       writeFileSync(scenarioFile, 'split-brain\n');
@@ -198,6 +248,12 @@ clientTest(
       expect(sb[0]!.annotations.description).toBe('2 directors hold 192.168.0.3: clients are split between them. Stop Heartbeat on one, check the link between the directors.');
       const sum = await query('sum(lvsha_vip_held{job="lvsha-directors",vip="192.168.0.3"})');
       expect(sum.result[0]!.value[1]).toBe('2');
+      // the VIP holder panel: both directors hold it
+      const holders = await waitFor('the VIP holder panel showing both directors', async () => {
+        const r = await query(panelExpr('VIP holder'));
+        return r.result.filter((x) => x.value[1] === '1').length === 2 ? r.result : undefined;
+      }, 20_000);
+      expect(holders.map((x) => `${x.metric.vip} ${x.metric.director} ${x.value[1]}`).sort()).toEqual(['192.168.0.3 frontal1 1', '192.168.0.3 frontal2 1']);
 
       process.stderr.write(
         `prometheus timings: exporters+server ready ${((ready - t0) / 1000).toFixed(1)} s; healthy checked ${((healthyAt - ready) / 1000).toFixed(1)} s later; fallback alert ${((fallbackAt - healthyAt) / 1000).toFixed(1)} s after the table changed; split-brain alert ${((splitAt - fallbackAt) / 1000).toFixed(1)} s after the scenario changed\n`,

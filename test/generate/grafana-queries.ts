@@ -88,3 +88,35 @@ export function exposedNames(text: string): Set<string> {
 export function layerOf(expr: string): string | undefined {
   return /\blvsha_(heartbeat|keepalived|pacemaker)_/.exec(expr)?.[1];
 }
+
+/**
+ * Runs the dashboard's panel queries of one HA layer (`only`: that layer's queries alone;
+ * else every query but the other layers') through QUERY (Prometheus' /api/v1/query) with the
+ * variables replaced; returns how many ran and, for each that returned no series, its panel.
+ * A query that returns nothing is asked again (`tries` times, `everyMs` apart): on a loaded
+ * machine a scrape can miss its 1 s timeout and the series go stale for a moment.
+ */
+export async function runPanelQueries(
+  dashboard: unknown,
+  query: (expr: string) => Promise<{ result: unknown[] }>,
+  v: VariableValues,
+  layer: string,
+  o: { only?: boolean; tries?: number; everyMs?: number } = {},
+): Promise<{ ran: string[]; empty: string[] }> {
+  const ran: string[] = [];
+  const empty: string[] = [];
+  for (const q of panelQueries(dashboard)) {
+    const l = layerOf(q.expr);
+    if (o.only ? l !== layer : l !== undefined && l !== layer) continue;
+    const expr = substitute(q.expr, v);
+    const name = `${q.panel} (${q.refId}): ${expr}`;
+    ran.push(name);
+    let n = 0;
+    for (let i = 0; i < (o.tries ?? 1) && n === 0; i++) {
+      if (i) await new Promise((r) => setTimeout(r, o.everyMs ?? 500));
+      n = (await query(expr)).result.length;
+    }
+    if (n === 0) empty.push(name);
+  }
+  return { ran, empty };
+}

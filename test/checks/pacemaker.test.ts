@@ -1,0 +1,176 @@
+/**
+ * check_lvs_pacemaker: evaluatePacemaker on every state the Pacemaker lab captured
+ * (test/fixtures/real/pacemaker), the probe's reading of crm_mon's exit codes, and the plugin
+ * replaying captures through --crm-mon/--cibadmin.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluatePacemaker, PacemakerCheckConfig, pacemakerDefaults } from '../../src/checks/pacemaker';
+import { referenceDeployment } from '../../src/model/reference';
+import { Deployment } from '../../src/model/types';
+import { parseCrmMon } from '../../src/parsers/crmMon';
+import { PacemakerStatus, probePacemaker } from '../../src/probes/pacemaker';
+import { State } from '../../src/runtime/state';
+import { RunResult, Source } from '../../src/sources/source';
+
+const REAL = join(__dirname, '..', 'fixtures', 'real');
+const PM = join(REAL, 'pacemaker');
+const has = (scenario: string, node: string) => existsSync(join(PM, scenario, node, 'crm_mon.xml'));
+const cap = (scenario: string, node: string, file = 'crm_mon.xml') => readFileSync(join(PM, scenario, node, file), 'utf8');
+const config: PacemakerCheckConfig = pacemakerDefaults({ ...referenceDeployment, ha: 'pacemaker' });
+const running = (xml: string, cli: PacemakerStatus['cli'] = []): PacemakerStatus => ({ daemon: 'running', detail: 'test', mon: parseCrmMon(xml), cli });
+const evalXml = (xml: string, c: PacemakerCheckConfig = config, host = 'frontal1') => evaluatePacemaker({ status: running(xml), host }, c);
+
+/** crm_mon and cibadmin answering from captured files, as a Source. */
+class Replay implements Source {
+  readonly host = 'frontal1';
+  calls: string[][] = [];
+  constructor(private readonly answers: Record<string, RunResult>) {}
+  async run(argv: readonly string[]): Promise<RunResult> {
+    this.calls.push([...argv]);
+    const a = this.answers[argv[0]!];
+    if (!a) throw new Error(`unexpected ${argv.join(' ')}`);
+    return a;
+  }
+  readFile(): Promise<string> {
+    throw new Error('no file read expected');
+  }
+  async listDir(): Promise<string[]> {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+const ok = (stdout: string): RunResult => ({ stdout, stderr: '', code: 0, signal: null });
+
+describe('evaluatePacemaker on the lab captures', () => {
+  test('healthy, from either director: OK, the group on frontal1, both nodes online, fencing named as a risk', () => {
+    for (const node of ['frontal1', 'frontal2']) {
+      const r = evalXml(cap('healthy', node), config, node);
+      expect([node, r.state, r.summary]).toEqual([node, State.OK, 'lvs on frontal1, 2/2 nodes online, quorum, DC frontal2']);
+      expect(r.long).toContain('risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP');
+      expect(r.perf).toEqual([
+        { label: 'nodes_online', value: 2, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 0, min: 0 },
+        { label: 'failed_actions', value: 0, min: 0 },
+      ]);
+    }
+  });
+
+  test('--require-fencing: the same healthy cluster is a WARNING naming the risk', () => {
+    const r = evalXml(cap('healthy', 'frontal1'), { ...config, requireFencing: true });
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toContain('fencing disabled (stonith-enabled=false) on a 2-node cluster');
+  });
+
+  test('a deployment naming other resource ids than the cluster runs: CRITICAL naming them', () => {
+    const r = evalXml(cap('healthy', 'frontal1'), { ...config, vipResources: ['www_vip'], ldirectordResource: 'www_ld' });
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toContain('no resource www_vip (VIP) in the cluster');
+    expect(r.summary).toContain('no resource www_ld (ldirectord) in the cluster');
+  });
+
+  test('the group on frontal2 while frontal1 is online: WARNING under auto_failback, OK without', () => {
+    // derived from the healthy capture (labelled): the group's <node> moved to frontal2
+    const moved = cap('healthy', 'frontal1').replace(/<node name="frontal1" id="1" cached="true"\/>/g, '<node name="frontal2" id="2" cached="true"/>');
+    const r = evalXml(moved);
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe('lvs runs on frontal2, not on the preferred frontal1 (it is online; auto_failback wanted)');
+    const noFailback = pacemakerDefaults({ ...referenceDeployment, ha: 'pacemaker', heartbeat: { ...referenceDeployment.heartbeat, autoFailback: false } } as Deployment);
+    expect(noFailback.autoFailback).toBe(false);
+    const r2 = evalXml(moved, noFailback);
+    expect(r2.state).toBe(State.OK);
+    expect(r2.summary).toBe('lvs on frontal2, 2/2 nodes online, quorum, DC frontal2');
+  });
+
+  test('the VIP on both nodes: CRITICAL split brain naming them (derived from the healthy capture, labelled)', () => {
+    const both = cap('healthy', 'frontal1').replace(
+      '<resource id="vip" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">\n        <node name="frontal1" id="1" cached="true"/>',
+      '<resource id="vip" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="2">\n        <node name="frontal1" id="1" cached="true"/>\n        <node name="frontal2" id="2" cached="true"/>',
+    );
+    const r = evalXml(both);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toContain('split brain: vip runs on frontal1 and frontal2');
+  });
+
+  test('ldirectord on the other node than the VIP: CRITICAL (derived, labelled)', () => {
+    const x = cap('healthy', 'frontal1');
+    const i = x.indexOf('<resource id="ldirectord"');
+    const split = x.slice(0, i) + x.slice(i).replace('<node name="frontal1" id="1" cached="true"/>', '<node name="frontal2" id="2" cached="true"/>');
+    const r = evalXml(split);
+    expect(r.state).toBe(State.CRITICAL);
+    expect(r.summary).toContain('ldirectord runs on frontal2, the VIP on frontal1: nothing drives IPVS where the VIP is');
+  });
+
+  test('cli-* constraints left by crm resource move/ban: WARNING with the command that clears them', () => {
+    const r = evaluatePacemaker({ status: running(cap('healthy', 'frontal1'), [{ id: 'cli-prefer-lvs', kind: 'prefer', resource: 'lvs', node: 'frontal1', score: 1000000 }]), host: 'frontal1' }, config);
+    expect(r.state).toBe(State.WARNING);
+    expect(r.summary).toBe('cli-prefer-lvs (crm resource move lvs frontal1) is left in the CIB: crm resource clear lvs');
+  });
+
+  test('Pacemaker stopped, refused, hung: CRITICAL, UNKNOWN with the haclient hint, CRITICAL', () => {
+    const e = (daemon: PacemakerStatus['daemon']) => evaluatePacemaker({ status: { daemon, detail: 'd', cli: [] }, host: 'frontal1' }, config);
+    expect([e('stopped').state, e('stopped').summary]).toEqual([State.CRITICAL, 'Pacemaker is not running on frontal1']);
+    expect([e('refused').state, e('refused').summary]).toEqual([State.UNKNOWN, 'crm_mon refused on frontal1: run as root or in group haclient']);
+    expect([e('hung').state, e('hung').summary]).toEqual([State.CRITICAL, 'Pacemaker on frontal1 does not answer (crm_mon timed out)']);
+  });
+});
+
+describe('probePacemaker', () => {
+  test('crm_mon exit 102 (captured on a host without a cluster): stopped, with what crm_mon said', async () => {
+    const xml = readFileSync(join(REAL, 'crm_mon', 'not-running.xml'), 'utf8');
+    const src = new Replay({ crm_mon: { stdout: xml, stderr: '', code: 102, signal: null } });
+    const s = await probePacemaker(src, { crmMon: 'crm_mon', cibadmin: 'cibadmin' });
+    expect(s.daemon).toBe('stopped');
+    expect(s.detail).toBe('frontal1: crm_mon: crm_mon: Connection to cluster failed: Connection refused');
+    // no cibadmin when crm_mon did not answer
+    expect(src.calls).toEqual([['crm_mon', '--one-shot', '--output-as=xml']]);
+  });
+
+  test('exit 4: refused; exit 124: hung; another code: an error naming it', async () => {
+    const r = (code: number, stderr = '') => new Replay({ crm_mon: { stdout: '', stderr, code, signal: null } });
+    expect((await probePacemaker(r(4, 'crm_mon: Insufficient privileges'), { crmMon: 'crm_mon', cibadmin: '' })).daemon).toBe('refused');
+    expect((await probePacemaker(r(124), { crmMon: 'crm_mon', cibadmin: '' })).daemon).toBe('hung');
+    await expect(probePacemaker(r(1, 'crm_mon: bad option'), { crmMon: 'crm_mon', cibadmin: '' })).rejects.toThrow('frontal1: crm_mon exit 1: crm_mon: bad option');
+  });
+
+  test('running: crm_mon then cibadmin for the cli-* constraints; the two callers of one scrape share one crm_mon', async () => {
+    const src = new Replay({ crm_mon: ok(cap('healthy', 'frontal1')), cibadmin: ok(cap('healthy', 'frontal1', 'cib.xml')) });
+    const [a, b] = await Promise.all([probePacemaker(src, { crmMon: 'crm_mon', cibadmin: 'cibadmin' }), probePacemaker(src, { crmMon: 'crm_mon', cibadmin: 'cibadmin' })]);
+    expect(a).toBe(b);
+    expect(a.daemon).toBe('running');
+    expect(a.cli).toEqual([]);
+    expect(src.calls).toEqual([
+      ['crm_mon', '--one-shot', '--output-as=xml'],
+      ['cibadmin', '--query', '--scope', 'constraints'],
+    ]);
+  });
+});
+
+describe('the plugin replaying captures', () => {
+  const bin = mkdtempSync(join(tmpdir(), 'lvsha-pm-'));
+  const script = (name: string, file: string, code = 0) => {
+    const p = join(bin, name);
+    writeFileSync(p, `#!/bin/sh\ncat '${file}'\nexit ${code}\n`);
+    chmodSync(p, 0o755);
+    return p;
+  };
+  const cfg = join(bin, 'd.json');
+  writeFileSync(cfg, JSON.stringify({ ...referenceDeployment, ha: 'pacemaker' }));
+  const run = (...args: string[]) => spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'check_lvs_pacemaker'), '--config', cfg, ...args], { encoding: 'utf8', env: { ...process.env, LVSHA_CONFIG: '' } });
+
+  test('healthy: exit 0, one line with perfdata', () => {
+    if (!has('healthy', 'frontal1')) throw new Error('no healthy capture');
+    const r = run('--crm-mon', script('crm_mon', join(PM, 'healthy', 'frontal1', 'crm_mon.xml')), '--cibadmin', script('cibadmin', join(PM, 'healthy', 'frontal1', 'cib.xml')));
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^LVS PACEMAKER OK - lvs on frontal1, 2\/2 nodes online, quorum, DC frontal2 \| nodes_online=2;;;0;2 /);
+  });
+
+  test('no cluster (the real exit 102 and its XML): exit 2', () => {
+    const r = run('--crm-mon', script('crm_mon_down', join(REAL, 'crm_mon', 'not-running.xml'), 102), '--cibadmin', '');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/^LVS PACEMAKER CRITICAL - Pacemaker is not running on /);
+  });
+});

@@ -7,16 +7,17 @@
  * `--ip`/`--cl-status`/`--ipvsadm` replay that director's real captures of the current scenario
  * (harness.ts). Phases, in one Prometheus run: healthy (no alert), ldirectord fallback on
  * frontal1 (LvshaFallbackEngaged), split brain (LvshaSplitBrain). The test copy of the
- * configuration keeps only the `lvsha-directors` job (the other jobs probe the deployment's
- * hosts over SSH), points it at the two exporters, scrapes it every 2 s and evaluates every
- * second; the rules are the generated file unchanged (both alerts have `for: 0s`).
+ * configuration keeps the `lvsha-directors` job and the `lvsha-sorry` one (the other jobs
+ * probe the deployment's hosts over SSH), points them at the two exporters, scrapes them
+ * every 2 s and evaluates every second; the rules are the generated file unchanged (both alerts have `for: 0s`).
  *
  * The generated Grafana dashboard (monitoring/etc/grafana/lvsha.json) on the same Prometheus:
  * its variables' label_values() find deployment, both directors and the service, and at
  * healthy every panel query but keepalived's returns series with the variables picked
  * (deployment=reference, director=(frontal1|frontal2), service=www, $__rate_interval=1m);
- * the VIP holder and Fallback engaged panels show the phases' values. Its probe panels read
- * the /metrics job's lvsha_probe_success/duration: /probe jobs are not scraped here.
+ * the VIP holder and Fallback engaged panels show the phases' values. Its probe panels show
+ * the /metrics probes and those of the generated lvsha-sorry job (/probe through each
+ * director's exporter, on the test's loopback sorry URL).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,7 +116,14 @@ clientTest(
       // runs cl_status several times and, on a loaded machine, misses a 1 s deadline every time
       // (the dashboard's HA panel then has no Heartbeat series).
       Object.assign(job, { scrape_interval: '2s', scrape_timeout: '2s' });
-      const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
+      // The generated lvsha-sorry job too (/probe?module=sorry through each director's
+      // exporter), its target the test's sorry URL (a closed loopback port: the page is down,
+      // the probe itself succeeds): the dashboard's probe panels then have /probe series.
+      const sorryJob = gen.scrape_configs.find((j: { job_name: string }) => j.job_name === 'lvsha-sorry');
+      expect(sorryJob.metrics_path).toBe('/probe');
+      sorryJob.static_configs = job.static_configs.map((s: { targets: string[]; labels: Record<string, string> }) => ({ targets: [dep.sorry.url], labels: { ...s.labels, __lvsha_exporter: s.targets[0] } }));
+      Object.assign(sorryJob, { scrape_interval: '2s', scrape_timeout: '2s' });
+      const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job, sorryJob] };
       writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
       const port = await freePort();
@@ -142,10 +150,10 @@ clientTest(
       // Targets up, with the generated labels.
       type Targets = { activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] };
       const targets = await waitFor(
-        'both targets up',
+        'all four targets up',
         async () => {
           const d = await api<Targets>(base, '/api/v1/targets');
-          return d.activeTargets.length === 2 && d.activeTargets.every((t) => t.health === 'up') ? d.activeTargets : undefined;
+          return d.activeTargets.length === 4 && d.activeTargets.every((t) => t.health === 'up') ? d.activeTargets : undefined;
         },
         20_000,
       );
@@ -153,6 +161,8 @@ clientTest(
       expect(targets.map((t) => [t.labels.job, t.labels.director]).sort()).toEqual([
         ['lvsha-directors', 'frontal1'],
         ['lvsha-directors', 'frontal2'],
+        ['lvsha-sorry', 'frontal1'],
+        ['lvsha-sorry', 'frontal2'],
       ]);
 
       type Vector = { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
@@ -206,6 +216,11 @@ clientTest(
       }
       expect(panels.ran.length).toBeGreaterThanOrEqual(14);
       expect(panels.empty).toEqual([]);
+      // the probe panels: the /metrics probes and the /probe job's, for both directors
+      const probeRows = (await query(panelExpr('Probe success'))).result.map((x) => `${x.metric.job} ${x.metric.director}`);
+      expect([...new Set(probeRows)].sort()).toEqual(['lvsha-directors frontal1', 'lvsha-directors frontal2', 'lvsha-sorry frontal1', 'lvsha-sorry frontal2']);
+      const durationJobs = (await query(panelExpr('Probe duration'))).result.map((x) => x.metric.job);
+      expect([...new Set(durationJobs)].sort()).toEqual(['lvsha-directors', 'lvsha-sorry']);
       const vipPanel = await query(panelExpr('VIP holder'));
       expect(vipPanel.result.map((x) => `${x.metric.vip} ${x.metric.director} ${x.value[1]}`).sort()).toEqual(['192.168.0.3 frontal1 1', '192.168.0.3 frontal2 0']);
       // a query for a deployment or service that is not there returns nothing (the filters filter)

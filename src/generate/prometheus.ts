@@ -266,7 +266,7 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
       });
     rules.push({
       alert: 'LvshaPacemakerFailCount',
-      expr: `lvsha_pacemaker_fail_count{${J}} > 0`,
+      expr: `lvsha_pacemaker_resource_failcount{${J}} > 0`,
       for: '1m',
       severity: 'warning',
       summary: '{{ $labels.resource }} failed on {{ $labels.node }}',

@@ -49,7 +49,9 @@ const heartbeatTree = tree;
 // another shape (udp, fwmark, negotiate, follow-role...), to reach the generators' other branches
 const otherTree = join(base, 'other-heartbeat');
 const otherKaTree = join(base, 'other-keepalived');
+const pmTree = join(base, 'pacemaker');
 beforeAll(() => {
+  writeFiles(pmTree, planFiles({ ...referenceDeployment, ha: 'pacemaker' }, testOptions({ stack: 'pacemaker' })).files, { force: false });
   writeFiles(tree, planFiles(referenceDeployment, testOptions()).files, { force: false });
   writeFiles(kaTree, planFiles(referenceDeployment, testOptions({ stack: 'keepalived' })).files, { force: false });
   writeFiles(otherTree, planFiles(otherDeployment(), testOptions()).files, { force: false });
@@ -60,7 +62,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const prom = () => join(tree, 'monitoring', 'etc', 'prometheus');
 
 withProgram('promtool', 'check config (scrape configuration and its rule file)', (promtool) => {
-  for (const t of [tree, otherTree, otherKaTree]) {
+  for (const t of [tree, otherTree, otherKaTree, pmTree]) {
     const r = run([promtool, 'check', 'config', join(t, 'monitoring', 'etc', 'prometheus', 'lvsha.yml')]);
     expect(show(r)).toMatch(/^status 0\n/);
     expect(r.stdout).toMatch(/SUCCESS: .*lvsha\.yml is valid prometheus config file syntax/);
@@ -68,7 +70,7 @@ withProgram('promtool', 'check config (scrape configuration and its rule file)',
 });
 
 withProgram('promtool', 'check rules (also lints: no duplicate rules)', (promtool) => {
-  for (const t of [tree, kaTree, otherTree, otherKaTree]) {
+  for (const t of [tree, kaTree, otherTree, otherKaTree, pmTree]) {
     const r = run([promtool, 'check', 'rules', join(t, 'monitoring', 'etc', 'prometheus', 'lvsha-rules.yml')]);
     expect(show(r)).toMatch(/^status 0\n/);
     expect(r.stdout).toMatch(/SUCCESS: \d+ rules found/);
@@ -190,8 +192,8 @@ withProgram('ldirectord', 'parses the generated www.cf (ldirectord FILE status);
   expect(f.stderr).toMatch(/line 2: Unknown command protocol = tcp/);
 });
 
-withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configuration (heartbeat and keepalived stacks)', (nagios) => {
-  for (const [stack, tree] of [['heartbeat', heartbeatTree], ['keepalived', kaTree]] as const) {
+withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configuration (heartbeat, keepalived and pacemaker stacks)', (nagios) => {
+  for (const [stack, tree] of [['heartbeat', heartbeatTree], ['keepalived', kaTree], ['pacemaker', pmTree]] as const) {
     const t = join(base, `nagios-${stack}`);
     mkdirSync(join(t, 'spool'), { recursive: true });
     const me = userInfo().username;
@@ -228,8 +230,8 @@ withProgram('nagios4', 'nagios4 -v with the objects and a throwaway main configu
   }
 });
 
-withProgram('icinga2', 'icinga2 daemon -C with a throwaway configuration (heartbeat and keepalived stacks)', (icinga2) => {
-  for (const [stack, tree] of [['heartbeat', heartbeatTree], ['keepalived', kaTree]] as const) {
+withProgram('icinga2', 'icinga2 daemon -C with a throwaway configuration (heartbeat, keepalived and pacemaker stacks)', (icinga2) => {
+  for (const [stack, tree] of [['heartbeat', heartbeatTree], ['keepalived', kaTree], ['pacemaker', pmTree]] as const) {
     const t = join(base, `icinga2-${stack}`);
     mkdirSync(join(t, 'cache'), { recursive: true });
     const conf = join(t, 'icinga2.conf');
@@ -394,6 +396,59 @@ withProgram('visudo', "visudo -c -f on the keepalived stack's sudoers snippet (i
     expect(show(r)).toBe(show({ ...r, status: 0, stdout: asks.map((a) => `${a}=${allowed.has(a) ? 0 : 1}\n`).join(''), stderr: '' }));
   },
 );
+
+withProgram('promtool', 'test rules (pacemaker stack): split brain, the group away from the preferred node while it is online, a fail count', (promtool) => {
+  const dir = join(base, 'pm-rules');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(pmTree, 'monitoring', 'etc', 'prometheus', 'lvsha-rules.yml'), join(dir, 'lvsha-rules.yml'));
+  const J = 'job="lvsha-directors"';
+  const on = (d: string) => `instance="${d}:10694",director="${d}"`;
+  const t = join(dir, 'rules.test.yml');
+  writeFileSync(
+    t,
+    `rule_files: [lvsha-rules.yml]
+evaluation_interval: 15s
+tests:
+  - interval: 15s
+    input_series:
+      - series: 'lvsha_pacemaker_resource_nodes_running{${J},${on('frontal1')},resource="vip",group="lvs",agent="ocf:heartbeat:IPaddr2"}'
+        values: '1 2 2'
+      - series: 'lvsha_pacemaker_group_node{${J},${on('frontal1')},group="lvs",node="frontal1"}'
+        values: '0x12'
+      - series: 'lvsha_pacemaker_node_state{${J},${on('frontal1')},node="frontal1",state="online"}'
+        values: '1x12'
+      - series: 'lvsha_pacemaker_resource_failcount{${J},${on('frontal1')},resource="ldirectord",node="frontal1"}'
+        values: '0 0 1x10'
+    alert_rule_test:
+      - eval_time: 0s
+        alertname: LvshaPacemakerSplitBrain
+        exp_alerts: []
+      - eval_time: 30s
+        alertname: LvshaPacemakerSplitBrain
+        exp_alerts:
+          - exp_labels: { severity: critical, resource: vip }
+            exp_annotations:
+              summary: "Resource vip runs on several nodes"
+              description: "Pacemaker reports vip active on 2 nodes: a split brain. With fencing off (stonith-enabled=false) a cut Corosync link lets both directors run the VIP."
+      - eval_time: 3m
+        alertname: LvshaPacemakerNotPreferred
+        exp_alerts:
+          - exp_labels: { severity: warning, job: lvsha-directors, instance: "frontal1:10694", director: frontal1, group: lvs, node: frontal1 }
+            exp_annotations:
+              summary: "lvs does not run on the preferred frontal1"
+              description: "frontal1 is online but lvs runs elsewhere: auto_failback is wanted (location 100 > stickiness 0); a move, a ban or a failure keeps it away."
+      - eval_time: 2m
+        alertname: LvshaPacemakerFailCount
+        exp_alerts:
+          - exp_labels: { severity: warning, job: lvsha-directors, instance: "frontal1:10694", director: frontal1, resource: ldirectord, node: frontal1 }
+            exp_annotations:
+              summary: "ldirectord failed on frontal1"
+              description: "frontal1:10694: fail-count 1 of ldirectord on frontal1; at migration-threshold it moves away. crm resource cleanup ldirectord once the cause is fixed."
+`,
+  );
+  const r = run([promtool, 'test', 'rules', t]);
+  expect(show(r)).toMatch(/^status 0\n/);
+});
 
 withProgram('promtool', 'test rules (keepalived stack): keepalived down, FAULT, priority dropped and the preferred director not MASTER fire on synthetic series', (promtool) => {
   const dir = join(base, 'ka-rules');

@@ -56,7 +56,7 @@ export const pacemakerCollector: Collector = {
     const vipNodes = m.resources.find((r) => r.id === vip)?.nodes ?? [];
     const holder = gauge(reg, 'lvsha_pacemaker_group_node', "Whether the deployment's LVS group (its first VIP resource) runs on the node (1) or not (0).", ['group', 'node']);
     for (const n of m.nodes) holder.set({ group: p.group, node: n.name }, vipNodes.includes(n.name) ? 1 : 0);
-    const fc = gauge(reg, 'lvsha_pacemaker_fail_count', 'Fail count of a resource on a node (1000000 = INFINITY: banned from the node until cleanup).', ['resource', 'node']);
+    const fc = gauge(reg, 'lvsha_pacemaker_resource_failcount', 'Fail count of a resource on a node (1000000 = INFINITY: banned from the node until cleanup).', ['resource', 'node']);
     for (const h of m.history) fc.set({ resource: h.resource, node: h.node }, h.failCount);
     gauge(reg, 'lvsha_pacemaker_failed_actions', 'Failed actions crm_mon lists (crm resource cleanup clears them).').set(m.failures.length);
     const cli = gauge(reg, 'lvsha_pacemaker_cli_constraint', 'A cli-prefer/cli-ban constraint left by crm resource move/ban (1): crm resource clear removes it.', ['id', 'kind', 'resource', 'node']);

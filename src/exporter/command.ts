@@ -31,6 +31,9 @@ export function registerExporter(program: Command): void {
     .option('--max-connections <n>', 'open connections at most', String(DEFAULT_MAX_CONNECTIONS))
     .option('--max-requests <n>', 'scrapes being answered at most (more: 503)', String(DEFAULT_MAX_REQUESTS))
     .option('--header-timeout <seconds>', 'a client must send its request headers within this time', String(DEFAULT_HEADERS_TIMEOUT_MS / 1000))
+    .option('--status-refresh <seconds>', '/status: seconds between the page\'s own refreshes', '10')
+    .option('--no-status-peers', '/status: do not read the other directors over SSH (by default they are, as /probe reads them)')
+    .option('--node <name>', "this director's name in the deployment, for /status (default: Heartbeat's local node, else the host name)")
     .option('--root <dir>', 'read /proc, /sys, /etc under this directory')
     .option('--sudo', 'run privileged programs through sudo -n', false)
     .option('--ssh-port <port>', 'SSH port for /probe targets', '22')
@@ -80,6 +83,11 @@ export function registerExporter(program: Command): void {
         return n;
       };
       const sshPort = int('sshPort');
+      const statusRefresh = num('statusRefresh');
+      if (statusRefresh > SCRAPE_TIMEOUT_CEILING) throw new UsageError(`--status-refresh '${String(o.statusRefresh)}' is above ${SCRAPE_TIMEOUT_CEILING} s`);
+      const node = o.node as string | undefined;
+      if (node !== undefined && !loaded.deployment.directors.some((x) => x.name === node))
+        throw new UsageError(`--node '${node}' is not a director of the deployment (${loaded.deployment.directors.map((x) => x.name).join(', ')})`);
       if (sshPort > 65535) throw new UsageError(`--ssh-port '${String(o.sshPort)}' is not a port (1-65535)`);
       let web: WebConfig | undefined;
       if (typeof o.webConfigFile === 'string') {
@@ -99,6 +107,9 @@ export function registerExporter(program: Command): void {
         maxRequests: int('maxRequests'),
         headersTimeoutMs: headerTimeout * 1000,
         web,
+        statusRefresh,
+        statusPeers: o.statusPeers !== false,
+        node,
         root: o.root as string | undefined,
         sudo: !!o.sudo,
         ssh: { port: sshPort, user: String(o.sshUser), keyPath: o.sshKey as string | undefined, knownHostsPath: o.knownHosts as string | undefined },

@@ -70,6 +70,12 @@ export interface ExporterOptions {
   headersTimeoutMs?: number;
   /** TLS, basic auth, headers, rate limit: Prometheus' web configuration file (webConfig.ts). */
   web?: WebConfig;
+  /** /status: seconds between the page's refreshes (default 10). */
+  statusRefresh?: number;
+  /** /status: read the other directors over SSH as /probe does (default true). */
+  statusPeers?: boolean;
+  /** This director's name in the deployment (default: Heartbeat's local node, else the host name). */
+  node?: string;
 }
 
 export const DEFAULT_SCRAPE_TIMEOUT_MAX = 60;
@@ -112,6 +118,7 @@ const landing = (o: ExporterOptions) => `<!DOCTYPE html>
 <html><head><title>lvsha exporter</title></head><body>
 <h1>lvsha exporter ${VERSION}</h1>
 <p>LVS director metrics for deployment <b>${escapeHtml(o.deployment.name)}</b>.</p>
+<p style="font-size:1.4em"><a href="status"><b>Status page</b></a>: who holds the VIP, which real server is down, the timeline (<a href="status?format=json">JSON</a>)</p>
 <ul>
 <li><a href="metrics">/metrics</a>: this director (IPVS table, VIP, Heartbeat, sync daemons, check verdicts)</li>
 <li>/probe?module=${MODULES.join('|')}&amp;target=HOST: another host over SSH (blackbox_exporter pattern); for <code>sorry</code> the target is the page URL. Only the deployment's hosts and sorry URLs, unless <code>--probe-allow</code> widens it.</li>
@@ -175,6 +182,7 @@ export class Exporter {
   private readonly maxScrape: number;
   /** Requests being answered (/metrics, /probe), against maxRequests. */
   private busy = 0;
+  private status?: import('./status/page').StatusPage;
   /** rate_limit's token bucket. */
   private tokens = 0;
   private tokensAt = 0;
@@ -207,18 +215,7 @@ export class Exporter {
   /** Runs one module against a target (undefined = this host) and renders the exposition text. */
   async render(module: ModuleName, target: string | undefined, deadline: number): Promise<{ text: string; contentType: string }> {
     const cleanup: (() => void | Promise<void>)[] = [];
-    // One memo per host for the whole scrape: the collectors and the checks' policies read
-    // the same program outputs and files once (cl_status, ipvsadm, /proc/net/ip_vs...).
-    const memos = new Map<string, Source>();
-    const sourceFor = (host?: string): Source => {
-      const key = host === undefined || host === 'localhost' || host === '127.0.0.1' || host === '::1' ? '' : host;
-      let m = memos.get(key);
-      if (!m) {
-        m = key === '' ? (this.o.root ? new MemoRootSource(this.o.root, this.base) : new MemoSource(this.local)) : new MemoSource(this.remote(key, deadline, cleanup));
-        memos.set(key, m);
-      }
-      return m;
-    };
+    const sourceFor = this.scrapeSources(deadline, cleanup);
     const hostTarget = module === 'sorry' ? undefined : target;
     const env: ScrapeEnv = {
       source: sourceFor(hostTarget),
@@ -236,6 +233,56 @@ export class Exporter {
     } finally {
       for (const c of cleanup) await c();
     }
+  }
+
+  /**
+   * One memo per host for the whole scrape: the collectors and the checks' policies read the
+   * same program outputs and files once (cl_status, ipvsadm, /proc/net/ip_vs...).
+   */
+  private scrapeSources(deadline: number, cleanup: (() => void | Promise<void>)[]): (host?: string) => Source {
+    const memos = new Map<string, Source>();
+    return (host?: string): Source => {
+      const key = host === undefined || host === 'localhost' || host === '127.0.0.1' || host === '::1' ? '' : host;
+      let m = memos.get(key);
+      if (!m) {
+        m = key === '' ? (this.o.root ? new MemoRootSource(this.o.root, this.base) : new MemoSource(this.local)) : new MemoSource(this.remote(key, deadline, cleanup));
+        memos.set(key, m);
+      }
+      return m;
+    };
+  }
+
+  /** The status page (status/): created at its first request, so the exporter's start-up loads none of it. */
+  statusPage(): import('./status/page').StatusPage {
+    if (!this.status) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { StatusPage, DEFAULT_STATUS_REFRESH } = require('./status/page') as typeof import('./status/page');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { gatherStatus } = require('./status/gather') as typeof import('./status/gather');
+      this.status = new StatusPage({
+        refresh: this.o.statusRefresh ?? DEFAULT_STATUS_REFRESH,
+        // The same sources, pool, deadline and allow list as /metrics and /probe.
+        gather: async () => {
+          const deadline = Date.now() + Math.min(this.o.timeout, this.maxScrape) * 1000;
+          const cleanup: (() => void | Promise<void>)[] = [];
+          try {
+            return await gatherStatus({
+              deployment: this.o.deployment,
+              programs: this.o.programs,
+              ipvsProbe: this.o.ipvsProbe,
+              deadline,
+              sourceFor: this.scrapeSources(deadline, cleanup),
+              self: this.o.node,
+              peers: this.o.statusPeers ?? true,
+              refusal: (address) => this.allow.refusal('director', address),
+            });
+          } finally {
+            for (const c of cleanup) await c();
+          }
+        },
+      });
+    }
+    return this.status;
   }
 
   /** An SSH source for a /probe target, bound to the scrape's deadline: borrowed from the pool, or (pool size 0) opened for this scrape only. */
@@ -290,6 +337,15 @@ export class Exporter {
         await send(req, res, out);
         return;
       }
+      case '/status': {
+        const format = url.searchParams.get('format') ?? 'html';
+        if (format !== 'html' && format !== 'json') {
+          res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`unknown format '${format.slice(0, 50)}' (html or json)\n`);
+          return;
+        }
+        await send(req, res, await this.statusPage().answer(format));
+        return;
+      }
       case '/probe': {
         const module = url.searchParams.get('module') ?? '';
         const target = url.searchParams.get('target') ?? '';
@@ -328,7 +384,7 @@ export class Exporter {
       keepAliveTimeout: 65_000,
     };
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-      const scrape = req.url?.startsWith('/metrics') || req.url?.startsWith('/probe');
+      const scrape = req.url?.startsWith('/metrics') || req.url?.startsWith('/probe') || req.url?.startsWith('/status');
       if (scrape && this.busy >= (this.o.maxRequests ?? DEFAULT_MAX_REQUESTS)) {
         res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('too many scrapes in progress\n');
         return;

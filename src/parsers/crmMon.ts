@@ -194,7 +194,8 @@ export function parseCrmMon(text: string): CrmMon {
     parseTagValue: false,
     processEntities: true,
     htmlEntities: false,
-    isArray: (name) => LISTS.has(name),
+    // elements only: an attribute may share a list element's name (<failure node="frontal1">)
+    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && LISTS.has(name),
   }).parse(text) as El;
   const root = one(doc, 'pacemaker-result');
   if (!root) throw new ParseError(WHAT, 'no <pacemaker-result> element');
@@ -343,7 +344,7 @@ export function parseCliConstraints(text: string): CliConstraint[] {
   const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof import('fast-xml-parser');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new ParseError('cibadmin XML', valid.err.msg, valid.err.line);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, processEntities: true, htmlEntities: false, isArray: (n) => n === 'rsc_location' }).parse(text) as El;
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, processEntities: true, htmlEntities: false, isArray: (n, _p, _l, isAttribute) => !isAttribute && n === 'rsc_location' }).parse(text) as El;
   const cib = one(doc, 'cib');
   const cons = cib ? one(one(cib, 'configuration'), 'constraints') : one(doc, 'constraints');
   const out: CliConstraint[] = [];

@@ -59,6 +59,15 @@ describe('evaluatePacemaker on the lab captures', () => {
     }
   });
 
+  test('ldirectord killed and restarted by Pacemaker: WARNING from both directors, naming the resource, the node and the cleanup', () => {
+    for (const node of ['frontal1', 'frontal2']) {
+      const r = evalXml(cap('ldirectord-killed', node), config, node);
+      expect([node, r.state, r.summary]).toEqual([node, State.WARNING, 'ldirectord fail-count 1 on frontal1, monitor not running: crm resource cleanup ldirectord']);
+      expect(r.perf).toContainEqual({ label: 'fail_count', value: 1, min: 0 });
+      expect(r.perf).toContainEqual({ label: 'failed_actions', value: 1, min: 0 });
+    }
+  });
+
   test('--require-fencing: the same healthy cluster is a WARNING naming the risk', () => {
     const r = evalXml(cap('healthy', 'frontal1'), { ...config, requireFencing: true });
     expect(r.state).toBe(State.WARNING);

@@ -44,6 +44,18 @@ describe('parseCrmMon on the lab', () => {
     expect(m.status).toEqual({ code: 0, message: 'OK' });
   });
 
+  test('ldirectord killed on frontal1 and restarted by Pacemaker: its failed monitor and fail-count 1 (a failure\'s node attribute is a string, not a list)', () => {
+    const m = parseCrmMon(cap('ldirectord-killed', 'frontal1'));
+    expect(m.failures).toEqual([
+      { opKey: 'ldirectord_monitor_20000', resource: 'ldirectord', node: 'frontal1', task: 'monitor', exitstatus: 'not running', exitreason: '', exitcode: 7, lastRcChange: expect.stringMatching(/^2026-11-30 /) },
+    ]);
+    expect(m.history.find((h) => h.resource === 'ldirectord')).toEqual({ node: 'frontal1', resource: 'ldirectord', failCount: 1, migrationThreshold: 1000000 });
+    expect(m.resources.map((r) => [r.id, r.nodes, r.failed])).toEqual([
+      ['vip', ['frontal1'], false],
+      ['ldirectord', ['frontal1'], false],
+    ]);
+  });
+
   test('both directors agree on the healthy cluster', () => {
     const a = parseCrmMon(cap('healthy', 'frontal1'));
     const b = parseCrmMon(cap('healthy', 'frontal2'));

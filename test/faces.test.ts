@@ -10,7 +10,7 @@
 // Not here: the lab's live scenarios (namespaces/VM: test/e2e), and the exporter's vip verdict
 // (it has none: check_lvs_vip is compared between the plugin and doctor only).
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -233,6 +233,34 @@ describe('the plugin, the exporter and doctor agree on every real captured state
       'split-brain/frontal2': 'WARNING',
     });
     expect(seen['master-stopped/frontal1']).toEqual({ plugin: State.CRITICAL, exporter: State.CRITICAL, doctor: State.CRITICAL });
+  }, SLOW);
+
+  test('pacemaker: every director of every Pacemaker state captured in the lab (crm_mon and cibadmin replayed)', async () => {
+    const PMD = join(REAL, 'pacemaker');
+    const config = join(tempDir(), 'deployment.json');
+    writeFileSync(config, JSON.stringify({ ...referenceDeployment, ha: 'pacemaker' }));
+    const cases: Case[] = [];
+    for (const state of readdirSync(PMD).filter((x) => !x.includes('.')).sort())
+      for (const node of readdirSync(join(PMD, state)).sort()) {
+        const dir = join(PMD, state, node);
+        if (!existsSync(join(dir, 'crm_mon.xml'))) continue;
+        // crm_mon's exit status as captured (capture.txt: "crm_mon.xml: `crm_mon ...` exit N")
+        const rc = /^crm_mon\.xml: .* exit (\d+)$/m.exec(readFileSync(join(dir, 'capture.txt'), 'utf8'))?.[1] ?? '0';
+        const bin = tempDir();
+        writeFileSync(join(bin, 'crm_mon'), `#!/bin/sh\ncat '${join(dir, 'crm_mon.xml')}'\nexit ${rc}\n`);
+        const cib = join(dir, 'constraints.xml');
+        writeFileSync(join(bin, 'cibadmin'), `#!/bin/sh\ncat '${existsSync(cib) ? cib : join(dir, 'cib.xml')}'\n`);
+        chmodSync(join(bin, 'crm_mon'), 0o755);
+        chmodSync(join(bin, 'cibadmin'), 0o755);
+        cases.push({ check: 'pacemaker', label: `${state}/${node}`, root: tempDir(), bin, config });
+      }
+    const { seen, disagree } = await runAll(cases);
+    expect(disagree).toEqual([]);
+    const plugin = Object.fromEntries(Object.entries(seen).map(([k, f]) => [k, State[f.plugin]]));
+    expect(plugin['healthy/frontal1']).toBe('OK');
+    expect(plugin['healthy/frontal2']).toBe('OK');
+    expect(plugin['ldirectord-killed/frontal1']).toBe('WARNING');
+    expect(seen['ldirectord-killed/frontal2']).toEqual({ plugin: State.WARNING, exporter: State.WARNING, doctor: State.WARNING });
   }, SLOW);
 
   test('sync: the sync-master and sync-backup tables, and every captured daemon state', async () => {

@@ -26,6 +26,25 @@ const dashboard = () => JSON.parse(fileOf(referenceDeployment)!.content);
 
 type Panel = { id: number; title: string; type: string; datasource: { type: string; uid: string }; gridPos: { x: number; y: number; w: number; h: number }; targets: { refId: string; expr: string; datasource: { uid: string } }[] };
 
+/** Panels outside the 24 columns, or overlapping another (the first cell where they do). */
+function gridProblems(panels: { title: string; gridPos: { x: number; y: number; w: number; h: number } }[]): string[] {
+  const out: string[] = [];
+  const cells = new Map<string, string>();
+  for (const p of panels) {
+    const g = p.gridPos;
+    if (g.x < 0 || g.y < 0 || g.w <= 0 || g.h <= 0 || g.x + g.w > 24) out.push(`${p.title}: outside 24 columns`);
+    let clash: string | undefined;
+    for (let x = Math.max(g.x, 0); x < g.x + g.w && x < 24; x++)
+      for (let y = Math.max(g.y, 0); y < g.y + g.h; y++) {
+        const k = `${x},${y}`;
+        if (cells.has(k) && !clash) clash = `'${cells.get(k)}' and '${p.title}' overlap at ${k}`;
+        cells.set(k, p.title);
+      }
+    if (clash) out.push(clash);
+  }
+  return out;
+}
+
 describe('the dashboard file', () => {
   test('written for the monitoring host, valid JSON, the same bytes on every run and for every deployment and stack', () => {
     const a = fileOf(referenceDeployment);
@@ -76,7 +95,6 @@ describe('the dashboard file', () => {
     const panels: Panel[] = dashboard().panels;
     expect(panels.length).toBeGreaterThanOrEqual(10);
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
-    const cells = new Map<string, string>();
     for (const p of panels) {
       expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect(['state-timeline', 'timeseries']).toContain(p.type);
@@ -86,18 +104,11 @@ describe('the dashboard file', () => {
         expect(t.expr.trim()).not.toBe('');
         expect(t.datasource.uid).toBe('${datasource}');
       }
-      const g = p.gridPos;
-      expect(g.x).toBeGreaterThanOrEqual(0);
-      expect(g.w).toBeGreaterThan(0);
-      expect(g.h).toBeGreaterThan(0);
-      expect(g.x + g.w).toBeLessThanOrEqual(24);
-      for (let x = g.x; x < g.x + g.w; x++)
-        for (let y = g.y; y < g.y + g.h; y++) {
-          const k = `${x},${y}`;
-          if (cells.has(k)) throw new Error(`panels '${cells.get(k)}' and '${p.title}' overlap at ${k}`);
-          cells.set(k, p.title);
-        }
     }
+    expect(gridProblems(panels)).toEqual([]);
+    // the layout check sees a panel outside the grid and two that overlap
+    const g = (title: string, x: number, y: number, w: number, h: number) => ({ title, gridPos: { x, y, w, h } });
+    expect(gridProblems([g('a', 0, 0, 12, 8), g('b', 8, 4, 8, 8), g('c', 20, 0, 8, 2)])).toEqual(["'a' and 'b' overlap at 8,4", 'c: outside 24 columns']);
     // what the issue lists
     const titles = panels.map((p) => p.title);
     expect(titles).toEqual(

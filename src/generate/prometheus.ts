@@ -254,15 +254,18 @@ export function alertRules(d: Deployment, o: GenerateOptions): string {
       summary: 'Cluster node {{ $labels.node }} is {{ $labels.state }}',
       description: '{{ $labels.instance }} sees node {{ $labels.node }} {{ $labels.state }}: no failover target left.',
     });
+    // Each partition's crm_mon sees only itself: after a cut link each director reports the VIP
+    // on its own node (nodes_running_on 1 on both). Counting the distinct nodes any director
+    // reports catches that as well as a resource active twice inside one partition.
     for (const vip of p.vipResources)
       rules.push({
         alert: 'LvshaPacemakerSplitBrain',
-        expr: `max(lvsha_pacemaker_resource_nodes_running{${J},resource="${vip}"}) > 1`,
+        expr: `count(count by (node) (lvsha_pacemaker_resource_running{${J},resource="${vip}"} == 1)) > 1`,
         for: '0s',
         severity: 'critical',
         labels: { resource: vip },
         summary: `Resource ${vip} runs on several nodes`,
-        description: `Pacemaker reports ${vip} active on {{ $value }} nodes: a split brain. With fencing off (stonith-enabled=false) a cut Corosync link lets both directors run the VIP.`,
+        description: `The directors report ${vip} running on {{ $value }} nodes: a split brain. With fencing off (stonith-enabled=false) a cut Corosync link lets both directors run the VIP.`,
       });
     rules.push({
       alert: 'LvshaPacemakerFailCount',

@@ -397,7 +397,7 @@ withProgram('visudo', "visudo -c -f on the keepalived stack's sudoers snippet (i
   },
 );
 
-withProgram('promtool', 'test rules (pacemaker stack): split brain, the group away from the preferred node while it is online, a fail count', (promtool) => {
+withProgram('promtool', 'test rules (pacemaker stack): split brain (each partition sees the VIP on its own node), the group away from the preferred node while it is online, a fail count', (promtool) => {
   const dir = join(base, 'pm-rules');
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(pmTree, 'monitoring', 'etc', 'prometheus', 'lvsha-rules.yml'), join(dir, 'lvsha-rules.yml'));
@@ -411,8 +411,10 @@ evaluation_interval: 15s
 tests:
   - interval: 15s
     input_series:
-      - series: 'lvsha_pacemaker_resource_nodes_running{${J},${on('frontal1')},resource="vip",group="lvs",agent="ocf:heartbeat:IPaddr2"}'
-        values: '1 2 2'
+      - series: 'lvsha_pacemaker_resource_running{${J},${on('frontal1')},resource="vip",node="frontal1",group="lvs",agent="ocf:heartbeat:IPaddr2"}'
+        values: '1 1 1'
+      - series: 'lvsha_pacemaker_resource_running{${J},${on('frontal2')},resource="vip",node="frontal2",group="lvs",agent="ocf:heartbeat:IPaddr2"}'
+        values: '_ 1 1'
       - series: 'lvsha_pacemaker_group_node{${J},${on('frontal1')},group="lvs",node="frontal1"}'
         values: '0x12'
       - series: 'lvsha_pacemaker_node_state{${J},${on('frontal1')},node="frontal1",state="online"}'
@@ -429,7 +431,7 @@ tests:
           - exp_labels: { severity: critical, resource: vip }
             exp_annotations:
               summary: "Resource vip runs on several nodes"
-              description: "Pacemaker reports vip active on 2 nodes: a split brain. With fencing off (stonith-enabled=false) a cut Corosync link lets both directors run the VIP."
+              description: "The directors report vip running on 2 nodes: a split brain. With fencing off (stonith-enabled=false) a cut Corosync link lets both directors run the VIP."
       - eval_time: 3m
         alertname: LvshaPacemakerNotPreferred
         exp_alerts:

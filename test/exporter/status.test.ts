@@ -5,7 +5,9 @@
  * bounded work under a flood. Exporters run in-process on 127.0.0.1:0; nothing leaves loopback
  * (the other director is either not read or read through a replay source standing for SSH).
  */
+import { chmodSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { gatherStatus } from '../../src/exporter/status/gather';
 import { diff, StatusHistory } from '../../src/exporter/status/history';
 import { renderStatusHtml } from '../../src/exporter/status/html';
@@ -36,11 +38,12 @@ class ReplayedDirector implements Source {
   constructor(
     readonly host: string,
     private readonly r: DirectorReplay,
+    private readonly extra: Record<string, string> = {},
   ) {
     this.inner = new MemoSource(new RootSource(r.root, new LocalSource({ sudo: false })));
   }
   run(argv: readonly string[], o?: RunOptions): Promise<RunResult> {
-    const prog = argv[0] === 'ip' ? this.r.programs.ip : argv[0] === 'cl_status' ? this.r.programs['cl-status'] : argv[0] === 'ipvsadm' ? this.r.programs.ipvsadm : argv[0];
+    const prog = this.extra[argv[0]!] ?? (argv[0] === 'ip' ? this.r.programs.ip : argv[0] === 'cl_status' ? this.r.programs['cl-status'] : argv[0] === 'ipvsadm' ? this.r.programs.ipvsadm : argv[0]);
     return this.inner.run([prog!, ...argv.slice(1)], o);
   }
   readFile(p: string): Promise<string> {
@@ -124,6 +127,30 @@ describe('gather on the lab\'s real captures', () => {
     const refused = await gatherPair(PHASES.frontal1Healthy, PHASES.frontal2Healthy, { refuse: true });
     expect(refused.directors[1]).toMatchObject({ read: 'not-read', note: 'not read: 192.168.0.2 is not allowed' });
   });
+});
+
+test('Pacemaker: its view of both nodes and where the VIP resource runs (holder of a director not read), the crashed node offline', async () => {
+  const views: string[] = [];
+  for (const scenario of ['healthy', 'node-crash']) {
+    const r = replay(scenario === 'healthy' ? PHASES.frontal2Healthy : PHASES.frontal2Takeover);
+    const crm = join(r.dir, 'crm_mon');
+    writeFileSync(crm, `#!/bin/sh\ncat '${join(__dirname, '..', 'fixtures', 'real', 'pacemaker', scenario, 'frontal2', 'crm_mon.xml')}'\n`);
+    chmodSync(crm, 0o755);
+    const f2 = new ReplayedDirector('localhost', r, { crm_mon: crm });
+    const s = await gatherStatus({
+      deployment: { ...structuredClone(referenceDeployment), ha: 'pacemaker' },
+      programs: { cibadmin: '' },
+      deadline: Date.now() + 20_000,
+      sourceFor: () => f2,
+      self: 'frontal2',
+      peers: false,
+      refusal: () => undefined,
+    });
+    const ha = s.directors[1]!.ha;
+    expect(ha.error).toBeUndefined();
+    views.push(`${scenario}: ${s.vips.map((v) => `${v.address}=${v.holders.join('+')} (${v.how})`).join()} | ${ha.value!.nodes.map((n) => `${n.name} ${n.status}${n.holdsVip ? ' vip' : ''}`).join(', ')}`);
+  }
+  expect(views).toEqual(['healthy: 192.168.0.3=frontal1 (ha) | frontal1 online vip, frontal2 online', expect.stringMatching(/^node-crash: 192\.168\.0\.3=frontal2 \(read\) \| frontal1 offline, frontal2 online vip$/)]);
 });
 
 describe('history', () => {

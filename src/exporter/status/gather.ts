@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { loadCheck } from '../../checks/registry';
 import { configKey, fallbackTest } from '../../domain/ipvs';
-import { haLayer, keepalivedOf } from '../../model/ha';
+import { haLayer, keepalivedOf, pacemakerOf } from '../../model/ha';
 import type { Deployment, VirtualService } from '../../model/types';
 import { findAddress, Interface } from '../../parsers/ipAddr';
 import { endpoint, IpvsService, IpvsTable, normaliseAddress, serviceKey } from '../../parsers/procIpvs';
@@ -16,6 +16,7 @@ import { probeAddresses } from '../../probes/addresses';
 import { probeHeartbeat } from '../../probes/heartbeat';
 import { probeIpvs } from '../../probes/ipvs';
 import { KEEPALIVED_FILES, probeKeepalived } from '../../probes/keepalived';
+import { probePacemaker } from '../../probes/pacemaker';
 import { countConnSync, probeConnSync, probeSyncDaemons } from '../../probes/sync';
 import { runCheck } from '../../runtime/check';
 import { VERSION } from '../../runtime/version';
@@ -105,7 +106,21 @@ async function readDirector(env: StatusEnv, name: string, address: string, local
         });
         return { layer: ha, daemon: s.daemon, detail: s.detail, nodes: s.instances.map((i) => ({ name: `${name} ${i.name}`, status: i.state, local: true })) };
       }
-      if (ha !== 'heartbeat') throw new Error(`the status page does not read the ${ha} HA layer yet`);
+      if (ha === 'pacemaker') {
+        const pm = pacemakerOf(d);
+        const s = await probePacemaker(src(), { crmMon: p['crm-mon'] ?? 'crm_mon', cibadmin: p.cibadmin ?? 'cibadmin', timeoutMs: left(deadline) });
+        const vipNodes = s.mon?.resources.find((r) => r.id === pm.vipResources[0])?.nodes ?? [];
+        // The word crm_mon shows in front of a node, the worst first (as the pacemaker collector).
+        const word = (n: { online: boolean; standby: boolean; maintenance: boolean; pending: boolean; unclean: boolean }) =>
+          n.unclean ? 'unclean' : !n.online ? 'offline' : n.pending ? 'pending' : n.maintenance ? 'maintenance' : n.standby ? 'standby' : 'online';
+        return {
+          layer: ha,
+          daemon: s.daemon,
+          detail: s.detail,
+          nodes: (s.mon?.nodes ?? []).map((n) => ({ name: n.name, status: word(n), local: n.name === name, holdsVip: vipNodes.includes(n.name) })),
+        };
+      }
+      if (ha !== 'heartbeat') throw new Error(`the status page does not read the ${ha} HA layer`);
       const s = await probeHeartbeat(src(), { clStatus: p['cl-status'], timeoutMs: left(deadline), node: local ? env.self : name });
       localNode = s.localNode;
       return { layer: ha, daemon: s.daemon, detail: s.detail, nodes: s.nodes.filter((n) => n.type !== 'ping').map((n) => ({ name: n.name, status: n.status, local: n.local })) };
@@ -237,6 +252,13 @@ export function vipHolders(d: Deployment, dirs: DirectorStatus[]): VipStatus[] {
       if (!x.vips.value || !h || h.layer !== 'heartbeat' || h.daemon !== 'running') continue;
       const others = h.nodes.filter((n) => !n.local && n.status === 'active' && unread.some((u) => u.name === n.name));
       if (others.length === 1) return { address: vip, holders: [others[0]!.name], how: 'ha' as const };
+    }
+    // Pacemaker says where the VIP resource runs.
+    for (const x of dirs) {
+      const h = x.ha.value;
+      if (!x.vips.value || !h || h.layer !== 'pacemaker' || h.daemon !== 'running') continue;
+      const on = h.nodes.filter((n) => n.holdsVip && unread.some((u) => u.name === n.name)).map((n) => n.name);
+      if (on.length) return { address: vip, holders: on, how: 'ha' as const };
     }
     for (const x of dirs) {
       const h = x.ha.value;

@@ -155,7 +155,7 @@ export function diff(a: StatusSnapshot, b: StatusSnapshot): StatusEvent[] {
       if (hw.daemon !== hn.daemon) push('ha', hn.daemon === 'running' ? 'ok' : 'critical', `${hn.layer} on ${d.name}: ${hw.daemon} → ${hn.daemon}`);
       for (const n of hn.nodes) {
         const o = hw.nodes.find((x) => x.name === n.name);
-        if (o && o.status !== n.status) push('ha', n.status === 'dead' || n.status === 'FAULT' ? 'critical' : 'info', `${hn.layer} on ${d.name} sees ${n.name} ${n.status} (was ${o.status})`);
+        if (o && o.status !== n.status) push('ha', n.status === 'dead' || n.status === 'FAULT' || n.status === 'offline' || n.status === 'unclean' ? 'critical' : 'info', `${hn.layer} on ${d.name} sees ${n.name} ${n.status} (was ${o.status})`);
       }
     }
     for (const c of d.checks) {

@@ -64,8 +64,8 @@ function directorTone(s: StatusSnapshot, d: DirectorStatus, holds: boolean): { t
   if (d.read === 'not-read') {
     if (holds) return { tone: 'ok', text: 'ACTIVE (per HA)' };
     const seen = seenBy(s, d.name);
-    if (seen.some((x) => x.status === 'dead')) return { tone: 'crit', text: 'DEAD (per HA)' };
-    if (seen.some((x) => x.status === 'active' || x.status === 'up')) return { tone: 'info', text: 'STANDBY (per HA)' };
+    if (seen.some((x) => x.status === 'dead' || x.status === 'offline' || x.status === 'unclean')) return { tone: 'crit', text: 'DEAD (per HA)' };
+    if (seen.some((x) => x.status === 'active' || x.status === 'up' || x.status === 'online' || x.status === 'standby')) return { tone: 'info', text: 'STANDBY (per HA)' };
     return { tone: 'idle', text: 'NOT READ' };
   }
   const ha = d.ha.value;
@@ -77,9 +77,9 @@ function directorTone(s: StatusSnapshot, d: DirectorStatus, holds: boolean): { t
 }
 
 function haStatusTone(s: string): Tone {
-  if (s === 'active' || s === 'up' || s === 'MASTER') return 'ok';
-  if (s === 'BACKUP') return 'info';
-  if (s === 'dead' || s === 'FAULT') return 'crit';
+  if (s === 'active' || s === 'up' || s === 'MASTER' || s === 'online') return 'ok';
+  if (s === 'BACKUP' || s === 'standby') return 'info';
+  if (s === 'dead' || s === 'FAULT' || s === 'offline' || s === 'unclean') return 'crit';
   return 'warn';
 }
 
@@ -97,7 +97,7 @@ function directorCard(s: StatusSnapshot, d: DirectorStatus, now: number): string
     for (const x of seenBy(s, d.name)) parts.push(`<div style="margin-top:6px">${esc(s.haLayer)} on ${esc(x.by)} sees it ${badge(haStatusTone(x.status), esc(x.status))}</div>`);
   const ha = d.ha;
   if (ha.value) {
-    const nodes = ha.value.nodes.map((n) => `${esc(n.name)}${n.local ? ' (self)' : ''} ${badge(haStatusTone(n.status), esc(n.status))}`).join(' ');
+    const nodes = ha.value.nodes.map((n) => `${esc(n.name)}${n.local ? ' (self)' : ''} ${badge(haStatusTone(n.status), esc(n.status))}${n.holdsVip ? ' ★VIP' : ''}`).join(' ');
     parts.push(`<div style="margin-top:6px">${esc(ha.value.layer)}: ${badge(ha.value.daemon === 'running' ? 'ok' : 'crit', esc(ha.value.daemon))} ${nodes}</div>`);
     parts.push(`<div class="small">sees: ${esc(ha.value.detail)} · read ${esc(ago(ha.at, now))}</div>`);
   } else if (d.read !== 'not-read') parts.push(`<div class="err">HA layer: ${esc(ha.error ?? 'not read')}</div>`);

@@ -53,9 +53,11 @@ export interface ServiceStatus {
 
 export interface HaNodeView {
   name: string;
-  /** Heartbeat: init/up/active/ping/dead; keepalived: the VRRP state of this director (INIT/BACKUP/MASTER/FAULT). */
+  /** Heartbeat: init/up/active/ping/dead; keepalived: the VRRP state of this director (INIT/BACKUP/MASTER/FAULT); Pacemaker: online/standby/maintenance/pending/unclean/offline. */
   status: string;
   local: boolean;
+  /** Pacemaker: the deployment's VIP resource runs on this node. */
+  holdsVip?: boolean;
 }
 
 /** A director's HA layer as that director reports it. */

@@ -7,8 +7,8 @@
  *
  * The dashboard does not depend on the deployment: each one is a value of $deployment, so
  * importing it again for another deployment replaces it with the same dashboard. The HA layer
- * panel carries one query per layer (Heartbeat, keepalived); a deployment's other layer's
- * query returns nothing and draws nothing. Pure: the same output for every input.
+ * panel carries queries for each layer (Heartbeat, keepalived, Pacemaker); the other layers'
+ * queries return nothing for a deployment and draw nothing. Pure: the same output for every input.
  */
 import { Deployment } from '../model/types';
 import { GeneratedFile, GenerateOptions, MODE_CONFIG } from './common';
@@ -80,7 +80,7 @@ const PANELS: PanelSpec[] = [
   {
     title: 'HA layer',
     description:
-      "The HA layer's view from each director: Heartbeat (daemon up, the nodes it sees alive) or keepalived (daemon up, VRRP state of each instance). Only the deployment's own layer draws.",
+      "The HA layer's view from each director: Heartbeat (daemon up, the nodes it sees alive), keepalived (daemon up, VRRP state of each instance) or Pacemaker (up, the node its LVS group runs on). Only the deployment's own layer draws.",
     type: 'state-timeline',
     w: 24,
     h: 7,
@@ -92,9 +92,11 @@ const PANELS: PanelSpec[] = [
         legendFormat: '{{director}} VRRP {{iname}}',
       },
       { expr: `max by (director) (lvsha_keepalived_up{${SEL}})`, legendFormat: 'keepalived on {{director}}' },
+      { expr: `max by (director) (lvsha_pacemaker_up{${SEL}})`, legendFormat: 'Pacemaker on {{director}}' },
+      { expr: `max by (director, node) (lvsha_pacemaker_group_node{${SEL}})`, legendFormat: '{{director}} sees the LVS group on {{node}}' },
     ],
     mappings: UP,
-    queryMappings: { C: VRRP },
+    queryMappings: { C: VRRP, F: { '1': { text: 'runs the group', color: 'green' }, '0': { text: '—', color: 'transparent' } } },
   },
   {
     title: 'Live real servers per service',

@@ -9,9 +9,12 @@
  * (LvshaKeepalivedDown, and no stale MASTER series). The test copy of the rules has `for: 0s`
  * (the generated 30 s - 2 m would only make the test wait). The generated Grafana dashboard's
  * keepalived queries (HA layer panel) return series at healthy (frontal1 MASTER, frontal2
- * BACKUP) and show keepalived down on frontal1, without a VRRP row, once it is stopped.
+ * BACKUP) and show keepalived down on frontal1, without a VRRP row, once it is stopped. The
+ * same Prometheus also scrapes a second deployment, 'pacemaker-lab' (two exporters replaying
+ * crm_mon/cibadmin captures of the Pacemaker lab's healthy state): the dashboard's Pacemaker
+ * queries return series (the LVS group on frontal1) and $deployment keeps the two apart.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { referenceDeployment } from '../../src/model/reference';
@@ -19,6 +22,7 @@ import { clientTest, Daemon, Fatal, freePort, generate, httpGet, REPO, tempDir, 
 import { panelQueries, runPanelQueries, substitute, VariableValues } from '../generate/grafana-queries';
 
 const LAB = join(REPO, 'test', 'fixtures', 'real', 'keepalived');
+const PM = join(REPO, 'test', 'fixtures', 'real', 'pacemaker', 'healthy');
 type Host = 'frontal1' | 'frontal2';
 
 async function api<T>(base: string, path: string): Promise<T> {
@@ -70,6 +74,33 @@ clientTest(
         );
       }
 
+      // A second deployment in the same Prometheus, for the dashboard's $deployment and its
+      // Pacemaker queries: 'pacemaker-lab' (ha: pacemaker), two exporters whose crm_mon and
+      // cibadmin replay the Pacemaker lab's captures of healthy (the LVS group on frontal1).
+      const pmConfig = join(dir, 'pm.json');
+      writeFileSync(pmConfig, JSON.stringify({ ...referenceDeployment, name: 'pacemaker-lab', ha: 'pacemaker' }));
+      const pmEx: Record<string, number> = {};
+      for (const h of ['frontal1', 'frontal2'] as const) {
+        const bin = join(dir, 'pm', h);
+        mkdirSync(join(bin, 'root'), { recursive: true });
+        for (const [prog, file] of [['crm_mon', 'crm_mon.xml'], ['cibadmin', 'cib.xml']] as const) {
+          writeFileSync(join(bin, prog), `#!/bin/sh\nexec cat '${join(PM, h, file)}'\n`);
+          chmodSync(join(bin, prog), 0o755);
+        }
+        const daemon = new Daemon(`pacemaker exporter ${h}`, [process.execPath, join(REPO, 'bin', 'lvsha'), 'exporter', '--listen', '127.0.0.1:0', '--config', pmConfig, '--root', join(bin, 'root'), '--crm-mon', join(bin, 'crm_mon'), '--cibadmin', join(bin, 'cibadmin')]);
+        daemons.push(daemon);
+        pmEx[h] = await waitFor(
+          `the ${h} Pacemaker exporter to listen`,
+          () => {
+            if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
+            const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
+            return m ? Number(m[1]) : undefined;
+          },
+          15_000,
+          50,
+        );
+      }
+
       const gen = parse(readFileSync(join(etc, 'prometheus', 'lvsha.yml'), 'utf8'));
       const rules = parse(readFileSync(join(etc, 'prometheus', 'lvsha-rules.yml'), 'utf8'));
       const names = rules.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((r) => r.alert));
@@ -80,7 +111,14 @@ clientTest(
       writeFileSync(join(pdir, 'lvsha-rules.yml'), stringify(rules));
       const job = gen.scrape_configs.find((j: { job_name: string }) => j.job_name === 'lvsha-directors');
       for (const s of job.static_configs) s.targets = [`127.0.0.1:${ex[s.labels.director]}`];
-      const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
+      // Scraped every 2 s with a 2 s timeout (rules evaluated every second): four exporters on a
+      // loaded 2-core machine miss 1 s scrape deadlines now and then (a director's series go stale).
+      Object.assign(job, { scrape_interval: '2s', scrape_timeout: '2s' });
+      // the Pacemaker deployment's job: the same generated job, its own name, targets and deployment label
+      const pmJob = JSON.parse(JSON.stringify(job));
+      pmJob.job_name = 'lvsha-directors-pacemaker-lab';
+      for (const s of pmJob.static_configs) Object.assign(s, { targets: [`127.0.0.1:${pmEx[s.labels.director]}`], labels: { ...s.labels, deployment: 'pacemaker-lab' } });
+      const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job, pmJob] };
       writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
       const port = await freePort();
@@ -126,7 +164,19 @@ clientTest(
       expect(await haRows(vrrpRef)).toEqual(['frontal1 VI_1 3', 'frontal2 VI_1 2']);
       expect(await haRows(upRef)).toEqual(['frontal1 1', 'frontal2 1']);
       const vars = (await api<string[]>(base, `/api/v1/label/deployment/values?match[]=${encodeURIComponent('lvsha_build_info')}`)).sort();
-      expect(vars).toEqual(['reference']);
+      expect(vars).toEqual(['pacemaker-lab', 'reference']);
+      // the Pacemaker deployment: its queries return series, the LVS group on frontal1 as both directors see it
+      const pmPicked: VariableValues = { ...picked, deployment: 'pacemaker-lab' };
+      const pmPanels = await runPanelQueries(dashboard, query, pmPicked, 'pacemaker', { only: true, tries: 20, everyMs: 500 });
+      process.stderr.write(`prometheus (pacemaker-lab): ${pmPanels.ran.length} dashboard queries run, ${pmPanels.empty.length} without series\n`);
+      expect(pmPanels.ran.length).toBeGreaterThanOrEqual(2);
+      expect(pmPanels.empty).toEqual([]);
+      const groupRef = panelQueries(dashboard).find((q) => q.panel === 'HA layer' && q.expr.includes('lvsha_pacemaker_group_node'))!.refId;
+      const group = await query(substitute(panelQueries(dashboard).find((q) => q.panel === 'HA layer' && q.refId === groupRef)!.expr, pmPicked));
+      expect(group.result.map((r) => `${r.metric.director} ${r.metric.node} ${r.value[1]}`).sort()).toEqual(['frontal1 frontal1 1', 'frontal1 frontal2 0', 'frontal2 frontal1 1', 'frontal2 frontal2 0']);
+      // $deployment keeps them apart: no keepalived series for pacemaker-lab, no Pacemaker series for reference
+      expect((await runPanelQueries(dashboard, query, pmPicked, 'keepalived', { only: true })).empty.length).toBe(panels.ran.length);
+      expect((await runPanelQueries(dashboard, query, picked, 'pacemaker', { only: true })).empty.length).toBe(pmPanels.ran.length);
 
       // a tracked script fails on frontal1: priority 90 of 150, frontal2 MASTER.
       setScenario(roots.frontal1, 'script-failed', 'frontal1');

@@ -2,20 +2,24 @@
  * The Grafana dashboard `lvsha generate` writes (monitoring/etc/grafana/lvsha.json): importable
  * structure (checked here: Grafana is not packaged in Debian), metric names the exporter really
  * exports (collected from a real /metrics of exporters replaying captured trees, Heartbeat and
- * keepalived), every expression accepted by promtool, and the scrape configuration's labels
+ * keepalived, and a scrape of the Pacemaker collector on crm_mon's captured XML), every expression accepted by promtool, and the scrape configuration's labels
  * the variables read. The queries run against a real Prometheus in test/clients/prometheus*.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BACKEND_LABELS } from '../../src/exporter/collector';
+import { BACKEND_LABELS, ScrapeEnv } from '../../src/exporter/collector';
+import { renderRegistry } from '../../src/exporter/metrics';
+import { moduleSpec } from '../../src/exporter/modules';
+import { scrape } from '../../src/exporter/scrape';
 import { Exporter } from '../../src/exporter/server';
 import { DASHBOARD_UID, SCHEMA_VERSION } from '../../src/generate/grafana';
 import { planFiles } from '../../src/generate/plan';
 import { referenceDeployment } from '../../src/model/reference';
 import { Deployment } from '../../src/model/types';
+import { RunResult, Source } from '../../src/sources/source';
 import { DIRECTOR, exporterFactory, get } from '../exporter/lab';
 import { ALL, exposedNames, layerOf, metricNames, panelQueries, substitute, variableQueries } from './grafana-queries';
 import { otherDeployment, testOptions } from './helpers';
@@ -117,7 +121,7 @@ describe('the dashboard file', () => {
     expect(panels.find((p) => p.title === 'VIP holder')!.type).toBe('state-timeline');
     // the HA panel carries both layers
     const ha = panels.find((p) => p.title === 'HA layer')!.targets.map((t) => layerOf(t.expr));
-    expect(ha).toEqual(expect.arrayContaining(['heartbeat', 'keepalived']));
+    expect(ha).toEqual(expect.arrayContaining(['heartbeat', 'keepalived', 'pacemaker']));
   });
 
   test('every series query is filtered by $deployment and $director; the IPVS ones also by $service', () => {
@@ -137,6 +141,7 @@ describe('metric names', () => {
 
   let heartbeat = new Set<string>();
   let keepalived = new Set<string>();
+  let pacemaker = new Set<string>();
   const exporters = exporterFactory();
   const dirs: string[] = [];
   afterAll(async () => {
@@ -176,16 +181,36 @@ describe('metric names', () => {
     } finally {
       await ex.close();
     }
+    // a Pacemaker director: crm_mon and cibadmin answering the Pacemaker lab's captures of healthy frontal1
+    const pm = join(__dirname, '..', 'fixtures', 'real', 'pacemaker', 'healthy', 'frontal1');
+    const answer = (f: string) => ({ stdout: readFileSync(join(pm, f), 'utf8'), stderr: '', code: 0, signal: null });
+    const src: Source = {
+      host: 'localhost',
+      run: async (argv: readonly string[]): Promise<RunResult> => {
+        if (argv[0] === 'crm_mon') return answer('crm_mon.xml');
+        if (argv[0] === 'cibadmin') return answer('cib.xml');
+        throw new Error(`unexpected ${argv.join(' ')}`);
+      },
+      readFile: () => Promise.reject(new Error('no file here')),
+      listDir: async () => [],
+      close: async () => undefined,
+    } as Source;
+    const pmDeployment: Deployment = { ...referenceDeployment, ha: 'pacemaker' };
+    const full = moduleSpec('director', undefined, { programs: {}, deployment: pmDeployment });
+    const only = { collectors: full.collectors.filter((c) => c.name === 'pacemaker'), checks: full.checks.filter((c) => c.name === 'pacemaker') };
+    const env: ScrapeEnv = { source: src, sourceFor: () => src, deployment: pmDeployment, deadline: Date.now() + 5000, programs: {}, backendLabels: [...BACKEND_LABELS] };
+    pacemaker = exposedNames(await renderRegistry(await scrape(only, env)));
   }, 60_000);
 
   test('the replayed exporters export what the HA panel reads (the captures are the right ones)', () => {
     expect(heartbeat.has('lvsha_heartbeat_node_up')).toBe(true);
     expect(heartbeat.has('lvsha_ipvs_backend_weight')).toBe(true);
     expect(keepalived.has('lvsha_keepalived_vrrp_state')).toBe(true);
+    expect(pacemaker.has('lvsha_pacemaker_group_node')).toBe(true);
   });
 
-  test('every metric name of every panel and variable is exported by the Heartbeat or the keepalived director', () => {
-    const known = new Set([...heartbeat, ...keepalived]);
+  test('every metric name of every panel and variable is exported by the Heartbeat, the keepalived or the Pacemaker director', () => {
+    const known = new Set([...heartbeat, ...keepalived, ...pacemaker]);
     const j = dashboard();
     const used = [...panelQueries(j).map((q) => [q.panel, q.expr]), ...variableQueries(j).map((v) => [`$${v.name}`, v.selector])];
     const unknown = used.flatMap(([where, expr]) => metricNames(expr!).filter((n) => !known.has(n)).map((n) => `${where}: ${n}`));

@@ -203,6 +203,8 @@ elif [ "$role" = director ] && [ "$ha" = pacemaker ]; then
   mount --bind "$d/lib-corosync" /var/lib/corosync
   mount --bind "$d/lib-pacemaker" /var/lib/pacemaker
   mount --bind "$d/ha.d" /etc/ha.d
+  # the lab host names (crmsh checks that a node it acts on resolves and answers ping)
+  mount --bind "$d/hosts" /etc/hosts
 elif [ "$role" = director ]; then
   # what Debian'"'"'s tmpfiles.d (heartbeat, resource-agents) creates at boot
   mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/resource-agents

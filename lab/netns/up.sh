@@ -122,6 +122,7 @@ for h in "${DIRECTORS[@]}"; do
   cp -a /etc/ha.d "$d/ha.d"
   [[ -d "$e/ha.d" ]] && cp -r "$e/ha.d/." "$d/ha.d/"
   chown hacluster:haclient "$d/log/pacemaker"; chmod 2770 "$d/log/pacemaker"
+  { printf '127.0.0.1\tlocalhost\n'; for x in "${HOSTS[@]}"; do printf '%s\t%s\n' "${IP[$x]}" "$x"; done; } >"$d/hosts"
   # corosync's own check, in the director's netns (it wants a local address of the nodelist)
   ip netns exec "$(ns "$h")" unshare -m sh -c 'mount --bind "$1" /etc/corosync && corosync -t' sh "$d/corosync" \
     >"$STATE/log/$h.corosync-t.log" 2>&1 || die "corosync -t refuses $d/corosync/corosync.conf: $(tail -n 5 "$STATE/log/$h.corosync-t.log" | tr '\n' ' ')"

@@ -6,6 +6,8 @@
  * (the other director is either not read or read through a replay source standing for SSH).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { gatherStatus } from '../../src/exporter/status/gather';
@@ -308,4 +310,21 @@ describe('HTTP', () => {
       await e.close();
     }
   });
+});
+
+// The command line as installed (dist/): its /status options refused at start, naming the culprit.
+const BIN = join(__dirname, '..', '..', 'bin', 'lvsha');
+(existsSync(join(__dirname, '..', '..', 'dist', 'exporter', 'status', 'page.js')) ? test : test.skip)('lvsha exporter (CLI): bad --node and --status-refresh refused at start, one line', () => {
+  const cases: [string[], RegExp][] = [
+    [['--node', '<frontal9>'], /^lvsha: --node '<frontal9>' is not a director of the deployment \(frontal1, frontal2\)$/],
+    [['--status-refresh', '0'], /--status-refresh '0' is not a positive number/],
+    [['--status-refresh', 'soon'], /--status-refresh 'soon' is not a positive number/],
+    [['--status-refresh', '99999'], /--status-refresh '99999' is above 3600 s/],
+  ];
+  for (const [args, re] of cases) {
+    const r = spawnSync(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 20_000 });
+    // lvsha's usage errors exit 2 (src/cli.ts), as the other exporter options.
+    expect([args.join(' '), r.status]).toEqual([args.join(' '), 2]);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(re)]);
+  }
 });

@@ -171,6 +171,11 @@ export async function runGenerate(o: GenerateCliOptions, io: Io): Promise<number
     written.forEach((p, i) => io.out(`wrote ${p} (mode ${modeText(files[i]!.mode)})`));
     if (opts.stack === 'heartbeat' && !o.authKey && !o.authkeyFile)
       io.err('note: authkeys holds a new random key, the same on every director of this run; keep it with --authkey-file for later runs');
+    if (opts.stack === 'pacemaker') {
+      if (!o.authKey && !o.authkeyFile)
+        io.err("note: corosync's authkey (the same on every director) is derived from a new random secret; keep the secret with --authkey-file to get the same key on later runs");
+      io.err(`note: check_lvs_pacemaker runs crm_mon without sudo: put the monitoring user in group haclient (usermod -a -G haclient ${opts.monitoringUser})`);
+    }
     return EXIT.OK;
   } catch (e) {
     if (e instanceof Refused) {

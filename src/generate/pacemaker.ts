@@ -115,6 +115,9 @@ export function primitives(d: Deployment, p: PacemakerConfig = pacemakerOf(d)): 
 
 const preferredOf = (d: Deployment) => d.directors.find((x) => x.name === d.heartbeat.preferred)?.name;
 
+/** XML comments may not hold `--` (libxml2 only recovers, lxml and crmsh refuse): `- -`. */
+const xmlComment = (s: string) => s.replace(/-(?=-)/g, '- ');
+
 const FENCING_RISK = [
   'RISK: fencing (STONITH) is off. With two nodes and a cut Corosync link both nodes stay quorate',
   '(two_node) and both start the group: two directors answer ARP for the VIP. check_lvs_pacemaker',
@@ -126,7 +129,8 @@ export function pacemakerCrm(d: Deployment): string {
   const prims = primitives(d, p);
   const pref = preferredOf(d);
   return lines(
-    header(d, `${PACEMAKER_CRM}: the Pacemaker resources (on one node: crm configure load update ${PACEMAKER_CRM}).`).trimEnd(),
+    // crmsh stores these comments in the CIB as XML comments: no `--` (it refuses the script)
+    xmlComment(header(d, `${PACEMAKER_CRM}: the Pacemaker resources (on one node: crm configure load update ${PACEMAKER_CRM}).`).trimEnd()),
     ...FENCING_RISK.map((l) => `# ${l}`),
     'property cib-bootstrap-options: \\',
     '\tstonith-enabled=false \\',
@@ -143,8 +147,6 @@ export function pacemakerCrm(d: Deployment): string {
   );
 }
 
-/** XML comments may not hold `--` (libxml2 refuses the file): `- -`. */
-const xmlComment = (s: string) => s.replace(/-(?=-)/g, '- ');
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const nv = (id: string, name: string, value: string) => `<nvpair id="${xmlAttr(`${id}-${name}`)}" name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`;
 

@@ -35,6 +35,17 @@ export function keepalivedSudoRules(user: string): string[] {
   ];
 }
 
+/**
+ * Pacemaker: no rule. crm_mon talks to Pacemaker's daemons over IPC that they open to the group
+ * haclient (root or hacluster otherwise), so the monitoring user joins that group instead.
+ */
+export function pacemakerSudoNote(user: string): string[] {
+  return [
+    '# check_lvs_pacemaker needs no sudo: crm_mon answers any member of the group haclient. Add the',
+    `# monitoring user to it instead (usermod -a -G haclient ${user}); no rule here for crm_mon.`,
+  ];
+}
+
 export function sudoersLvsha(d: Deployment, o: GenerateOptions): string {
   const keepalived = o.stack === 'keepalived';
   return lines(
@@ -45,6 +56,7 @@ export function sudoersLvsha(d: Deployment, o: GenerateOptions): string {
     `Defaults:${o.monitoringUser} !requiretty`,
     `${o.monitoringUser} ALL=(root) NOPASSWD: ${IPVSADM} ${SYNC_SUDO_ARGV.slice(1).join(' ')}`,
     ...(keepalived ? ['', ...keepalivedSudoRules(o.monitoringUser)] : []),
+    ...(o.stack === 'pacemaker' ? ['', ...pacemakerSudoNote(o.monitoringUser)] : []),
   );
 }
 

@@ -25,15 +25,16 @@ const heartbeatPlan = planFiles(referenceDeployment, testOptions()).files;
 const key = (f: { host: string; path: string }) => `${f.host}${f.path}`;
 
 /**
- * heartbeat: every file. keepalived: only the files that differ from the heartbeat stack's
- * (keepalived.conf, monitoring without Heartbeat); the others must be byte-identical.
+ * heartbeat: every file. keepalived, pacemaker: only the files that differ from the heartbeat
+ * stack's (keepalived.conf; corosync.conf, the CIB; monitoring without Heartbeat); the others
+ * must be byte-identical.
  */
-describe.each<Stack>(['heartbeat', 'keepalived'])('golden files of the reference deployment (%s)', (stack) => {
+describe.each<Stack>(['heartbeat', 'keepalived', 'pacemaker'])('golden files of the reference deployment (%s)', (stack) => {
   const root = join(GOLDEN, stack);
   const all = planFiles(referenceDeployment, testOptions({ stack })).files;
   const same = new Map(heartbeatPlan.map((f) => [key(f), f]));
   const files = stack === 'heartbeat' ? all : all.filter((f) => same.get(key(f))?.content !== f.content || same.get(key(f))?.mode !== f.mode);
-  if (stack === 'keepalived')
+  if (stack !== 'heartbeat')
     test('the files shared with the heartbeat stack are identical', () => {
       const shared = all.filter((f) => !files.includes(f));
       expect(shared.length).toBeGreaterThan(10);

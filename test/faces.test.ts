@@ -257,10 +257,21 @@ describe('the plugin, the exporter and doctor agree on every real captured state
     const { seen, disagree } = await runAll(cases);
     expect(disagree).toEqual([]);
     const plugin = Object.fromEntries(Object.entries(seen).map(([k, f]) => [k, State[f.plugin]]));
-    expect(plugin['healthy/frontal1']).toBe('OK');
-    expect(plugin['healthy/frontal2']).toBe('OK');
-    expect(plugin['ldirectord-killed/frontal1']).toBe('WARNING');
-    expect(seen['ldirectord-killed/frontal2']).toEqual({ plugin: State.WARNING, exporter: State.WARNING, doctor: State.WARNING });
+    expect(plugin).toEqual({
+      'after-heal/frontal1': 'OK',
+      'after-heal/frontal2': 'OK',
+      'healthy/frontal1': 'OK',
+      'healthy/frontal2': 'OK',
+      'ldirectord-killed/frontal1': 'WARNING', // fail-count 1, a failed monitor
+      'ldirectord-killed/frontal2': 'WARNING',
+      'node-crash/frontal1': 'CRITICAL', // crm_mon exit 102: nothing of the cluster runs
+      'node-crash/frontal2': 'WARNING', // frontal1 OFFLINE: no failover target
+      'split-brain/frontal1': 'WARNING', // each partition sees the other OFFLINE (the whole: check_lvs_vip)
+      'split-brain/frontal2': 'WARNING',
+      'standby/frontal1': 'WARNING', // the group off the preferred node while auto_failback is wanted
+      'standby/frontal2': 'WARNING',
+    });
+    expect(seen['node-crash/frontal1']).toEqual({ plugin: State.CRITICAL, exporter: State.CRITICAL, doctor: State.CRITICAL });
   }, SLOW);
 
   test('sync: the sync-master and sync-backup tables, and every captured daemon state', async () => {

@@ -81,8 +81,8 @@ export function evaluatePacemaker(model: PacemakerModel, c: PacemakerCheckConfig
   for (const d of c.directors) {
     const n = byName.get(d);
     if (!n) findings.push({ state: State.WARNING, text: `${d} is not a node of the cluster (nodes: ${m.nodes.map((x) => x.name).join(', ') || 'none'})` });
-    else if (n.unclean) findings.push({ state: State.CRITICAL, text: `${d} is UNCLEAN: it must be fenced before the cluster trusts it` });
-    else if (!n.online) findings.push({ state: State.WARNING, text: `${d} is OFFLINE: no failover target` });
+    else if (n.unclean) findings.push({ state: State.CRITICAL, text: `${d} UNCLEAN: to be fenced before the cluster trusts it` });
+    else if (!n.online) findings.push({ state: State.WARNING, text: `${d} OFFLINE: no failover target` });
     else if (n.pending) findings.push({ state: State.WARNING, text: `${d} is pending (joining)` });
     if (n?.maintenance) findings.push({ state: State.WARNING, text: `${d} is in maintenance: its resources are unmanaged` });
     if (n?.standbyOnfail) findings.push({ state: State.WARNING, text: `${d} was put in standby by a failure (on-fail=standby)` });
@@ -104,9 +104,11 @@ export function evaluatePacemaker(model: PacemakerModel, c: PacemakerCheckConfig
   const pref = byName.get(c.preferred);
   if (holder && holder !== c.preferred) {
     const prefUsable = pref && pref.online && !pref.standby && !pref.unclean;
-    const why = !pref ? 'it is not a node' : !pref.online ? 'it is OFFLINE' : pref.standby ? 'it is in standby' : pref.unclean ? 'it is UNCLEAN' : 'it is online';
-    if (c.autoFailback) findings.push({ state: State.WARNING, text: `${c.group} runs on ${holder}, not on the preferred ${c.preferred} (${why}; auto_failback wanted)` });
-    else long.push(`${c.group} runs on ${holder} (failed over from ${c.preferred}: ${why}; no auto_failback, it stays)`);
+    const why = !pref ? 'not a node' : pref.unclean ? 'UNCLEAN' : !pref.online ? 'OFFLINE' : pref.standby ? 'in standby' : 'online';
+    // an OFFLINE or UNCLEAN preferred node has its own finding above: the placement adds nothing
+    const reported = pref !== undefined && (pref.unclean || !pref.online);
+    if (c.autoFailback && !reported) findings.push({ state: State.WARNING, text: `${c.group} on ${holder}, preferred ${c.preferred} ${why} (auto_failback)` });
+    else long.push(`${c.group} runs on ${holder}, failed over from ${c.preferred} (${why})${c.autoFailback ? '; it goes back once ' + c.preferred + ' is online' : '; no auto_failback: it stays'}`);
     if (prefUsable && c.autoFailback) long.push(`${c.preferred} is online and not in standby: a ban, a move or a failure keeps ${c.group} away (crm_simulate -sL shows the scores)`);
   }
   for (const n of m.nodes.filter((x) => x.standby)) if (!(c.autoFailback && n.name === c.preferred)) long.push(`${n.name} is in standby (planned: crm node online ${n.name} to bring it back)`);

@@ -68,6 +68,36 @@ describe('evaluatePacemaker on the lab captures', () => {
     }
   });
 
+  test('frontal1 crashed: CRITICAL on frontal1 (crm_mon exit 102, see the plugin test), WARNING on frontal2 naming frontal1 OFFLINE once, the group on frontal2', () => {
+    const r = evalXml(cap('node-crash', 'frontal2'), config, 'frontal2');
+    expect([r.state, r.summary]).toEqual([State.WARNING, 'frontal1 OFFLINE: no failover target']);
+    expect(r.long).toContain('lvs runs on frontal2, failed over from frontal1 (OFFLINE); it goes back once frontal1 is online');
+    expect(r.perf).toContainEqual({ label: 'nodes_online', value: 1, min: 0, max: 2 });
+  });
+
+  test('crm node standby frontal1 (planned move): WARNING on both directors because auto_failback is wanted; OK without it', () => {
+    for (const node of ['frontal1', 'frontal2']) {
+      const r = evalXml(cap('standby', node), config, node);
+      expect([node, r.state, r.summary]).toEqual([node, State.WARNING, 'lvs on frontal2, preferred frontal1 in standby (auto_failback)']);
+    }
+    const noFailback = pacemakerDefaults({ ...referenceDeployment, ha: 'pacemaker', heartbeat: { ...referenceDeployment.heartbeat, autoFailback: false } } as Deployment);
+    const r = evalXml(cap('standby', 'frontal2'), noFailback, 'frontal2');
+    expect(r.state).toBe(State.OK);
+    expect(r.summary).toMatch(/^lvs on frontal2, 2\/2 nodes online, quorum, DC frontal[12]$/);
+    expect(r.long).toContain('frontal1 is in standby (planned: crm node online frontal1 to bring it back)');
+  });
+
+  test('the Corosync link cut (two_node, no fencing): each partition runs the group and sees the other OFFLINE: WARNING on each; the whole is check_lvs_vip\'s', () => {
+    const a = evalXml(cap('split-brain', 'frontal1'), config, 'frontal1');
+    const b = evalXml(cap('split-brain', 'frontal2'), config, 'frontal2');
+    expect([a.state, a.summary]).toEqual([State.WARNING, 'frontal2 OFFLINE: no failover target']);
+    expect([b.state, b.summary]).toEqual([State.WARNING, 'frontal1 OFFLINE: no failover target']);
+  });
+
+  test('after heal: OK from both directors, the group back on frontal1', () => {
+    for (const node of ['frontal1', 'frontal2']) expect(evalXml(cap('after-heal', node), config, node).state).toBe(State.OK);
+  });
+
   test('--require-fencing: the same healthy cluster is a WARNING naming the risk', () => {
     const r = evalXml(cap('healthy', 'frontal1'), { ...config, requireFencing: true });
     expect(r.state).toBe(State.WARNING);
@@ -86,7 +116,7 @@ describe('evaluatePacemaker on the lab captures', () => {
     const moved = cap('healthy', 'frontal1').replace(/<node name="frontal1" id="1" cached="true"\/>/g, '<node name="frontal2" id="2" cached="true"/>');
     const r = evalXml(moved);
     expect(r.state).toBe(State.WARNING);
-    expect(r.summary).toBe('lvs runs on frontal2, not on the preferred frontal1 (it is online; auto_failback wanted)');
+    expect(r.summary).toBe('lvs on frontal2, preferred frontal1 online (auto_failback)');
     const noFailback = pacemakerDefaults({ ...referenceDeployment, ha: 'pacemaker', heartbeat: { ...referenceDeployment.heartbeat, autoFailback: false } } as Deployment);
     expect(noFailback.autoFailback).toBe(false);
     const r2 = evalXml(moved, noFailback);

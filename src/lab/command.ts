@@ -58,7 +58,7 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('build the lab: namespaces when this kernel has IPVS, else the VM (it stays up until `lab down`)')
     .option('--tier <tier>', 'netns or vm (default: chosen from the kernel)')
-    .option('--ha <layer>', 'HA layer of the directors: heartbeat (Heartbeat + ldirectord) or keepalived (VRRP, DBus; virtual_server blocks only where the kernel has IPVS)', 'heartbeat')
+    .option('--ha <layer>', 'HA layer of the directors: heartbeat (Heartbeat + ldirectord), keepalived (VRRP, DBus; virtual_server blocks only where the kernel has IPVS) or pacemaker (Corosync + Pacemaker: IPaddr2 + ldirectord group, stonith disabled)', 'heartbeat')
     .action(async (o: { tier?: string; ha: string }) => {
       // no needRoot() here: labUp's preflight names root among what is missing
       const p = new Progress();
@@ -88,7 +88,7 @@ export function registerLab(program: Command): void {
       process.stdout.write(`tier file: ${tier ?? 'none'}\n${new NetnsTier().describe()}\n${new VmTier().describe()}\n`);
       const t = currentTier();
       if (t?.isUp()) {
-        const r = await t.exec('echo "VIP holders: [$(vip_holders)]"; for h in "${DIRECTORS[@]}"; do if ka_lab; then echo "$h keepalived: $(ka_state "$h")"; else echo "$h heartbeat: $(in_host "$h" cl_status hbstatus 2>&1 | head -1)"; fi; done; if ipvs_available; then in_host frontal1 ipvsadm -Ln; fi', [], 60);
+        const r = await t.exec('echo "VIP holders: [$(vip_holders)]"; for h in "${DIRECTORS[@]}"; do if ka_lab; then echo "$h keepalived: $(ka_state "$h")"; elif pm_lab; then echo "$h pacemaker: $(pm_summary "$h" 2>/dev/null | paste -sd " " -)"; else echo "$h heartbeat: $(in_host "$h" cl_status hbstatus 2>&1 | head -1)"; fi; done; if ipvs_available; then in_host frontal1 ipvsadm -Ln; fi', [], 60);
         process.stdout.write(r.stdout + r.stderr);
       } else process.exitCode = 3;
     });

@@ -30,6 +30,19 @@ const KEEPALIVED: Requirement[] = [
   { what: 'dbus-daemon', pkg: 'dbus', why: "a system bus per director for keepalived's DBus state" },
   { what: 'dbus-send', pkg: 'dbus', why: 'reading the VRRP state over DBus' },
 ];
+/** `lab up --ha pacemaker`: Corosync, Pacemaker (its daemons and crm_mon, cibadmin), crmsh, and the resource agents. */
+const PACEMAKER: Requirement[] = [
+  { what: 'corosync', pkg: 'corosync' },
+  { what: 'corosync-cfgtool', pkg: 'corosync' },
+  { what: 'corosync-quorumtool', pkg: 'corosync', why: 'the captures' },
+  { what: 'pacemakerd', pkg: 'pacemaker' },
+  { what: 'crm_mon', pkg: 'pacemaker-cli-utils' },
+  { what: 'cibadmin', pkg: 'pacemaker-cli-utils' },
+  { what: 'crm', pkg: 'crmsh', why: 'loading the generated resources, crm node standby' },
+  { what: 'python3', pkg: 'python3', why: "reading crm_mon's XML in the lab's scripts" },
+  { what: '/usr/lib/ocf/resource.d/heartbeat/IPaddr2', pkg: 'resource-agents' },
+  { what: '/usr/lib/ocf/resource.d/heartbeat/ldirectord', pkg: 'resource-agents' },
+];
 const COMMON: Requirement[] = [
   { what: 'ldirectord', pkg: 'ldirectord' },
   { what: 'ipvsadm', pkg: 'ipvsadm' },
@@ -61,7 +74,7 @@ const VM_ONLY: Requirement[] = [
 ];
 
 export function requirements(tier: TierName, ha: LabHa = 'heartbeat'): Requirement[] {
-  return [...(ha === 'keepalived' ? KEEPALIVED : HEARTBEAT), ...COMMON, ...(tier === 'vm' ? VM_ONLY : [])];
+  return [...(ha === 'keepalived' ? KEEPALIVED : ha === 'pacemaker' ? PACEMAKER : HEARTBEAT), ...COMMON, ...(tier === 'vm' ? VM_ONLY : [])];
 }
 
 export interface PreflightOptions {

@@ -32,6 +32,7 @@ export function registerExporter(program: Command): void {
     .option('--max-requests <n>', 'scrapes being answered at most (more: 503)', String(DEFAULT_MAX_REQUESTS))
     .option('--header-timeout <seconds>', 'a client must send its request headers within this time', String(DEFAULT_HEADERS_TIMEOUT_MS / 1000))
     .option('--status-refresh <seconds>', '/status: seconds between the page\'s own refreshes', '10')
+    .option('--status-sample <seconds>', '/status: gather this often in the background so the timeline covers what happened before anyone looked (0: only when asked)', '15')
     .option('--no-status-peers', '/status: do not read the other directors over SSH (by default they are, as /probe reads them)')
     .option('--node <name>', "this director's name in the deployment, for /status (default: Heartbeat's local node, else the host name)")
     .option('--root <dir>', 'read /proc, /sys, /etc under this directory')
@@ -84,6 +85,8 @@ export function registerExporter(program: Command): void {
       };
       const sshPort = int('sshPort');
       const statusRefresh = num('statusRefresh');
+      const statusSample = num('statusSample', true);
+      if (statusSample > SCRAPE_TIMEOUT_CEILING) throw new UsageError(`--status-sample '${String(o.statusSample)}' is above ${SCRAPE_TIMEOUT_CEILING} s`);
       if (statusRefresh > SCRAPE_TIMEOUT_CEILING) throw new UsageError(`--status-refresh '${String(o.statusRefresh)}' is above ${SCRAPE_TIMEOUT_CEILING} s`);
       const node = o.node as string | undefined;
       if (node !== undefined && !loaded.deployment.directors.some((x) => x.name === node))
@@ -108,6 +111,7 @@ export function registerExporter(program: Command): void {
         headersTimeoutMs: headerTimeout * 1000,
         web,
         statusRefresh,
+        statusSample,
         statusPeers: o.statusPeers !== false,
         node,
         root: o.root as string | undefined,

@@ -72,6 +72,8 @@ export interface ExporterOptions {
   web?: WebConfig;
   /** /status: seconds between the page's refreshes (default 10). */
   statusRefresh?: number;
+  /** /status: gather every this many seconds in the background, so the timeline covers what happened before anyone looked (0: only when the page is asked; default 0 here, 15 from the CLI). */
+  statusSample?: number;
   /** /status: read the other directors over SSH as /probe does (default true). */
   statusPeers?: boolean;
   /** This director's name in the deployment (default: Heartbeat's local node, else the host name). */
@@ -183,6 +185,7 @@ export class Exporter {
   /** Requests being answered (/metrics, /probe), against maxRequests. */
   private busy = 0;
   private status?: import('./status/page').StatusPage;
+  private sampler?: NodeJS.Timeout;
   /** rate_limit's token bucket. */
   private tokens = 0;
   private tokensAt = 0;
@@ -261,6 +264,7 @@ export class Exporter {
       const { gatherStatus } = require('./status/gather') as typeof import('./status/gather');
       this.status = new StatusPage({
         refresh: this.o.statusRefresh ?? DEFAULT_STATUS_REFRESH,
+        sample: this.o.statusSample,
         // The same sources, pool, deadline and allow list as /metrics and /probe.
         gather: async () => {
           const deadline = Date.now() + Math.min(this.o.timeout, this.maxScrape) * 1000;
@@ -419,6 +423,16 @@ export class Exporter {
       this.server = createServer(opts, onRequest);
     }
     this.server.maxConnections = this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    const every = this.o.statusSample ?? 0;
+    if (every > 0) {
+      // The same single-flight gather as a request (a request during it shares it); unref'd.
+      this.sampler = setInterval(() => {
+        this.statusPage()
+          .sample()
+          .catch((e: unknown) => this.o.log?.(`status sample failed: ${(e as Error).message}`));
+      }, every * 1000);
+      this.sampler.unref();
+    }
     this.server.headersTimeout = headersTimeout;
     this.server.maxHeadersCount = 100;
     return new Promise((resolve, reject) => {
@@ -431,6 +445,7 @@ export class Exporter {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sampler);
     const server = this.server;
     if (server) {
       // close() waits for every connection to end: a scrape still running (up to

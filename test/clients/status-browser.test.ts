@@ -195,9 +195,21 @@ clientTest(
       expect(v.fallback).toBe(0);
       await page.screenshot({ path: join(dir, '2-failover.png'), fullPage: true });
 
-      // Every real server down: the fallback alone.
+      // Every real server down: the fallback alone. No reload from here: the page's own
+      // <meta http-equiv="refresh"> (2 s) must bring it.
       await phase(r, PHASES.frontal2Fallback);
-      v = await until(page, url, 'the fallback engaged', (x) => x.fallback === 1);
+      let last: View | undefined;
+      v = await waitFor(
+        'the page to refresh itself to the fallback',
+        async () => {
+          last = await view(page).catch(() => undefined); // mid-navigation: try again
+          return last && last.fallback === 1 ? last : undefined;
+        },
+        20_000,
+        250,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; the page showed ${JSON.stringify(last)}`);
+      });
       expect(v.tiles.sort()).toEqual(['127.0.0.1:80 fallback', '192.168.0.4:80 failed', '192.168.0.5:80 failed']);
       expect(v.events.filter((e) => /fallback/.test(e))).toEqual([expect.stringMatching(/fallback engaged for TCP 192\.168\.0\.3:80: every real server is down$/)]);
       // (A phase switch rewrites several files: a gather in between may add a transient event, never these twice.)

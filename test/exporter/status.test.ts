@@ -20,6 +20,7 @@ import { LocalSource } from '../../src/sources/local';
 import { MemoSource } from '../../src/sources/memo';
 import { RootSource } from '../../src/sources/root';
 import type { RunOptions, RunResult, Source } from '../../src/sources/source';
+import { waitFor } from '../clients/harness';
 import { get } from './lab';
 import { directorReplay, DirectorReplay, Phase, PHASES, statusExporter } from './status-replay';
 
@@ -197,6 +198,26 @@ describe('history', () => {
     }
   });
 
+  test('--status-sample: gathers in the background, so the timeline holds what happened before anyone asked', async () => {
+    const r = replay(PHASES.frontal1Healthy);
+    const e = statusExporter(r, 'frontal1', { statusSample: 0.05 });
+    await e.listen();
+    try {
+      const page = e.statusPage();
+      (page as unknown as { o: { minIntervalMs: number } }).o.minIntervalMs = 0;
+      // Bounded waits on the gather count, no request made.
+      const gathers = (n: number) => waitFor(`${n} gathers`, () => (page.gathers >= n ? true : undefined), 10_000, 20);
+      await gathers(2);
+      r.set(PHASES.frontal1OneDown);
+      const after = page.gathers;
+      await gathers(after + 2);
+      const s = JSON.parse((await page.answer('json')).text) as { history: { events: { text: string }[] } };
+      expect(s.history.events.map((x) => x.text)).toContain('real server reel2 192.168.0.5:80 of TCP 192.168.0.3:80 removed from the table (failed)');
+    } finally {
+      await e.close();
+    }
+  });
+
   test('bounded by count and by age', () => {
     const base = (at: number, holder: string): StatusSnapshot => ({
       deployment: 'd',
@@ -314,12 +335,14 @@ describe('HTTP', () => {
 
 // The command line as installed (dist/): its /status options refused at start, naming the culprit.
 const BIN = join(__dirname, '..', '..', 'bin', 'lvsha');
-(existsSync(join(__dirname, '..', '..', 'dist', 'exporter', 'status', 'page.js')) ? test : test.skip)('lvsha exporter (CLI): bad --node and --status-refresh refused at start, one line', () => {
+(existsSync(join(__dirname, '..', '..', 'dist', 'exporter', 'status', 'page.js')) ? test : test.skip)('lvsha exporter (CLI): bad --node, --status-refresh and --status-sample refused at start, one line', () => {
   const cases: [string[], RegExp][] = [
     [['--node', '<frontal9>'], /^lvsha: --node '<frontal9>' is not a director of the deployment \(frontal1, frontal2\)$/],
     [['--status-refresh', '0'], /--status-refresh '0' is not a positive number/],
     [['--status-refresh', 'soon'], /--status-refresh 'soon' is not a positive number/],
     [['--status-refresh', '99999'], /--status-refresh '99999' is above 3600 s/],
+    [['--status-sample', '-1'], /--status-sample '-1' is not a non-negative number/],
+    [['--status-sample', '86400'], /--status-sample '86400' is above 3600 s/],
   ];
   for (const [args, re] of cases) {
     const r = spawnSync(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 20_000 });

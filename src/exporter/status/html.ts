@@ -165,6 +165,8 @@ const EV_TONE: Record<StatusEvent['severity'], Tone> = { ok: 'ok', warning: 'war
 export interface RenderOptions {
   /** Seconds between refreshes (meta refresh). */
   refresh: number;
+  /** Seconds between background gathers (0 or absent: only when asked). */
+  sample?: number;
   now?: number;
 }
 
@@ -205,7 +207,7 @@ export function renderStatusHtml(s: StatusSnapshot, hist: StatusHistory, o: Rend
   out.push('</table>');
 
   const tl = hist.timeline();
-  out.push(`<h2>Timeline</h2><p class="small">Kept in this exporter's memory only (last ${esc(Math.round(hist.maxAgeMs / 60000))} min at most): history starts at exporter start, ${esc(time(hist.since))}, and grows at each read of this page.</p>`);
+  out.push(`<h2>Timeline</h2><p class="small">Kept in this exporter's memory only (last ${esc(Math.round(hist.maxAgeMs / 60000))} min at most): history starts at exporter start, ${esc(time(hist.since))}, and grows at each gather: ${o.sample ? `every ${esc(o.sample)} s in the background and ` : ''}when this page is read.</p>`);
   if (tl.length) out.push(`<ul class="timeline">${tl.map((e) => `<li data-event="${esc(e.kind)}">${badge(EV_TONE[e.severity], esc(time(e.at)))}${esc(e.text)}</li>`).join('')}</ul>`);
   else out.push('<ul class="timeline"><li>no change seen yet</li></ul>');
   out.push('</main></body></html>\n');

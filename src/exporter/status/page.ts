@@ -15,6 +15,8 @@ export const DEFAULT_MIN_GATHER_INTERVAL_MS = 2000;
 export interface StatusPageOptions {
   /** Seconds between the page's own refreshes. */
   refresh: number;
+  /** Seconds between background gathers (said on the page). */
+  sample?: number;
   /** No two gathers closer than this (default 2 s). */
   minIntervalMs?: number;
   history?: HistoryOptions;
@@ -57,6 +59,11 @@ export class StatusPage {
     return this.flight;
   }
 
+  /** A background gather (--status-sample): feeds the history; nothing rendered until asked. */
+  async sample(): Promise<void> {
+    await this.current();
+  }
+
   async answer(format: StatusFormat): Promise<Answer> {
     const cur = await this.current();
     let a = cur.rendered[format];
@@ -64,7 +71,7 @@ export class StatusPage {
       a =
         format === 'json'
           ? { text: JSON.stringify(statusJson(cur.snap, this.history, this.o.refresh), null, 1) + '\n', contentType: 'application/json; charset=utf-8' }
-          : { text: renderStatusHtml(cur.snap, this.history, { refresh: this.o.refresh, now: cur.snap.at }), contentType: 'text/html; charset=utf-8' };
+          : { text: renderStatusHtml(cur.snap, this.history, { refresh: this.o.refresh, sample: this.o.sample, now: cur.snap.at }), contentType: 'text/html; charset=utf-8' };
       cur.rendered[format] = a;
     }
     return a;

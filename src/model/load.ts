@@ -100,6 +100,31 @@ export function readKeepalivedConfig(path: string, o: { localNode?: string } = {
   return deploymentFromKeepalived(conf, main, { hosts: readOpt(join(dirname(dirname(main)), 'hosts')), localNode, localAddress });
 }
 
+/** The corosync.conf and CIB reader, loaded only for a Pacemaker --config (checks start lean). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pacemakerConf = () => require('./pacemakerConf') as typeof import('./pacemakerConf');
+
+/**
+ * A Pacemaker director's configuration: `/etc/corosync` (its corosync.conf) with the CIB from
+ * `cib.xml` in the same directory (a `cibadmin -Q > /etc/corosync/cib.xml` snapshot) or else the
+ * on-disk CIB, `/var/lib/pacemaker/cib/cib.xml` under the same root; ldirectord's file as the
+ * ldirectord primitive names it, under that root too (so a copied tree reads like the host).
+ */
+export function readPacemakerConfig(dir: string): Deployment {
+  const root = dirname(dirname(resolve(dir)));
+  const { parseCorosyncConf, parseCib, deploymentFromPacemaker } = pacemakerConf();
+  const cs = parseCorosyncConf(readConfigFile(join(dir, 'corosync.conf')));
+  const local = join(dir, 'cib.xml');
+  const cibPath = existsSync(local) ? local : join(root, 'var', 'lib', 'pacemaker', 'cib', 'cib.xml');
+  const cib = parseCib(readConfigFile(cibPath));
+  return deploymentFromPacemaker(cs, cib, { ldirectord: (p) => readOpt(join(root, p)) });
+}
+
+/** `--config DIR` names a Pacemaker director's configuration: its /etc/corosync. */
+export function isPacemakerPath(path: string, isDir: boolean): boolean {
+  return isDir && existsSync(join(path, 'corosync.conf'));
+}
+
 /** `--config` names keepalived's configuration: a directory holding keepalived.conf, or a *.conf file. */
 export function isKeepalivedPath(path: string, isDir: boolean): boolean {
   return isDir ? existsSync(join(path, 'keepalived.conf')) && !existsSync(join(path, 'ha.cf')) : /\.conf$/i.test(path);
@@ -179,7 +204,7 @@ export function configPathError(path: string, e: unknown): UsageError | undefine
 
 /**
  * The deployment the checks work against: `--config FILE` (YAML/JSON, or a keepalived *.conf),
- * `--config DIR` (a director's /etc/ha.d or /etc/keepalived), else $LVSHA_CONFIG, else the
+ * `--config DIR` (a director's /etc/ha.d, /etc/keepalived or /etc/corosync), else $LVSHA_CONFIG, else the
  * embedded reference.
  */
 export function loadDeployment(config?: string): LoadedDeployment {
@@ -196,14 +221,20 @@ export function loadDeployment(config?: string): LoadedDeployment {
     } catch (e) {
       throw configPathError(path, e) ?? e;
     }
-    if (isKeepalivedPath(path, st.isDirectory())) {
+    if (isPacemakerPath(path, st.isDirectory())) {
+      try {
+        deployment = readPacemakerConfig(path);
+      } catch (e) {
+        throw configPathError(path, e) ?? e;
+      }
+    } else if (isKeepalivedPath(path, st.isDirectory())) {
       try {
         deployment = readKeepalivedConfig(path);
       } catch (e) {
         throw configPathError(path, e) ?? e;
       }
     } else if (st.isDirectory()) {
-      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config ${path} is a directory (EISDIR) without ha.cf or keepalived.conf: give a YAML/JSON file, a director's /etc/ha.d or /etc/keepalived`);
+      if (!existsSync(join(path, 'ha.cf'))) throw new UsageError(`config ${path} is a directory (EISDIR) without ha.cf, keepalived.conf or corosync.conf: give a YAML/JSON file, a director's /etc/ha.d, /etc/keepalived or /etc/corosync`);
       try {
         deployment = readNativeDir(path);
       } catch (e) {

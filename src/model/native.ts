@@ -274,28 +274,7 @@ export function deploymentFromNative(files: NativeFiles, name = 'native'): Deplo
     const fname = (r.args[0] ?? 'ldirectord.cf').replace(/\.cf$/, '');
     const text = files.ldirectord[fname];
     if (text === undefined) continue;
-    const cf = parseLdirectordCf(text);
-    cf.virtuals.forEach((v, i) => {
-      const o = { ...cf.global, ...v.options };
-      const fwm = /^\d+$/.test(v.virtual);
-      const hp = fwm ? undefined : splitHostPort(v.virtual);
-      const protocol = (fwm ? 'fwm' : (o.protocol ?? 'tcp').toLowerCase()) as Protocol;
-      const fb = o.fallback ? splitHostPort(o.fallback.split(/\s+/)[0]!, hp?.port) : undefined;
-      services.push({
-        name: cf.virtuals.length > 1 ? `${fname}${i}` : fname,
-        protocol,
-        address: hp?.address,
-        port: hp?.port,
-        fwmark: fwm ? Number(v.virtual) : undefined,
-        scheduler: (o.scheduler ?? 'wrr').toLowerCase(),
-        persistent: o.persistent !== undefined ? Number(o.persistent) : undefined,
-        persistentNetmask: o.netmask,
-        realServers: v.reals.map((x): RealServer => ({ ...x })),
-        fallback: fb,
-        quiescent: yes(o.quiescent, true), // ldirectord's default is quiescent=yes
-        checktype: o.checktype ?? 'negotiate',
-      });
-    });
+    services.push(...servicesFromLdirectord(fname, text));
   }
   return {
     name,
@@ -318,4 +297,32 @@ export function deploymentFromNative(files: NativeFiles, name = 'native'): Deplo
     sync,
     sorry: { url: services[0]?.fallback ? `http://${services[0].fallback.address}:${services[0].fallback.port}/` : 'http://127.0.0.1:80/' },
   };
+}
+
+/** The virtual services of one ldirectord file (FNAME: its name without .cf, the services' names). */
+export function servicesFromLdirectord(fname: string, text: string): VirtualService[] {
+  const services: VirtualService[] = [];
+  const cf = parseLdirectordCf(text);
+  cf.virtuals.forEach((v, i) => {
+    const o = { ...cf.global, ...v.options };
+    const fwm = /^\d+$/.test(v.virtual);
+    const hp = fwm ? undefined : splitHostPort(v.virtual);
+    const protocol = (fwm ? 'fwm' : (o.protocol ?? 'tcp').toLowerCase()) as Protocol;
+    const fb = o.fallback ? splitHostPort(o.fallback.split(/\s+/)[0]!, hp?.port) : undefined;
+    services.push({
+      name: cf.virtuals.length > 1 ? `${fname}${i}` : fname,
+      protocol,
+      address: hp?.address,
+      port: hp?.port,
+      fwmark: fwm ? Number(v.virtual) : undefined,
+      scheduler: (o.scheduler ?? 'wrr').toLowerCase(),
+      persistent: o.persistent !== undefined ? Number(o.persistent) : undefined,
+      persistentNetmask: o.netmask,
+      realServers: v.reals.map((x): RealServer => ({ ...x })),
+      fallback: fb,
+      quiescent: yes(o.quiescent, true), // ldirectord's default is quiescent=yes
+      checktype: o.checktype ?? 'negotiate',
+    });
+  });
+  return services;
 }

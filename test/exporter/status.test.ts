@@ -5,7 +5,7 @@
  * bounded work under a flood. Exporters run in-process on 127.0.0.1:0; nothing leaves loopback
  * (the other director is either not read or read through a replay source standing for SSH).
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
@@ -154,6 +154,36 @@ test('Pacemaker: its view of both nodes and where the VIP resource runs (holder 
     views.push(`${scenario}: ${s.vips.map((v) => `${v.address}=${v.holders.join('+')} (${v.how})`).join()} | ${ha.value!.nodes.map((n) => `${n.name} ${n.status}${n.holdsVip ? ' vip' : ''}`).join(', ')}`);
   }
   expect(views).toEqual(['healthy: 192.168.0.3=frontal1 (ha) | frontal1 online vip, frontal2 online', expect.stringMatching(/^node-crash: 192\.168\.0\.3=frontal2 \(read\) \| frontal1 offline, frontal2 online vip$/)]);
+});
+
+test('keepalived: this director\'s VRRP state; BACKUP here and the other director not read: the holder per the HA layer', async () => {
+  const r = replay(PHASES.frontal2Healthy);
+  const ka = join(__dirname, '..', 'fixtures', 'real', 'keepalived-pair', 'healthy', 'frontal2');
+  mkdirSync(join(r.root, 'tmp'));
+  mkdirSync(join(r.root, 'run'));
+  for (const f of ['keepalived.json', 'keepalived.data']) copyFileSync(join(ka, f), join(r.root, 'tmp', f));
+  writeFileSync(join(r.root, 'run', 'keepalived.pid'), '4242\n');
+  writeFileSync(join(r.root, 'run', 'vrrp.pid'), '4243\n');
+  for (const pid of [4242, 4243]) {
+    mkdirSync(join(r.root, 'proc', String(pid)), { recursive: true });
+    writeFileSync(join(r.root, 'proc', String(pid), 'stat'), `${pid} (keepalived) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n`);
+  }
+  // A RootSource: the keepalived probe reads a captured tree's dumps as they are (no signal).
+  const src = new RootSource(r.root, new LocalSource({ sudo: false }));
+  const s = await gatherStatus({
+    deployment: { ...structuredClone(referenceDeployment), ha: 'keepalived' },
+    programs: { ip: r.programs.ip!, ipvsadm: r.programs.ipvsadm! },
+    deadline: Date.now() + 20_000,
+    sourceFor: () => src,
+    self: 'frontal2',
+    peers: false,
+    refusal: () => undefined,
+  });
+  const ha = s.directors[1]!.ha;
+  expect(ha.error).toBeUndefined();
+  expect(ha.value).toMatchObject({ layer: 'keepalived', daemon: 'running', nodes: [{ name: 'frontal2 VI_1', status: 'BACKUP', local: true }] });
+  expect(s.vips).toEqual([{ address: '192.168.0.3', holders: ['frontal1'], how: 'ha' }]);
+  expect(s.directors[1]!.checks.map((c) => c.check)).toEqual(['ipvs', 'keepalived', 'sync', 'sorry']);
 });
 
 describe('history', () => {

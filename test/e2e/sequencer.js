@@ -1,11 +1,11 @@
 /**
  * Jest's default order, with the lab's end-to-end files last and in a fixed order: the
- * namespace lab with Heartbeat, then with keepalived, then the VM (each file brings its own
+ * namespace lab with Heartbeat, then with keepalived, then with Pacemaker, then the VM (each file brings its own
  * lab up and down; namespaces are machine-wide, so they never overlap: maxWorkers 1).
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const E2E_ORDER = ['netns.test.ts', 'keepalived.test.ts', 'vm.test.ts'];
+const E2E_ORDER = ['netns.test.ts', 'keepalived.test.ts', 'pacemaker.test.ts', 'vm.test.ts'];
 const rank = (path) => {
   const m = /[\\/]test[\\/]e2e[\\/]([^\\/]+)$/.exec(path);
   if (!m) return -1;

@@ -6,6 +6,7 @@
  * load.ts's. corosync.conf has no library in Node's world: its format (sections in braces,
  * `key: value`, `#` comments) is small enough to read here, bounded in depth and size.
  */
+import { xmlDocument } from '../parsers/xml';
 import { ParseError } from '../runtime/errors';
 import { PREFERRED_SCORE } from './ha';
 import { servicesFromLdirectord } from './native';
@@ -111,11 +112,7 @@ function nvpairs(sets: El[]): Record<string, string> {
 export function parseCib(text: string): Cib {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError('CIB', 'a DOCTYPE or ENTITY declaration (a CIB has none)');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?<cib[\s>]/.test(text)) throw new ParseError('CIB', 'no <cib> element (is this cibadmin -Q or cib.xml?)');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof import('fast-xml-parser');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new ParseError('CIB', valid.err.msg, valid.err.line);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, parseTagValue: false, processEntities: true, htmlEntities: false, isArray: (n, _p, _l, isAttribute) => !isAttribute && LISTS.has(n) }).parse(text) as El;
+  const doc = xmlDocument('CIB', text, (n, isAttribute) => !isAttribute && LISTS.has(n));
   const conf = kids(kids(doc, 'cib')[0], 'configuration')[0];
   if (!conf) throw new ParseError('CIB', 'no <configuration>');
   const properties = nvpairs(kids(kids(conf, 'crm_config')[0], 'cluster_property_set'));

@@ -1,4 +1,5 @@
 import { ParseError } from '../runtime/errors';
+import { xmlDocument } from './xml';
 
 /**
  * `crm_mon --output-as=xml` (Pacemaker 2.1, api-version 2.x; readable by root and the haclient
@@ -183,20 +184,7 @@ function resourceOf(r: El, group: string | undefined, where: string): PmResource
 export function parseCrmMon(text: string): CrmMon {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError(WHAT, 'a DOCTYPE or ENTITY declaration (crm_mon writes none)');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?<pacemaker-result[\s>]/.test(text)) throw new ParseError(WHAT, 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof import('fast-xml-parser');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new ParseError(WHAT, valid.err.msg, valid.err.line);
-  const doc = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    parseAttributeValue: false,
-    parseTagValue: false,
-    processEntities: true,
-    htmlEntities: false,
-    // elements only: an attribute may share a list element's name (<failure node="frontal1">)
-    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && LISTS.has(name),
-  }).parse(text) as El;
+  const doc = xmlDocument(WHAT, text, (name, isAttribute) => !isAttribute && LISTS.has(name));
   const root = one(doc, 'pacemaker-result');
   if (!root) throw new ParseError(WHAT, 'no <pacemaker-result> element');
   const statusEl = one(root, 'status');
@@ -340,11 +328,7 @@ export interface CliConstraint {
 export function parseCliConstraints(text: string): CliConstraint[] {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError('cibadmin XML', 'a DOCTYPE or ENTITY declaration (cibadmin writes none)');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?<(constraints|cib)[\s>/]/.test(text)) throw new ParseError('cibadmin XML', 'no <constraints> or <cib> element (is this cibadmin --query --scope constraints?)');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof import('fast-xml-parser');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new ParseError('cibadmin XML', valid.err.msg, valid.err.line);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, processEntities: true, htmlEntities: false, isArray: (n, _p, _l, isAttribute) => !isAttribute && n === 'rsc_location' }).parse(text) as El;
+  const doc = xmlDocument('cibadmin XML', text, (n, isAttribute) => !isAttribute && n === 'rsc_location');
   const cib = one(doc, 'cib');
   const cons = cib ? one(one(cib, 'configuration'), 'constraints') : one(doc, 'constraints');
   const out: CliConstraint[] = [];

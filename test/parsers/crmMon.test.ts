@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCib } from '../../src/model/pacemakerConf';
 import { parseCliConstraints, parseCrmMon } from '../../src/parsers/crmMon';
 import { ParseError } from '../../src/runtime/errors';
 import { fuzzParser } from '../helpers/fuzz';
@@ -91,6 +92,14 @@ describe('parseCrmMon refuses what crm_mon never writes', () => {
   ])('%s', (_what, text, re) => {
     expect(() => parseCrmMon(text)).toThrow(ParseError);
     expect(() => parseCrmMon(text)).toThrow(re);
+  });
+
+  test('tags nested past the XML parser\'s limit: a ParseError, not the library\'s own Error (crm_mon, cibadmin and the CIB reader)', () => {
+    const deep = (root: string) => `<${root}>${'<summary>'.repeat(3000)}${'</summary>'.repeat(3000)}</${root}>`;
+    expect(() => parseCrmMon(deep('pacemaker-result'))).toThrow(ParseError);
+    expect(() => parseCliConstraints(deep('constraints'))).toThrow(ParseError);
+    expect(() => parseCib(deep('cib'))).toThrow(ParseError);
+    expect(() => parseCrmMon(deep('pacemaker-result'))).toThrow('cannot parse crm_mon XML: Maximum nested tags exceeded');
   });
 
   test('fuzzing the captures: only ParseError, never another exception', () => {

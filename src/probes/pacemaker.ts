@@ -1,7 +1,7 @@
 import { CliConstraint, CrmMon, parseCliConstraints, parseCrmMon } from '../parsers/crmMon';
 import { PluginError } from '../runtime/errors';
 import type { Source } from '../sources/source';
-import { describeExit } from '../sources/source';
+import { CommandTimeoutError, describeExit } from '../sources/source';
 
 /**
  * Pacemaker as the local node's partition sees it: `crm_mon --one-shot --output-as=xml` (root or
@@ -54,8 +54,17 @@ export function probePacemaker(src: Source, o: PacemakerReading & { timeoutMs?: 
 
 async function readPacemaker(src: Source, o: PacemakerReading & { timeoutMs?: number }): Promise<PacemakerStatus> {
   const argv = [o.crmMon, '--one-shot', '--output-as=xml'];
-  // the state changes from one call to the next: never memoised
-  const r = await src.run(argv, { timeoutMs: o.timeoutMs, fresh: true });
+  // crm_mon gets 80 % of the time left, so a hung cluster is said (CRITICAL "does not answer")
+  // before the plugin's -t ends the run (UNKNOWN "plugin timed out" would say nothing)
+  const budget = o.timeoutMs !== undefined ? Math.max(1, Math.floor(o.timeoutMs * 0.8)) : undefined;
+  let r;
+  try {
+    // the state changes from one call to the next: never memoised
+    r = await src.run(argv, { timeoutMs: budget, fresh: true });
+  } catch (e) {
+    if (e instanceof CommandTimeoutError) return { daemon: 'hung', detail: `${src.host}: ${e.message}`, cli: [] };
+    throw e;
+  }
   const why = said(r.stdout, r.stderr);
   if (r.code === CRM_EXIT.NOT_CONNECTED) return { daemon: 'stopped', detail: `${src.host}: crm_mon: ${why || 'not connected'}`, cli: [] };
   if (r.code === CRM_EXIT.INSUFFICIENT_PRIV || /permission denied|insufficient privileges/i.test(why))
@@ -66,7 +75,13 @@ async function readPacemaker(src: Source, o: PacemakerReading & { timeoutMs?: nu
   const out: PacemakerStatus = { daemon: 'running', detail: `${src.host}: crm_mon (Pacemaker result api ${mon.apiVersion || '?'})`, mon, cli: [] };
   if (!o.cibadmin) return out;
   const cargv = [o.cibadmin, '--query', '--scope', 'constraints'];
-  const c = await src.run(cargv, { timeoutMs: o.timeoutMs, fresh: true });
+  let c;
+  try {
+    c = await src.run(cargv, { timeoutMs: budget, fresh: true });
+  } catch (e) {
+    if (e instanceof CommandTimeoutError) return { ...out, cliError: e.message };
+    throw e;
+  }
   // 105 (CRM_EX_NOSUCH): no constraints section at all = none left behind
   if (c.code === 105) return out;
   if (c.code !== 0) return { ...out, cliError: describeExit(cargv, c) };

@@ -207,6 +207,24 @@ describe('the plugin replaying captures', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/^LVS PACEMAKER OK - lvs on frontal1, 2\/2 nodes online, quorum, DC frontal2 \| nodes_online=2;;;0;2 /);
   });
 
+  test('crm_mon hangs: CRITICAL "does not answer" within -t (not UNKNOWN "plugin timed out"), and the hung crm_mon is gone', () => {
+    const pidFile = join(bin, 'hung.pid');
+    const hang = join(bin, 'crm_mon_hang');
+    writeFileSync(hang, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`);
+    chmodSync(hang, 0o755);
+    const r = run('--crm-mon', hang, '--cibadmin', '', '-t', '3');
+    expect(r.status).toBe(2);
+    expect(r.stdout.split('\n')[0]).toMatch(/^LVS PACEMAKER CRITICAL - Pacemaker on \S+ does not answer \(crm_mon timed out\)$/);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    expect(alive).toBe(false);
+  });
+
   test('no cluster (the real exit 102 and its XML): exit 2', () => {
     const r = run('--crm-mon', script('crm_mon_down', join(REAL, 'crm_mon', 'not-running.xml'), 102), '--cibadmin', '');
     expect(r.status).toBe(2);

@@ -13,7 +13,9 @@
 # Pacemaker killed, its port down: frontal2 runs the group; frontal1's folder holds crm_mon's
 # answer when nothing of the cluster runs); split-brain (knet dropped in frontal2's namespace:
 # both run the group); after-heal (knet flows again, the group back on frontal1 alone);
-# unprivileged (crm_mon as nobody, with and without the haclient group).
+# heal-multiple-active (a split brain healed, caught while Pacemaker sees the group active on
+# both nodes: nodes_running_on="2", before it stops one); unprivileged (crm_mon as nobody, with
+# and without the haclient group).
 # Failover times (crash, standby: until the VIP answers from frontal2) go to
 # $STATE/capture-pacemaker-times.txt.
 # Usage: capture-pacemaker.sh [SCENARIO...] (default: all, in order). Runs up.sh first unless
@@ -24,7 +26,7 @@ export LVSHA_LAB_HA=pacemaker
 . "$(dirname "$0")/lib.sh"
 FIX="${LVSHA_FIXTURES:-$(cd "$LAB_NETNS_DIR/../.." && pwd)/test/fixtures/real}/pacemaker"
 P="$LAB_NETNS_DIR/pacemaker.sh"
-ALL=(healthy ldirectord-killed standby node-crash split-brain after-heal unprivileged)
+ALL=(healthy ldirectord-killed standby node-crash split-brain after-heal heal-multiple-active unprivileged)
 (($#)) && SCEN=("$@") || SCEN=("${ALL[@]}")
 for s in "${SCEN[@]}"; do [[ " ${ALL[*]} " == *" $s "* ]] || die "unknown scenario '$s' (${ALL[*]})"; done
 
@@ -43,13 +45,16 @@ run1() {
   [[ -s "$out/$name.stderr" ]] || rm -f "$out/$name.stderr"
   printf '%s: `%s` exit %s\n' "$name" "$*" "$rc" >>"$out/capture.txt"
 }
-# cap SCENARIO HOST DESCRIPTION : every view of HOST, as the scenario left it.
+# cap SCENARIO HOST DESCRIPTION [KEEP] : every view of HOST, as the scenario left it (KEEP=1: the
+# folder already holds crm_mon.xml and capture.txt, taken first on every director).
 cap() {
   local s=$1 h=$2 desc=$3 out
   out="$FIX/$s/$h"
-  rm -rf "$out"; mkdir -p "$out"
-  printf 'scenario: %s\ndirector: %s\nwhat: %s\ncaptured: %s\n' "$s" "$h" "$desc" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/capture.txt"
-  run1 "$out" crm_mon.xml "$h" crm_mon -1 --output-as=xml
+  if [[ "${4:-0}" != 1 ]]; then
+    rm -rf "$out"; mkdir -p "$out"
+    printf 'scenario: %s\ndirector: %s\nwhat: %s\ncaptured: %s\n' "$s" "$h" "$desc" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/capture.txt"
+    run1 "$out" crm_mon.xml "$h" crm_mon -1 --output-as=xml
+  fi
   run1 "$out" crm_mon.txt "$h" crm_mon -1 -r -f
   run1 "$out" cib.xml "$h" cibadmin -Q
   run1 "$out" quorumtool.txt "$h" corosync-quorumtool -s
@@ -66,6 +71,9 @@ note() { log "$*"; printf '%s\n' "$*" >>"$TIMES"; }
 step() { local label=""; [[ $1 == *: ]] && { label="$1 "; shift; }
   R=$("$P" "$@") || die "pacemaker.sh $* failed"; note "$label$R"; }
 at_of() { sed -n 's/.*(at \([0-9]*\)).*/\1/p' <<<"$1" | head -1; }
+# both: the split brain is complete: the VIP on both directors, each runs the whole group
+both() { [[ "$(vip_holders)" == "frontal1 frontal2" ]] && "$P" summary frontal2 | grep -q "^rsc ldirectord Started frontal2" \
+  && "$P" summary frontal1 | grep -q "^rsc ldirectord Started frontal1"; }
 ready() { local left; left=$(wait_lab_ready "${1:-90}") || die "not healthy: ${left//$'\n'/; }"; }
 
 for s in "${SCEN[@]}"; do
@@ -99,8 +107,6 @@ for s in "${SCEN[@]}"; do
     split-brain)
       ready
       step block; at=$(at_of "$R")
-      both() { [[ "$(vip_holders)" == "frontal1 frontal2" ]] && "$P" summary frontal2 | grep -q "^rsc ldirectord Started frontal2" \
-        && "$P" summary frontal1 | grep -q "^rsc ldirectord Started frontal1"; }
       wait_until 120 0.5 both || die "split-brain: both directors do not run the group (VIP on [$(vip_holders)])"
       note "split brain: both run the group $(( $(now_ms) - at )) ms after the block"
       cap_both split-brain "knet (UDP 5405) dropped in frontal2's namespace: each node sees the other offline, both quorate (two_node), both run group lvs"
@@ -110,6 +116,32 @@ for s in "${SCEN[@]}"; do
       ready 180
       note "healed: healthy again $(( $(now_ms) - at )) ms after the unblock"
       cap_both after-heal "knet flows again after the split brain: one partition, the group on frontal1 alone" ;;
+    heal-multiple-active)
+      ready
+      step block; at=$(at_of "$R")
+      wait_until 120 0.5 both || die "heal-multiple-active: both directors do not run the group (VIP on [$(vip_holders)])"
+      note "split brain again $(( $(now_ms) - at )) ms after the block"
+      step unblock; at=$(at_of "$R")
+      # poll both directors' crm_mon until one counts the VIP on two nodes, then keep that XML
+      seen=""
+      multi() { local h x; for h in "${DIRECTORS[@]}"; do
+          x=$(in_host "$h" timeout 10 crm_mon -1 --output-as=xml 2>/dev/null) || continue
+          if grep -q 'nodes_running_on="2"' <<<"$x"; then seen=$h; MULTI_XML=$x; return 0; fi
+        done; return 1; }
+      wait_until 60 0.1 multi || die "heal-multiple-active: no crm_mon showed nodes_running_on=2 within 60 s of the unblock"
+      note "multiple active seen by $seen $(( $(now_ms) - at )) ms after the unblock"
+      for h in "${DIRECTORS[@]}"; do
+        out="$FIX/$s/$h"; rm -rf "$out"; mkdir -p "$out"
+        printf 'scenario: %s\ndirector: %s\nwhat: %s\ncaptured: %s\n' "$s" "$h" \
+          "split brain healed (knet flows again): the partitions merged, the group still active on both nodes" \
+          "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/capture.txt"
+        if [[ $h == "$seen" ]]; then
+          printf '%s\n' "$MULTI_XML" >"$out/crm_mon.xml"
+          printf 'crm_mon.xml: `crm_mon -1 --output-as=xml` exit 0 (the poll that saw nodes_running_on="2")\n' >>"$out/capture.txt"
+        else run1 "$out" crm_mon.xml "$h" crm_mon -1 --output-as=xml; fi
+      done
+      for h in "${DIRECTORS[@]}"; do cap "$s" "$h" "" 1; done
+      ready 180 ;;
     unprivileged)
       ready
       out="$FIX/unprivileged/frontal1"; mkdir -p "$out"

@@ -260,6 +260,8 @@ describe('the plugin, the exporter and doctor agree on every real captured state
     expect(plugin).toEqual({
       'after-heal/frontal1': 'OK',
       'after-heal/frontal2': 'OK',
+      'heal-multiple-active/frontal1': 'CRITICAL', // the merged partitions still run the group twice: split brain
+      'heal-multiple-active/frontal2': 'CRITICAL',
       'healthy/frontal1': 'OK',
       'healthy/frontal2': 'OK',
       'ldirectord-killed/frontal1': 'WARNING', // fail-count 1, a failed monitor

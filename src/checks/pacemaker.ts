@@ -92,7 +92,11 @@ export function evaluatePacemaker(model: PacemakerModel, c: PacemakerCheckConfig
   // The VIPs and ldirectord, together
   const vips = c.vipResources.map((id) => resourceFindings(m, id, 'VIP'));
   const ld = resourceFindings(m, c.ldirectordResource, 'ldirectord');
-  for (const x of [...vips, ld]) findings.push(...x.findings);
+  const vipSplit = vips.some((x) => (x.r?.nodes.length ?? 0) > 1);
+  for (const x of vips) findings.push(...x.findings);
+  // ldirectord active twice with a VIP active twice is the same split brain: said once
+  findings.push(...ld.findings.filter((f) => !(vipSplit && f.text.startsWith('split brain: '))));
+  if (vipSplit && (ld.r?.nodes.length ?? 0) > 1) long.push(`${c.ldirectordResource} too runs on ${list(ld.r!.nodes)}`);
   const holders = [...new Set(vips.flatMap((x) => x.r?.nodes ?? []))];
   const holder = holders.length === 1 ? holders[0] : undefined;
   if (holder && ld.r && ld.r.nodes.length === 1 && ld.r.nodes[0] !== holder)

@@ -94,6 +94,14 @@ describe('evaluatePacemaker on the lab captures', () => {
     expect([b.state, b.summary]).toEqual([State.WARNING, 'frontal1 OFFLINE: no failover target']);
   });
 
+  test('the link healed, the partitions merged with the group still active on both nodes (real multiple-active): CRITICAL split brain from both, said once', () => {
+    for (const node of ['frontal1', 'frontal2']) {
+      const r = evalXml(cap('heal-multiple-active', node), config, node);
+      expect([node, r.state, r.summary]).toEqual([node, State.CRITICAL, 'split brain: vip runs on frontal1 and frontal2']);
+      expect(r.long).toContain('ldirectord too runs on frontal1 and frontal2');
+    }
+  });
+
   test('after heal: OK from both directors, the group back on frontal1', () => {
     for (const node of ['frontal1', 'frontal2']) expect(evalXml(cap('after-heal', node), config, node).state).toBe(State.OK);
   });

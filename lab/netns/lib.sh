@@ -36,7 +36,8 @@ VIP=192.168.0.3
 LVSHA_HB_TIMINGS="${LVSHA_HB_TIMINGS:-fast}"
 # The directors' HA layer: heartbeat (default; Heartbeat + ldirectord) or keepalived (VRRP in
 # unicast between the directors, a dbus-daemon per director for org.keepalived.Vrrp1; the
-# virtual_server blocks only where the kernel has IPVS). up.sh takes it from the environment
+# virtual_server blocks only where the kernel has IPVS) or pacemaker (Corosync + Pacemaker, the
+# group vip + ldirectord; see start_pacemaker). up.sh takes it from the environment
 # only and records it in $STATE/ha; every other script follows the lab that is up.
 LVSHA_LAB_HA_ENV="${LVSHA_LAB_HA:-}"
 LVSHA_LAB_HA="${LVSHA_LAB_HA:-$(cat "$STATE/ha" 2>/dev/null || echo heartbeat)}"
@@ -494,7 +495,8 @@ wait_peers_active() {   # wait_peers_active [SECONDS]
 # lab_unready : what keeps the lab from being the healthy reference deployment, one item per
 # line; prints nothing when it is healthy. Healthy = the VIP held exactly once, by frontal1 (the
 # preferred director; auto_failback), both directors read each other active over eth0 (keepalived:
-# org.keepalived.Vrrp1 owned on both buses, its instance Master on frontal1, Backup on frontal2), each real
+# org.keepalived.Vrrp1 owned on both buses, its instance Master on frontal1, Backup on frontal2;
+# pacemaker: pm_unready on each director: a DC, quorum, both online, the group on frontal1), each real
 # server's web server answers the client, and where the kernel has IPVS: ldirectord's service
 # tcp VIP:80 in the holder's table with every real server at weight > 0, the master and backup
 # sync daemons on both directors. (`lvsha lab up` waits for this; `lvsha doctor` is then OK.)

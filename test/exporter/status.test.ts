@@ -99,6 +99,8 @@ describe('gather on the lab\'s real captures', () => {
       ]);
       expect(f1!.sync.value).toMatchObject({ daemons: [{ role: 'master', syncid: 1 }, { role: 'backup', syncid: 1 }], local: 6, sync: 0 });
       expect(f2).toMatchObject({ name: 'frontal2', read: 'not-read' });
+      // /proc/net/ip_vs_stats' rate row (Conns/s 0 in this capture).
+      expect(f1!.ipvs.value).toEqual({ services: 1, cps: 0 });
       const svc = s.services[0]!;
       expect(svc).toMatchObject({ key: 'tcp:192.168.0.3:80', label: 'TCP 192.168.0.3:80', director: 'frontal1', live: 1, total: 2, fallbackEngaged: false, connections: 4 });
       expect(svc.realServers).toEqual([

@@ -132,9 +132,9 @@ async function readDirector(env: StatusEnv, name: string, address: string, local
     }),
     part(deadline, 'ipvs', async () => {
       const viaIpvsadm = env.ipvsProbe === 'ipvsadm';
-      const snap = await probeIpvs(src(), viaIpvsadm ? { probe: 'ipvsadm', ipvsadm: p.ipvsadm, rate: true, exact: true, timeoutMs: left(deadline) } : { probe: 'proc' });
+      const snap = await probeIpvs(src(), viaIpvsadm ? { probe: 'ipvsadm', ipvsadm: p.ipvsadm, rate: true, exact: true, timeoutMs: left(deadline) } : { probe: 'proc', stats: true });
       table = { table: snap.table, at: Date.now() };
-      return { services: snap.table.services.length };
+      return { services: snap.table.services.length, cps: snap.totals?.rates.cps };
     }),
     // The director module's checks, with the config lvsha_check_status uses.
     Promise.all(

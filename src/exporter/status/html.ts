@@ -110,6 +110,8 @@ function directorCard(s: StatusSnapshot, d: DirectorStatus, now: number): string
     parts.push(`<div style="margin-top:6px">sync: ${roles.join(' ')} · LOCAL <b>${esc(sy.value.local)}</b> · SYNC <b>${esc(sy.value.sync)}</b></div>`);
     parts.push(`<div class="small">read ${esc(ago(sy.at, now))}${sy.value.note ? ` · ${esc(sy.value.note)}` : ''}</div>`);
   } else if (d.read !== 'not-read') parts.push(`<div class="err">sync: ${esc(sy.error ?? 'not read')}</div>`);
+  const ipvs = d.ipvs.value;
+  if (ipvs) parts.push(`<div style="margin-top:6px">IPVS: <b>${esc(ipvs.services)}</b> service${ipvs.services === 1 ? '' : 's'}${ipvs.cps !== undefined ? ` · <b>${esc(ipvs.cps)}</b> new conn/s` : ''} <span class="small">read ${esc(ago(d.ipvs.at))}</span></div>`);
   if (d.vips.error && d.read !== 'not-read') parts.push(`<div class="err">VIP: ${esc(d.vips.error)}</div>`);
   if (d.ipvs.error && d.read !== 'not-read') parts.push(`<div class="err">IPVS: ${esc(d.ipvs.error)}</div>`);
   parts.push('</div>');

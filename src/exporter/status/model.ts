@@ -108,7 +108,7 @@ export interface DirectorStatus {
   ha: Part<HaView>;
   sync: Part<SyncView>;
   /** Services in this director's IPVS table (count); the rows are in `services`. */
-  ipvs: Part<{ services: number }>;
+  ipvs: Part<{ services: number; /** New connections per second, all services (/proc/net/ip_vs_stats' rates). */ cps?: number }>;
   checks: CheckStatus[];
 }
 

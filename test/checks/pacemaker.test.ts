@@ -176,6 +176,17 @@ describe('probePacemaker', () => {
     expect(src.calls).toEqual([['crm_mon', '--one-shot', '--output-as=xml']]);
   });
 
+  test('crm_mon as a user outside haclient (captured in the lab: exit 4 and its XML): refused, UNKNOWN with the hint; in haclient: the cluster', async () => {
+    const dir = join(PM, 'unprivileged', 'frontal1');
+    const src = new Replay({ crm_mon: { stdout: readFileSync(join(dir, 'crm_mon-nogroup.xml'), 'utf8'), stderr: '', code: 4, signal: null } });
+    const s = await probePacemaker(src, { crmMon: 'crm_mon', cibadmin: 'cibadmin' });
+    expect(s.daemon).toBe('refused');
+    expect(s.detail).toBe('frontal1: crm_mon: crm_mon: Connection to cluster failed: Permission denied');
+    expect(evaluatePacemaker({ status: s, host: 'frontal1' }, config).state).toBe(State.UNKNOWN);
+    const ok = parseCrmMon(readFileSync(join(dir, 'crm_mon-haclient.xml'), 'utf8'));
+    expect(ok.nodes.map((n) => n.name)).toEqual(['frontal1', 'frontal2']);
+  });
+
   test('exit 4: refused; exit 124: hung; another code: an error naming it', async () => {
     const r = (code: number, stderr = '') => new Replay({ crm_mon: { stdout: '', stderr, code, signal: null } });
     expect((await probePacemaker(r(4, 'crm_mon: Insufficient privileges'), { crmMon: 'crm_mon', cibadmin: '' })).daemon).toBe('refused');

@@ -32,7 +32,7 @@ export function registerExporter(program: Command): void {
     .option('--max-requests <n>', 'scrapes being answered at most (more: 503)', String(DEFAULT_MAX_REQUESTS))
     .option('--header-timeout <seconds>', 'a client must send its request headers within this time', String(DEFAULT_HEADERS_TIMEOUT_MS / 1000))
     .option('--status-refresh <seconds>', '/status: seconds between the page\'s own refreshes', '10')
-    .option('--status-sample <seconds>', '/status: gather this often in the background so the timeline covers what happened before anyone looked (0: only when asked)', '15')
+    .option('--status-sample <seconds>', '/status: gather this often in the background so the timeline covers what happened before anyone looked (0: only when asked)', '30')
     .option('--no-status-peers', '/status: do not read the other directors over SSH (by default they are, as /probe reads them)')
     .option('--node <name>', "this director's name in the deployment, for /status (default: Heartbeat's local node, else the host name)")
     .option('--root <dir>', 'read /proc, /sys, /etc under this directory')

@@ -72,7 +72,7 @@ export interface ExporterOptions {
   web?: WebConfig;
   /** /status: seconds between the page's refreshes (default 10). */
   statusRefresh?: number;
-  /** /status: gather every this many seconds in the background, so the timeline covers what happened before anyone looked (0: only when the page is asked; default 0 here, 15 from the CLI). */
+  /** /status: gather every this many seconds in the background, so the timeline covers what happened before anyone looked (0: only when the page is asked; default 0 here, 30 from the CLI). */
   statusSample?: number;
   /** /status: read the other directors over SSH as /probe does (default true). */
   statusPeers?: boolean;

@@ -3,6 +3,7 @@
 // reference deployment seen from this machine, where the hosts the checks reach over SSH are
 // 127.0.0.2-5 (one test sshd listening on each) and the programs they run there replay the
 // real captures of test/fixtures/real/ for the host and scenario at hand.
+import { CHECK_NAMES } from '../../src/checks/registry';
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
@@ -258,7 +259,8 @@ const EXTRA: Record<string, (dir: string) => string> = {
   arp: (dir) => `--ip ${q(dir)}/hosts/"$h"/ip --ss ${q(dir)}/hosts/"$h"/ss --root ${q(dir)}/roots/"$h"`,
 };
 
-export const CHECKS = ['vip', 'heartbeat', 'ipvs', 'sync', 'sorry', 'arp'] as const;
+/** Every check (the registry's list): a wrapper each, so a new check's generated command line runs too. */
+export const CHECKS = CHECK_NAMES;
 
 /**
  * Writes `plugins/check_lvs_NAME` wrappers: exec the real bin/check_lvs_NAME with the

@@ -357,7 +357,7 @@ export async function startLoopbackSite(prefix: string): Promise<LoopbackSite> {
   const hostCase = Object.entries(LOOPBACK_HOSTS)
     .map(([h, a]) => `${a}) h=${h} ;;`)
     .join(' ');
-  writeWrappers(plugins, common, (c) => EXTRA[c]!(dir), hostCase, { LVSHA_SORRY_URL: `http://127.0.0.1:${sorryPort}/` });
+  writeWrappers(plugins, common, (c) => EXTRA[c]?.(dir) ?? '', hostCase, { LVSHA_SORRY_URL: `http://127.0.0.1:${sorryPort}/` });
 
   return {
     dir,

@@ -70,7 +70,7 @@ const bundleBuild = (file: string) => /^\/\/ lvsha single-file bundle, build ([0
 
 test('build/ holds one file, its code cache and links to it', () => {
   const entries = readdirSync(ship).sort();
-  expect(entries).toEqual(['check_lvs_arp', 'check_lvs_heartbeat', 'check_lvs_ipvs', 'check_lvs_sorry', 'check_lvs_sync', 'check_lvs_vip', 'lvsha', 'lvsha.js', 'lvsha.js.cache']);
+  expect(entries).toEqual(['check_lvs_arp', 'check_lvs_heartbeat', 'check_lvs_ipvs', 'check_lvs_keepalived', 'check_lvs_pacemaker', 'check_lvs_sorry', 'check_lvs_sync', 'check_lvs_vip', 'lvsha', 'lvsha.js', 'lvsha.js.cache']);
   for (const e of entries.filter((x) => !x.startsWith('lvsha.js'))) expect(readlinkSync(join(ship, e))).toBe('lvsha.js');
   expect(lstatSync(join(ship, 'lvsha.js')).mode & 0o111).not.toBe(0);
   const build = bundleBuild(join(ship, 'lvsha.js'));

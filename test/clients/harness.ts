@@ -378,3 +378,50 @@ export function runPlugin(plugins: string, check: string, args: string[]): { cod
   const r = spawnSync(join(plugins, `check_lvs_${check}`), args, { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, out: r.stdout + r.stderr };
 }
+
+/** `lvsha exporter --listen 127.0.0.1:0 ARGS...` as a Daemon, once it says where it listens. */
+export async function startExporterDaemon(label: string, args: string[]): Promise<{ daemon: Daemon; port: number }> {
+  const daemon = new Daemon(label, [process.execPath, join(REPO, 'bin', 'lvsha'), 'exporter', '--listen', '127.0.0.1:0', ...args]);
+  const port = await waitFor(
+    `the ${label} to listen`,
+    () => {
+      if (daemon.exited) throw new Fatal(`${label} exited: ${daemon.out}`);
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
+      return m ? Number(m[1]) : undefined;
+    },
+    15_000,
+    50,
+  );
+  return { daemon, port };
+}
+
+/** Debian's Prometheus on a free loopback port with CONFIG, its data under DATA, once /-/ready answers. */
+export async function startPrometheus(prometheus: string, config: string, data: string): Promise<{ daemon: Daemon; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const daemon = new Daemon('prometheus', [prometheus, `--config.file=${config}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  try {
+    await waitFor(
+      'prometheus to be ready',
+      async () => {
+        if (daemon.exited) throw new Fatal(`prometheus exited: ${daemon.out}`);
+        return (await httpGet(`${base}/-/ready`, 2000)).status === 200 ? true : undefined;
+      },
+      30_000,
+      200,
+    );
+  } catch (e) {
+    await daemon.stop(10_000);
+    throw e;
+  }
+  return { daemon, base };
+}
+
+/** One Prometheus HTTP API call: its `data`, or an error naming the path and the answer. */
+export async function promApi<T>(base: string, path: string): Promise<T> {
+  const r = await httpGet(`${base}${path}`, 5000);
+  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${r.body}`);
+  const j = JSON.parse(r.body) as { status: string; data: T };
+  if (j.status !== 'success') throw new Error(`${path}: ${r.body}`);
+  return j.data;
+}

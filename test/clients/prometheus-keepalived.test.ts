@@ -18,20 +18,12 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { referenceDeployment } from '../../src/model/reference';
-import { clientTest, Daemon, Fatal, freePort, generate, httpGet, REPO, tempDir, waitFor } from './harness';
+import { clientTest, Daemon, generate, promApi, REPO, startExporterDaemon, startPrometheus, tempDir, waitFor } from './harness';
 import { panelQueries, runPanelQueries, substitute, VariableValues } from '../generate/grafana-queries';
 
 const LAB = join(REPO, 'test', 'fixtures', 'real', 'keepalived');
 const PM = join(REPO, 'test', 'fixtures', 'real', 'pacemaker', 'healthy');
 type Host = 'frontal1' | 'frontal2';
-
-async function api<T>(base: string, path: string): Promise<T> {
-  const r = await httpGet(`${base}${path}`, 5000);
-  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${r.body}`);
-  const j = JSON.parse(r.body) as { status: string; data: T };
-  if (j.status !== 'success') throw new Error(`${path}: ${r.body}`);
-  return j.data;
-}
 
 /** The director's root tree becomes the lab's capture of SCENARIO, swapped by two renames (a scrape sees one or the other). */
 function setScenario(root: string, scenario: string, host: Host): void {
@@ -60,18 +52,9 @@ clientTest(
       const ex: Record<string, number> = {};
       for (const h of ['frontal1', 'frontal2'] as const) {
         setScenario(roots[h], 'healthy', h);
-        const daemon = new Daemon(`exporter ${h}`, [process.execPath, join(REPO, 'bin', 'lvsha'), 'exporter', '--listen', '127.0.0.1:0', '--config', config, '--root', roots[h]]);
-        daemons.push(daemon);
-        ex[h] = await waitFor(
-          `the ${h} exporter to listen`,
-          () => {
-            if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
-            const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
-            return m ? Number(m[1]) : undefined;
-          },
-          15_000,
-          50,
-        );
+        const e = await startExporterDaemon(`exporter ${h}`, ['--config', config, '--root', roots[h]]);
+        daemons.push(e.daemon);
+        ex[h] = e.port;
       }
 
       // A second deployment in the same Prometheus, for the dashboard's $deployment and its
@@ -87,18 +70,9 @@ clientTest(
           writeFileSync(join(bin, prog), `#!/bin/sh\nexec cat '${join(PM, h, file)}'\n`);
           chmodSync(join(bin, prog), 0o755);
         }
-        const daemon = new Daemon(`pacemaker exporter ${h}`, [process.execPath, join(REPO, 'bin', 'lvsha'), 'exporter', '--listen', '127.0.0.1:0', '--config', pmConfig, '--root', join(bin, 'root'), '--crm-mon', join(bin, 'crm_mon'), '--cibadmin', join(bin, 'cibadmin')]);
-        daemons.push(daemon);
-        pmEx[h] = await waitFor(
-          `the ${h} Pacemaker exporter to listen`,
-          () => {
-            if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
-            const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
-            return m ? Number(m[1]) : undefined;
-          },
-          15_000,
-          50,
-        );
+        const e = await startExporterDaemon(`Pacemaker exporter ${h}`, ['--config', pmConfig, '--root', join(bin, 'root'), '--crm-mon', join(bin, 'crm_mon'), '--cibadmin', join(bin, 'cibadmin')]);
+        daemons.push(e.daemon);
+        pmEx[h] = e.port;
       }
 
       const gen = parse(readFileSync(join(etc, 'prometheus', 'lvsha.yml'), 'utf8'));
@@ -121,32 +95,22 @@ clientTest(
       const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job, pmJob] };
       writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const prom = new Daemon('prometheus', [prometheus!, `--config.file=${join(pdir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(pdir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+      const { daemon: prom, base } = await startPrometheus(prometheus!, join(pdir, 'prometheus.yml'), join(pdir, 'data'));
       daemons.push(prom);
-      await waitFor(
-        'prometheus to be ready',
-        async () => {
-          if (prom.exited) throw new Fatal(`prometheus exited: ${prom.out}`);
-          return (await httpGet(`${base}/-/ready`, 2000)).status === 200 ? true : undefined;
-        },
-        30_000,
-        200,
-      );
 
       type Vector = { result: { metric: Record<string, string>; value: [number, string] }[] };
-      const query = (expr: string) => api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const query = (expr: string) => promApi<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
       const firing = async (name: string) =>
-        (await api<{ alerts: { labels: Record<string, string>; state: string }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname === name && a.state === 'firing');
+        (await promApi<{ alerts: { labels: Record<string, string>; state: string }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname === name && a.state === 'firing');
       const masters = async () => (await query('lvsha_keepalived_vrrp_state{state="MASTER"} == 1')).result.map((r) => r.metric.director).sort();
 
       // healthy: frontal1 MASTER, frontal2 BACKUP, both keepalived up; no keepalived alert.
       expect(await waitFor('frontal1 MASTER in Prometheus', async () => ((await masters()).join() === 'frontal1' ? true : undefined), 20_000)).toBe(true);
-      const up = await query('lvsha_keepalived_up');
-      expect(up.result.map((r) => `${r.metric.director}=${r.value[1]}`).sort()).toEqual(['frontal1=1', 'frontal2=1']);
+      // both exporters scraped (on a loaded machine one scrape can miss its timeout: wait, bounded)
+      const upRows = async () => (await query('lvsha_keepalived_up')).result.map((r) => `${r.metric.director}=${r.value[1]}`).sort().join();
+      expect(await waitFor('keepalived up on both directors', async () => ((await upRows()) === 'frontal1=1,frontal2=1' ? true : undefined), 20_000)).toBe(true);
       await new Promise((r) => setTimeout(r, 2500));
-      const ours = (await api<{ alerts: { labels: Record<string, string> }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname!.startsWith('LvshaKeepalived'));
+      const ours = (await promApi<{ alerts: { labels: Record<string, string> }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname!.startsWith('LvshaKeepalived'));
       expect(ours).toEqual([]);
 
       // The generated Grafana dashboard's keepalived queries (its HA layer panel) return series,
@@ -163,7 +127,7 @@ clientTest(
       const upRef = panelQueries(dashboard).find((q) => q.panel === 'HA layer' && q.expr.includes('lvsha_keepalived_up'))!.refId;
       expect(await haRows(vrrpRef)).toEqual(['frontal1 VI_1 3', 'frontal2 VI_1 2']);
       expect(await haRows(upRef)).toEqual(['frontal1 1', 'frontal2 1']);
-      const vars = (await api<string[]>(base, `/api/v1/label/deployment/values?match[]=${encodeURIComponent('lvsha_build_info')}`)).sort();
+      const vars = (await promApi<string[]>(base, `/api/v1/label/deployment/values?match[]=${encodeURIComponent('lvsha_build_info')}`)).sort();
       expect(vars).toEqual(['pacemaker-lab', 'reference']);
       // the Pacemaker deployment: its queries return series, the LVS group on frontal1 as both directors see it
       const pmPicked: VariableValues = { ...picked, deployment: 'pacemaker-lab' };

@@ -13,19 +13,11 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, wr
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { referenceDeployment } from '../../src/model/reference';
-import { clientTest, Daemon, Fatal, freePort, generate, httpGet, REPO, tempDir, waitFor } from './harness';
+import { clientTest, Daemon, generate, promApi, REPO, startExporterDaemon, startPrometheus, tempDir, waitFor } from './harness';
 
 const LAB = join(REPO, 'test', 'fixtures', 'real', 'pacemaker');
 type Host = 'frontal1' | 'frontal2';
 const HOSTS: Host[] = ['frontal1', 'frontal2'];
-
-async function api<T>(base: string, path: string): Promise<T> {
-  const r = await httpGet(`${base}${path}`, 5000);
-  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${r.body}`);
-  const j = JSON.parse(r.body) as { status: string; data: T };
-  if (j.status !== 'success') throw new Error(`${path}: ${r.body}`);
-  return j.data;
-}
 
 /** crm_mon's exit status as the capture recorded it. */
 function captureRc(scenario: string, host: Host): number {
@@ -66,32 +58,9 @@ clientTest(
         chmodSync(join(bin, 'crm_mon'), 0o755);
         chmodSync(join(bin, 'cibadmin'), 0o755);
         setScenario(h, 'healthy');
-        const daemon = new Daemon(`exporter ${h}`, [
-          process.execPath,
-          join(REPO, 'bin', 'lvsha'),
-          'exporter',
-          '--listen',
-          '127.0.0.1:0',
-          '--config',
-          config,
-          '--root',
-          tempDir(`pm-root-${h}`),
-          '--crm-mon',
-          join(bin, 'crm_mon'),
-          '--cibadmin',
-          join(bin, 'cibadmin'),
-        ]);
-        daemons.push(daemon);
-        ex[h] = await waitFor(
-          `the ${h} exporter to listen`,
-          () => {
-            if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
-            const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
-            return m ? Number(m[1]) : undefined;
-          },
-          15_000,
-          50,
-        );
+        const ex1 = await startExporterDaemon(`exporter ${h}`, ['--config', config, '--root', tempDir(`pm-root-${h}`), '--crm-mon', join(bin, 'crm_mon'), '--cibadmin', join(bin, 'cibadmin')]);
+        daemons.push(ex1.daemon);
+        ex[h] = ex1.port;
       }
 
       const gen = parse(readFileSync(join(etc, 'prometheus', 'lvsha.yml'), 'utf8'));
@@ -107,23 +76,12 @@ clientTest(
       const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
       writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const prom = new Daemon('prometheus', [prometheus!, `--config.file=${join(pdir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(pdir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+      const { daemon: prom, base } = await startPrometheus(prometheus!, join(pdir, 'prometheus.yml'), join(pdir, 'data'));
       daemons.push(prom);
-      await waitFor(
-        'prometheus to be ready',
-        async () => {
-          if (prom.exited) throw new Fatal(`prometheus exited: ${prom.out}`);
-          return (await httpGet(`${base}/-/ready`, 2000)).status === 200 ? true : undefined;
-        },
-        30_000,
-        200,
-      );
 
       type Vector = { result: { metric: Record<string, string>; value: [number, string] }[] };
-      const query = (expr: string) => api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const alerts = async () => (await api<{ alerts: { labels: Record<string, string>; state: string }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname!.startsWith('LvshaPacemaker') && a.state === 'firing');
+      const query = (expr: string) => promApi<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const alerts = async () => (await promApi<{ alerts: { labels: Record<string, string>; state: string }[] }>(base, '/api/v1/alerts')).alerts.filter((a) => a.labels.alertname!.startsWith('LvshaPacemaker') && a.state === 'firing');
       const firing = async (name: string) => (await alerts()).filter((a) => a.labels.alertname === name);
       const rows = async (expr: string, f: (m: Record<string, string>, v: string) => string) => (await query(expr)).result.map((r) => f(r.metric, r.value[1])).sort();
       const phase = async (scenario: string) => {

@@ -22,7 +22,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { clientTest, Daemon, Fatal, freePort, generate, hostPrograms, hostRoot, httpGet, REPO, setIpvsState, tempDir, waitFor } from './harness';
+import { clientTest, Daemon, freePort, generate, hostPrograms, hostRoot, httpGet, promApi, REPO, setIpvsState, startExporterDaemon, startPrometheus, tempDir, waitFor } from './harness';
 import { panelQueries, runPanelQueries, substitute, variableQueries, VariableValues } from '../generate/grafana-queries';
 
 interface Alert {
@@ -31,44 +31,9 @@ interface Alert {
   state: string;
 }
 
-async function api<T>(base: string, path: string): Promise<T> {
-  const r = await httpGet(`${base}${path}`, 5000);
-  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${r.body}`);
-  const j = JSON.parse(r.body) as { status: string; data: T };
-  if (j.status !== 'success') throw new Error(`${path}: ${r.body}`);
-  return j.data;
-}
-
-async function startExporter(dir: string, host: 'frontal1' | 'frontal2', config: string): Promise<{ daemon: Daemon; port: number }> {
+function startExporter(dir: string, host: 'frontal1' | 'frontal2', config: string): Promise<{ daemon: Daemon; port: number }> {
   const p = (name: string) => join(dir, 'hosts', host, name);
-  const daemon = new Daemon(`exporter ${host}`, [
-    process.execPath,
-    join(REPO, 'bin', 'lvsha'),
-    'exporter',
-    '--listen',
-    '127.0.0.1:0',
-    '--config',
-    config,
-    '--root',
-    join(dir, 'roots', host),
-    '--ip',
-    p('ip'),
-    '--cl-status',
-    p('cl_status'),
-    '--ipvsadm',
-    p('ipvsadm'),
-  ]);
-  const port = await waitFor(
-    `the ${host} exporter to listen`,
-    () => {
-      if (daemon.exited) throw new Fatal(`exporter exited: ${daemon.out}`);
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(daemon.out);
-      return m ? Number(m[1]) : undefined;
-    },
-    15_000,
-    50,
-  );
-  return { daemon, port };
+  return startExporterDaemon(`exporter ${host}`, ['--config', config, '--root', join(dir, 'roots', host), '--ip', p('ip'), '--cl-status', p('cl_status'), '--ipvsadm', p('ipvsadm')]);
 }
 
 clientTest(
@@ -126,25 +91,8 @@ clientTest(
       const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job, sorryJob] };
       writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const prom = new Daemon('prometheus', [
-        prometheus!,
-        `--config.file=${join(pdir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(pdir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ]);
+      const { daemon: prom, base } = await startPrometheus(prometheus!, join(pdir, 'prometheus.yml'), join(pdir, 'data'));
       daemons.push(prom);
-      await waitFor(
-        'prometheus to be ready',
-        async () => {
-          if (prom.exited) throw new Fatal(`prometheus exited: ${prom.out}`);
-          return (await httpGet(`${base}/-/ready`, 2000)).status === 200 ? true : undefined;
-        },
-        30_000,
-        200,
-      );
       const ready = Date.now();
 
       // Targets up, with the generated labels.
@@ -152,7 +100,7 @@ clientTest(
       const targets = await waitFor(
         'all four targets up',
         async () => {
-          const d = await api<Targets>(base, '/api/v1/targets');
+          const d = await promApi<Targets>(base, '/api/v1/targets');
           return d.activeTargets.length === 4 && d.activeTargets.every((t) => t.health === 'up') ? d.activeTargets : undefined;
         },
         20_000,
@@ -166,8 +114,8 @@ clientTest(
       ]);
 
       type Vector = { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
-      const query = (expr: string) => api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const alerts = async () => (await api<{ alerts: Alert[] }>(base, '/api/v1/alerts')).alerts;
+      const query = (expr: string) => promApi<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const alerts = async () => (await promApi<{ alerts: Alert[] }>(base, '/api/v1/alerts')).alerts;
       const firing = async (name: string) => (await alerts()).filter((a) => a.labels.alertname === name && a.state === 'firing');
 
       // healthy: ldirectord's table on frontal1 (2 real servers), frontal1 alone holds the VIP.
@@ -199,7 +147,7 @@ clientTest(
       // prometheus-keepalived.test.ts) returns series, with the variables as a user picks them.
       const dashboard = JSON.parse(readFileSync(join(etc, 'grafana', 'lvsha.json'), 'utf8'));
       const labelValues = async (selector: string, label: string) =>
-        (await api<string[]>(base, `/api/v1/label/${label}/values?match[]=${encodeURIComponent(selector)}`)).sort();
+        (await promApi<string[]>(base, `/api/v1/label/${label}/values?match[]=${encodeURIComponent(selector)}`)).sort();
       const picked: VariableValues = { deployment: 'reference', director: '(frontal1|frontal2)', service: 'www', rateInterval: '1m' };
       const panelExpr = (title: string, refId = 'A') => substitute(panelQueries(dashboard).find((q) => q.panel === title && q.refId === refId)!.expr, picked);
       const vars: Record<string, string[]> = {};

@@ -12,9 +12,8 @@
 import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown } from '../../src/lab/command';
-import { Expectation, formatOutcome, runExpectation } from '../../src/lab/scenarios';
-import { ExecResult, LAB_DIR, NetnsTier } from '../../src/lab/tiers';
-import { e2eEnabled, quietProgress } from './lab';
+import { LAB_DIR, NetnsTier } from '../../src/lab/tiers';
+import { e2eEnabled, haLabSteps, quietProgress } from './lab';
 
 const enabled = e2eEnabled('netns', 'keepalived');
 const d = enabled ? describe : describe.skip;
@@ -30,23 +29,7 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
   const times: Record<string, number[]> = {};
   const log: string[] = [];
 
-  const exec = async (script: string, args: string[] = [], timeout = 90): Promise<ExecResult> => {
-    const r = await tier.exec(script, args, timeout);
-    if (r.rc !== 0) throw new Error(`rc ${r.rc}${r.timedOut ? ' (timed out)' : ''}: ${script} ${args.join(' ')}\n${r.stdout}${r.stderr}`);
-    return r;
-  };
-  /** lab/netns/keepalived.sh OP ARGS: its one line (`... in N ms (at EPOCH_MS)`). */
-  const ka = async (...args: string[]): Promise<string> => {
-    const r = await exec('lab/netns/keepalived.sh "$@"', args, 120);
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    log.push(line);
-    return line;
-  };
-  const at = (line: string): string => {
-    const m = / \(at (\d+)\)/.exec(line);
-    if (!m) throw new Error(`no (at MS) in: ${line}`);
-    return m[1]!;
-  };
+  const { exec, op: ka, at, expectCheck, holders } = haLabSteps(tier, 'lab/netns/keepalived.sh', log, 120);
   /** A failover: FAULT (a keepalived.sh step), then HOST becomes MASTER; records VIP-on-HOST time since the fault. */
   const failover = async (name: string, fault: string[], to: Director): Promise<number> => {
     const f = await ka(...fault);
@@ -57,7 +40,6 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
     (times[name] ??= []).push(ms);
     return ms;
   };
-  const holders = async (): Promise<string> => (await exec('vip_holders')).stdout.trim();
   /** keepalived's state, effective and base priority from a fresh JSON dump (signal 36). */
   const dumped = async (h: Director): Promise<{ state: number; prio: number; base: number }> => {
     const r = await exec('lab/netns/keepalived.sh dump "$1"', [h], 60);
@@ -69,13 +51,6 @@ d('lab, namespace tier, keepalived as the HA layer', () => {
   const leftDumpState = async (h: Director): Promise<number> => {
     const r = await exec('cat "$(hroot "$1")/tmp/keepalived.json"', [h]);
     return (JSON.parse(r.stdout) as { data: { state: number } }[])[0]!.data.state;
-  };
-  /** A command on the monitoring host (PATH has bin/, $SSH the lab's options): exit code and first line must match. */
-  const expectCheck = async (label: string, cmd: string | { host: string; cmd: string }, exit: number, firstLine: RegExp): Promise<void> => {
-    const e: Expectation = { label, ...(typeof cmd === 'string' ? { host: 'mon', cmd } : cmd), exit, firstLine };
-    const o = await runExpectation(tier, e);
-    log.push(formatOutcome(o));
-    if (!o.pass) throw new Error(formatOutcome(o));
   };
   const kaCheck = (h: Director, exit: number, firstLine: RegExp) => expectCheck(`keepalived ${h}`, `lvsha check keepalived -H ${ADDR[h]} -t 60 $SSH`, exit, firstLine);
   /** --method dbus (no root): state only; the exit code and the state word it names. */

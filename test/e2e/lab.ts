@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatOutcome, runScenario, Scenario, ScenarioOutcome } from '../../src/lab/scenarios';
-import { LAB_DIR, LabHa, LabTier, REPO, TierName } from '../../src/lab/tiers';
+import { Expectation, formatOutcome, runExpectation, runScenario, Scenario, ScenarioOutcome } from '../../src/lab/scenarios';
+import { ExecResult, LAB_DIR, LabHa, LabTier, REPO, TierName } from '../../src/lab/tiers';
 import { Progress } from '../../src/lab/progress';
 import { missingForLab as missingForTier } from '../../src/lab/preflight';
 
@@ -58,4 +58,39 @@ export async function runAndReport(tier: LabTier, sc: Scenario): Promise<Scenari
   );
   if (!o.pass) throw new Error(text);
   return o;
+}
+
+/**
+ * The step helpers of an HA layer's namespace e2e file (keepalived.test.ts, pacemaker.test.ts):
+ * `exec` a lib.sh script (non-zero = the test fails with its output), `op` one line of the
+ * layer's fault script (lab/netns/keepalived.sh or pacemaker.sh, logged), `at` the moment a
+ * fault line reports, `expectCheck` a command's exit code and first line (logged),
+ * `holders` the directors holding the VIP.
+ */
+export function haLabSteps(tier: LabTier, faultScript: string, log: string[], opTimeout: number) {
+  const exec = async (script: string, args: string[] = [], timeout = 120): Promise<ExecResult> => {
+    const r = await tier.exec(script, args, timeout);
+    if (r.rc !== 0) throw new Error(`rc ${r.rc}${r.timedOut ? ' (timed out)' : ''}: ${script} ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+    return r;
+  };
+  const op = async (...args: string[]): Promise<string> => {
+    const r = await exec(`${faultScript} "$@"`, args, opTimeout);
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    log.push(line);
+    return line;
+  };
+  const at = (line: string): string => {
+    const m = / \(at (\d+)\)/.exec(line);
+    if (!m) throw new Error(`no (at MS) in: ${line}`);
+    return m[1]!;
+  };
+  /** A command on the monitoring host (PATH has bin/, $SSH the lab's options), or on another host: exit code and first line must match. */
+  const expectCheck = async (label: string, cmd: string | { host: string; cmd: string }, exit: number, firstLine: RegExp): Promise<void> => {
+    const e: Expectation = { label, ...(typeof cmd === 'string' ? { host: 'mon', cmd } : cmd), exit, firstLine };
+    const o = await runExpectation(tier, e);
+    log.push(formatOutcome(o));
+    if (!o.pass) throw new Error(formatOutcome(o));
+  };
+  const holders = async (): Promise<string> => (await exec('vip_holders')).stdout.trim();
+  return { exec, op, at, expectCheck, holders };
 }

@@ -15,10 +15,9 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown } from '../../src/lab/command';
-import { Expectation, formatOutcome, runExpectation } from '../../src/lab/scenarios';
-import { ExecResult, LAB_DIR, NetnsTier } from '../../src/lab/tiers';
+import { LAB_DIR, NetnsTier } from '../../src/lab/tiers';
 import { nagiosInPacemakerLab } from '../clients/nagios-pacemaker-lab';
-import { e2eEnabled, quietProgress } from './lab';
+import { e2eEnabled, haLabSteps, quietProgress } from './lab';
 
 const enabled = e2eEnabled('netns', 'pacemaker');
 const d = enabled ? describe : describe.skip;
@@ -32,23 +31,7 @@ d('lab, namespace tier, Corosync + Pacemaker as the HA layer', () => {
   const times: Record<string, number[]> = {};
   const log: string[] = [];
 
-  const exec = async (script: string, args: string[] = [], timeout = 120): Promise<ExecResult> => {
-    const r = await tier.exec(script, args, timeout);
-    if (r.rc !== 0) throw new Error(`rc ${r.rc}${r.timedOut ? ' (timed out)' : ''}: ${script} ${args.join(' ')}\n${r.stdout}${r.stderr}`);
-    return r;
-  };
-  /** lab/netns/pacemaker.sh OP ARGS: its one line (`... in N ms (at EPOCH_MS)`). */
-  const pm = async (...args: string[]): Promise<string> => {
-    const r = await exec('lab/netns/pacemaker.sh "$@"', args, 200);
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    log.push(line);
-    return line;
-  };
-  const at = (line: string): string => {
-    const m = / \(at (\d+)\)/.exec(line);
-    if (!m) throw new Error(`no (at MS) in: ${line}`);
-    return m[1]!;
-  };
+  const { exec, op: pm, at, expectCheck, holders } = haLabSteps(tier, 'lab/netns/pacemaker.sh', log, 200);
   /** A failover: FAULT (a pacemaker.sh step), then the VIP answers from TO; records that time since the fault. */
   const failover = async (name: string, fault: string[], to: Director): Promise<number> => {
     const f = await pm(...fault);
@@ -59,7 +42,6 @@ d('lab, namespace tier, Corosync + Pacemaker as the HA layer', () => {
     (times[name] ??= []).push(ms);
     return ms;
   };
-  const holders = async (): Promise<string> => (await exec('vip_holders')).stdout.trim();
   /** crm_mon on HOST, digested: { dc, quorum, node NAME: flags, rsc ID: 'ROLE NODES' }. */
   const summary = async (h: Director): Promise<Record<string, string>> => {
     const r = await exec('pm_summary "$1"', [h], 60);
@@ -72,13 +54,6 @@ d('lab, namespace tier, Corosync + Pacemaker as the HA layer', () => {
     return out;
   };
   const xml = async (h: Director): Promise<string> => (await exec('in_host "$1" timeout 20 crm_mon -1 --output-as=xml', [h], 60)).stdout;
-  /** A command on the monitoring host (PATH has bin/, $SSH the lab's options): exit code and first line must match. */
-  const expectCheck = async (label: string, cmd: string | { host: string; cmd: string }, exit: number, firstLine: RegExp): Promise<void> => {
-    const e: Expectation = { label, ...(typeof cmd === 'string' ? { host: 'mon', cmd } : cmd), exit, firstLine };
-    const o = await runExpectation(tier, e);
-    log.push(formatOutcome(o));
-    if (!o.pass) throw new Error(formatOutcome(o));
-  };
   const ADDR = { frontal1: '192.168.0.1', frontal2: '192.168.0.2' } as const;
   /** check_lvs_pacemaker from the monitoring host, over SSH to the director. */
   const pmCheck = (h: Director, exit: number, firstLine: RegExp) => expectCheck(`pacemaker ${h}`, `lvsha check pacemaker -H ${ADDR[h]} -t 60 $SSH`, exit, firstLine);

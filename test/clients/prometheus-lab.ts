@@ -19,7 +19,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { findScenario, Step } from '../../src/lab/scenarios';
-import { LabTier, REPO } from '../../src/lab/tiers';
+import { hostHasIpvs, LabTier, REPO } from '../../src/lab/tiers';
+import { ALL, runPanelQueries } from '../generate/grafana-queries';
 import { Daemon, Fatal, generate, sleep, tempDir, waitFor } from './harness';
 
 const MON = 'lvsha-mon';
@@ -166,6 +167,18 @@ export async function prometheusInLab(tier: LabTier, programs: { prometheus: str
     process.stderr.write(`prometheus (lab) healthy alerts: ${JSON.stringify(healthyAlerts.map((a) => [a.labels.alertname, a.labels.director ?? a.labels.vip ?? '', a.state]))}\n`);
     const wrong = healthyAlerts.filter((a) => ['LvshaSplitBrain', 'LvshaNoVipHolder'].includes(a.labels.alertname!));
     if (wrong.length) throw new Error(`healthy lab, alerts: ${JSON.stringify(wrong)}`);
+
+    // The generated Grafana dashboard against this Prometheus: every panel query of the lab's HA
+    // layer (Heartbeat) and the shared ones returns series, except, where this kernel has no IPVS,
+    // those reading the IPVS table and the sync daemons (no such series exist: ipvs and sync are
+    // CRITICAL "IPVS not available" by nature here).
+    const dashboard = JSON.parse(readFileSync(join(etc, 'grafana', 'lvsha.json'), 'utf8'));
+    const panels = await runPanelQueries(dashboard, query, { ...ALL, director: '(frontal1|frontal2)' }, 'heartbeat', { tries: 6, everyMs: 500 });
+    const ipvsOnly = (name: string) => /lvsha_(ipvs|sync)_/.test(name);
+    const unexpected = panels.empty.filter((n) => hostHasIpvs() || !ipvsOnly(n));
+    process.stderr.write(`prometheus (lab) Grafana dashboard: ${panels.ran.length} queries run, ${panels.empty.length} without series${panels.empty.length ? `:\n  ${panels.empty.join('\n  ')}` : ''}\n`);
+    if (panels.ran.filter((n) => !ipvsOnly(n)).length < 6) throw new Error(`the dashboard ran only ${panels.ran.length} queries: ${panels.ran.join('; ')}`);
+    if (unexpected.length) throw new Error(`dashboard queries without series on the lab's Prometheus:\n${unexpected.join('\n')}`);
     const healthyAt = Date.now();
 
     splitStarted = true;

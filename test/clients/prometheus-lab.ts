@@ -1,7 +1,7 @@
 // Prometheus in the lab: two real `lvsha exporter` processes, one inside each director of the
 // namespace lab (frontal1 on 192.168.0.1:10694, frontal2 on 192.168.0.2:10694, LVSHA_CONFIG =
 // lab/deployment.yaml), scraped by a throwaway real Prometheus inside the monitoring namespace
-// (lvsha-mon) with the generated `lvsha-directors` job (1 s scrape/eval) and the generated rules
+// (lvsha-mon) with the generated `lvsha-directors` job (3 s scrapes, 1 s evaluation) and the generated rules
 // unchanged. Healthy: both targets up, sum(lvsha_vip_held) = 1, no split-brain alert; then the
 // split-brain scenario (src/lab/scenarios.ts: heartbeats dropped by nft on both directors):
 // LvshaSplitBrain fires; then the scenario's heal steps. Also `promtool check metrics` on one
@@ -105,7 +105,7 @@ export async function prometheusInLab(tier: LabTier, programs: { prometheus: str
     }
 
     // The test copy of the generated configuration: the lvsha-directors job only (the others
-    // make the exporter probe hosts over SSH), its targets = the lab exporters, 1 s intervals.
+    // make the exporter probe hosts over SSH), its targets = the lab exporters.
     const gen = parse(readFileSync(join(etc, 'prometheus', 'lvsha.yml'), 'utf8'));
     const rulesText = readFileSync(join(etc, 'prometheus', 'lvsha-rules.yml'), 'utf8');
     const rules = parse(rulesText);
@@ -117,6 +117,10 @@ export async function prometheusInLab(tier: LabTier, programs: { prometheus: str
     const job = gen.scrape_configs.find((j: { job_name: string }) => j.job_name === 'lvsha-directors');
     for (const s of job.static_configs) s.targets = [EXPORTERS[s.labels.director as Director]];
     if (job.static_configs.map((s: { targets: string[] }) => s.targets[0]).join(' ') !== `${EXPORTERS.frontal1} ${EXPORTERS.frontal2}`) throw new Error(`lvsha-directors job: ${JSON.stringify(job)}`);
+    // The directors every 3 s with a 3 s timeout: the Heartbeat collector asks cl_status inside
+    // the director and, on a loaded machine, can miss a 1 s deadline (its series are then absent
+    // from that scrape: seen in CI, where the dashboard's HA-layer queries came back empty).
+    Object.assign(job, { scrape_interval: '3s', scrape_timeout: '3s' });
     const test = { ...gen, global: { ...gen.global, scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' }, rule_files: [join(pdir, 'lvsha-rules.yml')], scrape_configs: [job] };
     writeFileSync(join(pdir, 'prometheus.yml'), stringify(test));
 
@@ -173,7 +177,7 @@ export async function prometheusInLab(tier: LabTier, programs: { prometheus: str
     // those reading the IPVS table and the sync daemons (no such series exist: ipvs and sync are
     // CRITICAL "IPVS not available" by nature here).
     const dashboard = JSON.parse(readFileSync(join(etc, 'grafana', 'lvsha.json'), 'utf8'));
-    const panels = await runPanelQueries(dashboard, query, { ...ALL, director: '(frontal1|frontal2)' }, 'heartbeat', { tries: 6, everyMs: 500 });
+    const panels = await runPanelQueries(dashboard, query, { ...ALL, director: '(frontal1|frontal2)' }, 'heartbeat', { tries: 10, everyMs: 500 });
     const ipvsOnly = (name: string) => /lvsha_(ipvs|sync)_/.test(name);
     const unexpected = panels.empty.filter((n) => hostHasIpvs() || !ipvsOnly(n));
     process.stderr.write(`prometheus (lab) Grafana dashboard: ${panels.ran.length} queries run, ${panels.empty.length} without series${panels.empty.length ? `:\n  ${panels.empty.join('\n  ')}` : ''}\n`);

@@ -1,0 +1,49 @@
+/**
+ * Mutation testing of the pure core (issue #19): `npm run mutation`, README "Mutation testing".
+ * Mutated: the runtime's range, perfdata and output, every parser, and every check's policy:
+ * each top-level `function evaluate…` of src/checks/*.ts and the check's `evaluate(m, c)`
+ * method, found here by line range so the checks' configure/gather (I/O, covered by the
+ * plugin tests' child processes, which Stryker cannot see) are not counted.
+ * Tests: jest.mutation.config.js (the fast unit files only).
+ */
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+/** `src/checks/x.ts:from-to` for each evaluate function and evaluate method of a check. */
+function evaluateRanges() {
+  const out = [];
+  for (const f of readdirSync(join(__dirname, 'src/checks')).filter((n) => n.endsWith('.ts')).sort()) {
+    const lines = readFileSync(join(__dirname, 'src/checks', f), 'utf8').split('\n');
+    let start = -1;
+    let close = '';
+    lines.forEach((l, i) => {
+      if (start < 0) {
+        if (/^(export )?function evaluate\w*\(/.test(l)) [start, close] = [i, '}'];
+        else if (/^  evaluate\(/.test(l) && !l.trimEnd().endsWith(',')) [start, close] = [i, '  }'];
+      } else if (l === close || l === close + ',' || l === close + ';') {
+        out.push(`src/checks/${f}:${start + 1}-${i + 1}`);
+        start = -1;
+      }
+    });
+  }
+  return out;
+}
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+module.exports = {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: { projectType: 'custom', configFile: 'jest.mutation.config.js' },
+  coverageAnalysis: 'perTest',
+  mutate: ['src/runtime/range.ts', 'src/runtime/perfdata.ts', 'src/runtime/output.ts', 'src/parsers/*.ts', ...evaluateRanges()],
+  ignorePatterns: ['.lab', '.lab-vm', 'coverage', 'reports'],
+  reporters: ['clear-text', 'html', 'json', 'progress-append-only'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  concurrency: 1,
+  timeoutMS: 10000,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  thresholds: { high: 85, low: 70, break: null },
+};

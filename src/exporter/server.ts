@@ -20,6 +20,9 @@ import type { WebConfig } from './webConfig';
 
 export { DEFAULT_PORT } from './port';
 
+/** A /probe target that is this host: read here, no SSH. */
+const isLocalTarget = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '::1';
+
 /**
  * The memo of a --root scrape that still is a RootSource: probes ask `instanceof RootSource`
  * to know they read a captured tree (detectHz must not read this host's /proc/config.gz).
@@ -218,8 +221,16 @@ export class Exporter {
   /** Runs one module against a target (undefined = this host) and renders the exposition text. */
   async render(module: ModuleName, target: string | undefined, deadline: number): Promise<{ text: string; contentType: string }> {
     const cleanup: (() => void | Promise<void>)[] = [];
-    const sourceFor = this.scrapeSources(deadline, cleanup);
+    const scoped = this.scrapeSources(deadline, cleanup);
     const hostTarget = module === 'sorry' ? undefined : target;
+    let sourceFor = scoped;
+    if (module === 'realserver' && hostTarget !== undefined && !isLocalTarget(hostTarget)) {
+      // A remote real server: everything its probes read in one SSH command (realserverSnapshot.ts).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SnapshotSource, realserverPlan } = require('../probes/realserverSnapshot') as typeof import('../probes/realserverSnapshot');
+      const snap = new SnapshotSource(scoped(hostTarget), realserverPlan(this.o.deployment, this.o.programs));
+      sourceFor = (h?: string) => (h === undefined || h === hostTarget ? snap : scoped(h));
+    }
     const env: ScrapeEnv = {
       source: sourceFor(hostTarget),
       sourceFor: (h?: string) => sourceFor(h ?? hostTarget),
@@ -245,7 +256,7 @@ export class Exporter {
   private scrapeSources(deadline: number, cleanup: (() => void | Promise<void>)[]): (host?: string) => Source {
     const memos = new Map<string, Source>();
     return (host?: string): Source => {
-      const key = host === undefined || host === 'localhost' || host === '127.0.0.1' || host === '::1' ? '' : host;
+      const key = host === undefined || isLocalTarget(host) ? '' : host;
       let m = memos.get(key);
       if (!m) {
         m = key === '' ? (this.o.root ? new MemoRootSource(this.o.root, this.base) : new MemoSource(this.local)) : new MemoSource(this.remote(key, deadline, cleanup));

@@ -117,7 +117,7 @@ export interface AliasPersistence {
   errors: string[];
 }
 
-const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
+export const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
 
 /**
  * Where a loopback alias is made persistent: Red Hat ifcfg-lo* files (the article's

@@ -198,3 +198,112 @@ describe('cl_status parsers never crash (property)', () => {
     expect(r.rejected).toBeGreaterThan(0);
   });
 });
+
+/** The message of the ParseError `f` throws (fails the test if it returns or throws anything else). */
+function rejection(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParseError);
+    return (e as Error).message;
+  }
+  throw new Error('accepted');
+}
+
+describe('cl_status: values and rejections, one by one', () => {
+  test('hbstatus: each first line, its text as printed; -v after sign-on reads as running', () => {
+    const running = capture('heartbeat/healthy/frontal1/hbstatus').stdout;
+    expect(parseHbStatus(running)).toEqual({ state: 'running', text: 'Heartbeat is running on this machine.' });
+    expect(parseHbStatus(capture('heartbeat/stopped/frontal2/hbstatus').stdout)).toEqual({ state: 'stopped', text: 'Heartbeat is stopped on this machine.' });
+    expect(parseHbStatus('\n  Heartbeat is stopped on this machine.  \r\n')).toEqual({ state: 'stopped', text: 'Heartbeat is stopped on this machine.' });
+    const refused = 'Heartbeat is apparently running on this machine, but refuses my connection';
+    expect(parseHbStatus(`${refused}\n`)).toEqual({ state: 'refused', text: refused });
+    // The refusal is the whole line: a prefix or a suffix is something else.
+    expect(rejection(() => parseHbStatus(`x${refused}\n`))).toMatch(/^cannot parse cl_status hbstatus: unexpected 'xHeartbeat/);
+    expect(rejection(() => parseHbStatus(`${refused}.\n`))).toMatch(/unexpected/);
+    expect(parseHbStatus('version:\t3.0.6 (node: 958e11be767ebb0b1b6aa3a1f9ea2a8be9fcc6ed)\nmanaged by:\tx\n')).toEqual({ state: 'running', text: 'Heartbeat is running on this machine.' });
+    for (const t of ['version: 3.0.6\n', 'version:\t 3\n', ' version:\t3\n', 'xversion:\t3\n']) expect(rejection(() => parseHbStatus(t))).toMatch(/unexpected/);
+    expect(rejection(() => parseHbStatus(' \n\n'))).toBe('cannot parse cl_status hbstatus: empty output');
+    expect(rejection(() => parseHbStatus('Segmentation fault\n'))).toBe("cannot parse cl_status hbstatus: unexpected 'Segmentation fault' (line 1)");
+    expect(rejection(() => parseHbStatus('y'.repeat(100)))).toBe(`cannot parse cl_status hbstatus: unexpected '${'y'.repeat(60)}' (line 1)`);
+  });
+
+  test('one-word answers: trimmed, CRLF tolerated, each rejection named', () => {
+    expect(parseNodeStatus(' up \r\n')).toBe('up');
+    expect(parseNodeStatus('\ninit\n\n')).toBe('init');
+    expect(parseNodeStatus('ping\n')).toBe('ping');
+    expect(parseNodeType('ping\n')).toBe('ping');
+    expect(parseNodeType('unknown\n')).toBe('unknown');
+    expect(parseLinkStatus('dead\n')).toBe('dead');
+    expect(rejection(() => parseNodeStatus(''))).toBe('cannot parse cl_status nodestatus: empty output');
+    expect(rejection(() => parseNodeStatus('up\ndead\n'))).toBe('cannot parse cl_status nodestatus: expected one line, got 2');
+    expect(rejection(() => parseNodeType('weird\n'))).toBe("cannot parse cl_status nodetype: unexpected 'weird' (expected normal, ping, unknown) (line 1)");
+    expect(rejection(() => parseLinkStatus('z'.repeat(50)))).toBe(`cannot parse cl_status hblinkstatus: unexpected '${'z'.repeat(40)}' (expected up, dead) (line 1)`);
+  });
+
+  test('listnodes: blank lines skipped, a name listed twice once, a bad name named with its line', () => {
+    expect(parseNodeList('frontal2\n\nfrontal1\nfrontal2\n')).toEqual(['frontal2', 'frontal1']);
+    expect(parseNodeList('frontal1\r\n')).toEqual(['frontal1']);
+    expect(rejection(() => parseNodeList('frontal1\ntwo words\n'))).toBe("cannot parse cl_status listnodes: not a node name: 'two words' (line 2)");
+    expect(rejection(() => parseNodeList('a\u0001b\n'))).toMatch(/not a node name/);
+    expect(rejection(() => parseNodeList('a\u007f\n'))).toMatch(/not a node name/);
+    expect(rejection(() => parseNodeList(` ${'n'.repeat(60)}\n`))).toBe(`cannot parse cl_status listnodes: not a node name: ' ${'n'.repeat(39)}' (line 1)`);
+    expect(rejection(() => parseNodeList(' \n\n'))).toBe('cannot parse cl_status listnodes: no nodes');
+  });
+
+  test('listhblinks: exactly TAB name [TAB up|dead]', () => {
+    expect(parseHbLinks('\teth0\n\n\teth1\tdead\r\n')).toEqual([{ name: 'eth0' }, { name: 'eth1', status: 'dead' }]);
+    expect(parseHbLinks('\n')).toEqual([]);
+    for (const t of [' \teth0', '\teth0 ', '\teth0\tmaybe', '\teth0\tup\tx', '\t\teth0', 'x\teth0']) expect(rejection(() => parseHbLinks(`${t}\n`))).toMatch(/not a link line/);
+    expect(rejection(() => parseHbLinks('\teth0\neth1\n'))).toBe("cannot parse cl_status listhblinks: not a link line: 'eth1' (line 2)");
+  });
+
+  test('listnodes -v: headers only before the nodes, each line shape checked, messages name the culprit', () => {
+    const head = 'version:\t3.0.6\nmanaged by:\tha\n\n';
+    const node = 'frontal1\tactive\t(nodetype: normal)\n\teth0\tup\n';
+    expect(parseNodesVerbose(head + node + 'frontal2\tdead\t(nodetype: ping)\n\teth0\tdead\n\teth1\tup\n')).toEqual([
+      { name: 'frontal1', status: 'active', type: 'normal', links: [{ name: 'eth0', status: 'up' }] },
+      { name: 'frontal2', status: 'dead', type: 'ping', links: [{ name: 'eth0', status: 'dead' }, { name: 'eth1', status: 'up' }] },
+    ]);
+    expect(parseNodesVerbose('n\tinit\t(nodetype: unknown)\n')).toEqual([{ name: 'n', status: 'init', type: 'unknown', links: [] }]);
+    expect(rejection(() => parseNodesVerbose(node + 'version:\t3\n', 'hbstatus -v'))).toBe("cannot parse hbstatus -v: 'version:\t3' after the nodes (line 3)");
+    expect(rejection(() => parseNodesVerbose(node + 'managed by:\tha\n'))).toMatch(/^cannot parse cl_status listnodes -v: 'managed by:\tha' after the nodes \(line 3\)$/);
+    expect(rejection(() => parseNodesVerbose('fr\u0001\tup\t(nodetype: normal)\n'))).toBe("cannot parse cl_status listnodes -v: not a node name: 'fr\u0001' (line 1)");
+    expect(rejection(() => parseNodesVerbose('n\tsleepy\t(nodetype: normal)\n'))).toBe("cannot parse cl_status listnodes -v: unexpected node status 'sleepy' (line 1)");
+    expect(rejection(() => parseNodesVerbose('n\tup\t(nodetype: weird)\n'))).toBe("cannot parse cl_status listnodes -v: unexpected node type 'weird' (line 1)");
+    expect(rejection(() => parseNodesVerbose(node + node))).toBe('cannot parse cl_status listnodes -v: node frontal1 listed twice (line 3)');
+    expect(rejection(() => parseNodesVerbose('\teth0\tup\n'))).toBe("cannot parse cl_status listnodes -v: not a node or link line: '\teth0\tup' (line 1)");
+    for (const bad of ['frontal1 active (nodetype: normal)', 'frontal1\tactive\t(nodetype: normal) ', 'x frontal1\tactive\t(nodetype: normal)', '\teth0\tup ', ' \teth0\tup', '\teth0\tmaybe'])
+      expect(rejection(() => parseNodesVerbose(`${node}${bad}\n`))).toMatch(/not a node or link line|unexpected|not a node name/);
+    expect(rejection(() => parseNodesVerbose(head))).toBe('cannot parse cl_status listnodes -v: no nodes');
+  });
+
+  test('hbparameter: the one line, trimmed; none or two lines refused', () => {
+    expect(parseHbParameter('  2 \n\n')).toBe('2');
+    expect(rejection(() => parseHbParameter('\n'))).toBe('cannot parse cl_status hbparameter: empty output');
+    expect(rejection(() => parseHbParameter('1\n2\n'))).toBe('cannot parse cl_status hbparameter: expected one line, got 2');
+  });
+
+  test('Heartbeat times: every unit, spaces, rejections', () => {
+    expect(parseHbDuration('500ms')).toBe(0.5);
+    expect(parseHbDuration('500msec')).toBe(0.5);
+    expect(parseHbDuration('250000us')).toBe(0.25);
+    expect(parseHbDuration('250000usec')).toBe(0.25);
+    expect(parseHbDuration('3s')).toBe(3);
+    expect(parseHbDuration('3sec')).toBe(3);
+    expect(parseHbDuration(' 10 ms ')).toBe(0.01);
+    expect(parseHbDuration('30')).toBe(30);
+    for (const t of ['', 's', '.5', '1.', '1.5.5', '-1', '1 h', '1e3', 'x1', '1x', '1 2']) expect(rejection(() => parseHbDuration(t))).toMatch(/^cannot parse Heartbeat time: '.*' is not a duration$/);
+    expect(rejection(() => parseHbDuration('9'.repeat(400)))).toBe(`cannot parse Heartbeat time: '${'9'.repeat(40)}' is out of range`);
+  });
+
+  test('cl_status test: each field alone, surrounding blanks, missing or bad mynodeid', () => {
+    expect(parseClStatusTest('mynodeid:frontal2')).toEqual({ mynodeid: 'frontal2', deadtimeMs: undefined, keepaliveMs: undefined });
+    expect(parseClStatusTest('  mynodeid:  frontal2  \r\n\tDead time:\t7000 \nkeeplive time:500\n')).toEqual({ mynodeid: 'frontal2', deadtimeMs: 7000, keepaliveMs: 500 });
+    expect(parseClStatusTest('mynodeid: a\nDead time: 5 s\nkeeplive time: x\n')).toEqual({ mynodeid: 'a', deadtimeMs: undefined, keepaliveMs: undefined });
+    expect(parseClStatusTest('xmynodeid: a\nmynodeid: b\nDead time: 1\nx Dead time: 2\n')).toEqual({ mynodeid: 'b', deadtimeMs: 1, keepaliveMs: undefined });
+    expect(rejection(() => parseClStatusTest('mynodeid: a b\n'))).toBe('cannot parse cl_status test: no mynodeid line');
+    expect(rejection(() => parseClStatusTest('mynodeid: a\u0001\n'))).toBe('cannot parse cl_status test: no mynodeid line');
+    expect(rejection(() => parseClStatusTest('mynodeid:\n'))).toBe('cannot parse cl_status test: no mynodeid line');
+  });
+});

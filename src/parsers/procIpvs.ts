@@ -194,8 +194,11 @@ function sortTableWith<T extends { services: IpvsService[] }>(t: T, realKeys: (s
   return t;
 }
 
-/** A stable sort of `items` by `keys` (same indexes). /proc lists real servers reversed: then a reverse is enough. */
-function sortByKeys<T>(items: T[], keys: number[]): T[] {
+/**
+ * A stable sort of `items` by `keys` (same indexes). /proc lists real servers reversed: then a
+ * reverse is enough. Exported for its tests: the shortcuts must be the ones taken.
+ */
+export function sortByKeys<T>(items: T[], keys: number[]): T[] {
   let ascending = true;
   let descending = true;
   for (let i = 1; i < keys.length; i++) {
@@ -332,9 +335,10 @@ function forwardingAt(text: string, from: number, to: number): IpvsForwarding | 
  * slicing or splitting: 20 000 such lines are most of a large table. Undefined for anything
  * else (IPv6, tabs, a malformed field): the general path then reads the line and gives the
  * same result or the same error. Pushes onto `keys` a number that orders real servers as
- * compareReals does (address, then port).
+ * compareReals does (address, then port). Exported for its tests: the fast path must be the
+ * one taken on the kernel's lines, not hidden behind the general one.
  */
-function fastRealServer(text: string, from: number, to: number, keys: number[]): IpvsRealServer | undefined {
+export function fastRealServer(text: string, from: number, to: number, keys: number[]): IpvsRealServer | undefined {
   if (
     to - from < 27 ||
     text.charCodeAt(from) !== 32 ||

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   addressesFromCommand,
+  baseInterface,
+  isIpv4,
+  matchesName,
   netmaskToPrefix,
   parseIfcfg,
   parseInterfaces,
@@ -121,5 +124,217 @@ describe('property: 10 000 malformed variants each, no crash', () => {
     const r = fuzzParser((t) => unitMatchesLoopback(parseNetworkUnit(t)), [syn('lo.network'), syn('classful.network'), syn('eth.network')], 10000, 8);
     expect(r.accepted).toBeGreaterThan(0);
     expect(r.rejected).toBeGreaterThan(0);
+  });
+});
+
+// Synthetic edges, one rule each (admin-written files: the lab has none).
+const err = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParseError);
+    return (e as Error).message;
+  }
+  throw new Error('accepted');
+};
+
+describe('netconfig: addresses and masks', () => {
+  test('isIpv4, baseInterface, netmaskToPrefix at their bounds', () => {
+    expect(isIpv4('255.255.255.255')).toBe(true);
+    expect(isIpv4('0.0.0.0')).toBe(true);
+    for (const a of ['256.0.0.1', '1.256.0.1', '1.1.256.1', '1.1.1.256', '1.1.1', '1.1.1.1.1', 'a.1.1.1', '1.1.1.1 ', '1234.1.1.1', ' 1.1.1.1']) expect([a, isIpv4(a)]).toEqual([a, false]);
+    expect(baseInterface('lo:1')).toBe('lo');
+    expect(baseInterface('eth0')).toBe('eth0');
+    expect(netmaskToPrefix('32')).toBe(32);
+    expect(netmaskToPrefix('0')).toBe(0);
+    expect(netmaskToPrefix('33')).toBeUndefined();
+    expect(netmaskToPrefix('123')).toBeUndefined();
+    expect(netmaskToPrefix('x8')).toBeUndefined();
+    expect(netmaskToPrefix('8x')).toBeUndefined();
+    expect(netmaskToPrefix('128.0.0.0')).toBe(1);
+    expect(netmaskToPrefix('255.255.255.254')).toBe(31);
+    expect(netmaskToPrefix('255.255.254.0')).toBe(23);
+    expect(netmaskToPrefix('0.255.255.255')).toBeUndefined();
+    expect(netmaskToPrefix('255.255.255.1')).toBeUndefined();
+  });
+});
+
+describe('netconfig: ifcfg rule by rule', () => {
+  test('values: export, CRLF, comments, single quotes, lower-case keys, a trailing comment after a value', () => {
+    expect(parseIfcfg('# c\r\n  export DEVICE=lo:5\r\nipaddr=10.0.0.1 # the VIP\nprefix=24\n')).toEqual([{ interface: 'lo:5', address: '10.0.0.1', prefixlen: 24, atBoot: true, how: 'IPADDR', line: 3 }]);
+    expect(parseIfcfg("DEVICE='lo:6'\nIPADDR='10.0.0.1'\n")[0]).toMatchObject({ interface: 'lo:6', address: '10.0.0.1' });
+    // Inside quotes a # is the value's (no comment): here a bad address.
+    expect(() => parseIfcfg("DEVICE=lo\nIPADDR='10.0.0.1 # x'\n")).toThrow("bad address '10.0.0.1 # x'");
+    expect(() => parseIfcfg('DEVICE=lo\nIPADDR=10.0.0.1#x\n')).toThrow("bad address '10.0.0.1#x'"); // no blank before #: not a comment
+  });
+  test('ONBOOT: no, false, 0, n in any case stop it at boot; anything else and missing keep it', () => {
+    const boot = (v: string | undefined) => parseIfcfg(`DEVICE=lo:1\nIPADDR=10.0.0.1\n${v === undefined ? '' : `ONBOOT=${v}\n`}`)[0]!.atBoot;
+    for (const v of ['no', 'NO', 'false', 'False', '0', 'n', 'N']) expect([v, boot(v)]).toEqual([v, false]);
+    for (const v of [undefined, 'yes', 'y', '1', 'true', 'nope']) expect([v, boot(v)]).toEqual([v, true]);
+  });
+  test('the device: DEVICE, else the file name after ifcfg-, else nothing', () => {
+    expect(parseIfcfg('IPADDR=10.0.0.1\n', 'ifcfg-lo:3')[0]!.interface).toBe('lo:3');
+    expect(parseIfcfg('IPADDR=10.0.0.1\n', '/etc/sysconfig/network-scripts/ifcfg-eth1')[0]!.interface).toBe('eth1');
+    expect(parseIfcfg('DEVICE=\nIPADDR=10.0.0.1\n', 'ifcfg-lo:4')[0]!.interface).toBe('lo:4');
+    expect(parseIfcfg('IPADDR=10.0.0.1\n')).toEqual([]);
+    expect(parseIfcfg('IPADDR=10.0.0.1\n', 'ifcfg-')).toEqual([]);
+  });
+  test('numbered addresses 0-9 in order, empty ones skipped, each with its own mask; default /32', () => {
+    const r = parseIfcfg('DEVICE=lo\nIPADDR9=10.0.0.9\nIPADDR=10.0.0.1\nIPADDR0=\nIPADDR2=10.0.0.2/28\nPREFIX2=8\nIPADDR3=10.0.0.3\nNETMASK3=255.255.0.0\nIPADDR10=10.0.0.10\n');
+    expect(r.map((a) => `${a.how} ${a.address}/${a.prefixlen} line ${a.line}`)).toEqual(['IPADDR 10.0.0.1/32 line 3', 'IPADDR2 10.0.0.2/28 line 5', 'IPADDR3 10.0.0.3/16 line 7', 'IPADDR9 10.0.0.9/32 line 2']);
+    // PREFIX wins over NETMASK.
+    expect(parseIfcfg('DEVICE=lo\nIPADDR=10.0.0.1\nPREFIX=30\nNETMASK=255.0.0.0\n')[0]!.prefixlen).toBe(30);
+  });
+  test('each rejection names its culprit and line', () => {
+    expect(err(() => parseIfcfg('DEVICE=lo:1\n\nthis is junk\n'))).toBe("cannot parse ifcfg file: not a KEY=VALUE line: 'this is junk' (line 3)");
+    expect(err(() => parseIfcfg('1DEVICE=lo\n'))).toMatch(/not a KEY=VALUE line/);
+    expect(err(() => parseIfcfg('DEVICE=lo:1\nIPADDR="1.2.3.4\n'))).toBe('cannot parse ifcfg file: unbalanced quotes in IPADDR (line 2)');
+    expect(err(() => parseIfcfg('IPADDR="\n'))).toBe('cannot parse ifcfg file: unbalanced quotes in IPADDR (line 1)');
+    expect(err(() => parseIfcfg("IPADDR='\n"))).toBe('cannot parse ifcfg file: unbalanced quotes in IPADDR (line 1)');
+    expect(err(() => parseIfcfg("IPADDR='1.2.3.4\"\n"))).toMatch(/unbalanced quotes/);
+    expect(parseIfcfg('DEVICE=""\nIPADDR=""\n', 'ifcfg-lo')).toEqual([]);
+    expect(err(() => parseIfcfg('DEVICE=lo:1\nIPADDR=1.2.3.4\nNETMASK=255.0.255.0\n'))).toBe('cannot parse ifcfg file: bad netmask/prefix for IPADDR (line 2)');
+    expect(err(() => parseIfcfg('DEVICE=lo:1\nIPADDR1=1.2.3.4\nPREFIX1=40\n'))).toBe('cannot parse ifcfg file: bad netmask/prefix for IPADDR1 (line 2)');
+    expect(err(() => parseIfcfg('DEVICE=lo:1\nIPADDR=1.2.3\n'))).toBe("cannot parse ifcfg file: bad address '1.2.3' in IPADDR (line 2)");
+    expect(err(() => parseIfcfg('DEVICE=lo:1\nIPADDR=1.2.3.4/40\n'))).toMatch(/bad address '1.2.3.4\/40'/);
+  });
+});
+
+describe('netconfig: interfaces(5) rule by rule', () => {
+  test('continuations, comments, allow-*, mapping and non-inet stanzas, several address lines, lines numbered', () => {
+    const r = parseInterfaces(
+      [
+        '# c',
+        'allow-hotplug lo:1 \\',
+        '  lo:2',
+        'iface lo:1 inet static',
+        '    address 10.0.0.1',
+        '    netmask 255.255.255.0',
+        '    address 10.0.0.2/30',
+        '    address junk',
+        '    pre-up ip -4 address add 10.0.0.3/31 dev lo label lo:7',
+        '    up ifconfig lo:8 10.0.0.4 netmask 255.255.0.0 up',
+        'iface lo:2 inet dhcp',
+        '    address 10.0.0.5',
+        'iface lo:3 inet6 static',
+        '    address 10.0.0.6',
+        'mapping eth0',
+        '    address 10.0.0.7',
+        'source-dir /etc/network/d',
+        'source-directory /etc/network/e',
+        'iface lo:4 inet static',
+        '    address 10.0.0.8',
+        '    post-up ip addr add 10.0.0.9 dev lo',
+        'auto lo:9',
+        '    address 10.0.0.10',
+      ].join('\r\n'),
+    );
+    expect(r.auto).toEqual(['lo:1', 'lo:2', 'lo:9']);
+    expect(r.sources).toEqual([{ kind: 'source-directory', path: '/etc/network/d' }, { kind: 'source-directory', path: '/etc/network/e' }]);
+    expect(r.addresses.map((a) => `${a.interface} ${a.address}/${a.prefixlen} ${a.atBoot} ${a.how} ${a.line}`)).toEqual([
+      'lo:1 10.0.0.1/24 true address 5',
+      'lo:1 10.0.0.2/30 true address 7',
+      'lo:7 10.0.0.3/31 true pre-up ip addr add 9',
+      'lo:8 10.0.0.4/16 true up ifconfig 10',
+      'lo:4 10.0.0.8/32 false address 20',
+      'lo 10.0.0.9/32 false post-up ip addr add 21',
+    ]);
+    expect(parseInterfaces('source a b\n').sources).toEqual([{ kind: 'source', path: 'a b' }]);
+    expect(parseInterfaces('iface lo inet static\n address 10.0.0.1\\').addresses[0]).toMatchObject({ address: '10.0.0.1', line: 2 });
+  });
+  test('each rejection names its culprit and line', () => {
+    expect(err(() => parseInterfaces('\niface lo inet\n'))).toBe('cannot parse /etc/network/interfaces: iface needs NAME FAMILY METHOD (line 2)');
+    for (const f of ['inet6', 'ipx', 'can']) expect(parseInterfaces(`iface x ${f} static\n`).addresses).toEqual([]);
+    expect(err(() => parseInterfaces('iface lo:1 bogus static\n'))).toBe("cannot parse /etc/network/interfaces: unknown address family 'bogus' (line 1)");
+    expect(err(() => parseInterfaces('\nsource-directory\n'))).toBe('cannot parse /etc/network/interfaces: source-directory needs a path (line 2)');
+    expect(err(() => parseInterfaces('iface lo inet static\n  address\n'))).toBe('cannot parse /etc/network/interfaces: address without a value (line 2)');
+    expect(err(() => parseInterfaces('iface lo inet static\n address 1.2.3.4\n netmask 255.0.255.0\n'))).toBe("cannot parse /etc/network/interfaces: bad netmask '255.0.255.0' for lo (line 2)");
+    expect(err(() => parseInterfaces('iface lo inet static\n address 1.2.3\n'))).toBe("cannot parse /etc/network/interfaces: bad address '1.2.3' for lo (line 2)");
+    expect(parseInterfaces('address 1.2.3\niface lo inet manual\n address 1.2.3\n').addresses).toEqual([]);
+  });
+  test('commands: ip and ifconfig forms, what they skip', () => {
+    const c = (s: string) => addressesFromCommand(s).map((a) => `${a.interface} ${a.address}/${a.prefixlen} ${a.how}`);
+    expect(c('ip addr add 10.0.0.1/24 dev lo; /bin/ip address add 10.0.0.2 dev lo label lo:2 || ip -4 ad add 10.0.0.3 dev lo:3')).toEqual([
+      'lo 10.0.0.1/24 ip addr add',
+      'lo:2 10.0.0.2/32 ip addr add',
+      'lo:3 10.0.0.3/32 ip addr add',
+    ]);
+    expect(c('ip addr add 10.0.0.1 dev lo label')).toEqual(['lo 10.0.0.1/32 ip addr add']);
+    for (const s of ['ip addr del 10.0.0.1 dev lo', 'ip addrs add 10.0.0.1 dev lo', 'ip link add 10.0.0.1 dev lo', 'ip addr add 10.0.0.1', 'ip addr add 10.0.0.1 dev', 'ip addr add x dev lo', 'xip addr add 10.0.0.1 dev lo', 'ip', ''])
+      expect([s, c(s)]).toEqual([s, []]);
+    expect(c('ifconfig eth0:1 10.0.0.1 netmask 255.255.255.0 up')).toEqual(['eth0:1 10.0.0.1/24 ifconfig']);
+    expect(c('ifconfig eth0:1 10.0.0.1')).toEqual(['eth0:1 10.0.0.1/32 ifconfig']);
+    expect(c('/sbin/ifconfig lo:1 10.0.0.1/30')).toEqual(['lo:1 10.0.0.1/30 ifconfig']);
+    expect(c('ifconfig lo:1 10.0.0.1 netmask')).toEqual(['lo:1 10.0.0.1/8 ifconfig']);
+    expect(c('ifconfig lo:1')).toEqual([]);
+    expect(c('ifconfig lo:1 up')).toEqual([]);
+  });
+});
+
+describe('netconfig: networkd rule by rule', () => {
+  test('sections, comments, Name= reset, addresses named after the first plain name, classful defaults', () => {
+    const u = parseNetworkUnit('; c\r\n# c\n[Match]\nName=eth0\nName=\nName=lo* !eth* lo\nHost=x\n[Network]\nAddress=10.0.0.1\nAddress=\nAddress=fe80::1/64\nDNS=1.1.1.1\n[Address]\nAddress=172.16.0.1\n[Address]\nAddress = 192.168.0.1\n[Route]\nAddress=200.0.0.1\n[Network]\nAddress=224.0.0.1\nAddress=127.0.0.255/31\n');
+    expect(u.matchNames).toEqual(['lo*', '!eth*', 'lo']);
+    expect(u.matchOther).toEqual({ Host: 'x' });
+    expect(u.addresses.map((a) => `${a.interface} ${a.address}/${a.prefixlen} ${a.atBoot} ${a.how} ${a.line}`)).toEqual([
+      'lo 10.0.0.1/8 true [Network] Address 9',
+      'lo 172.16.0.1/16 true [Address] Address 14',
+      'lo 192.168.0.1/24 true [Address] Address 16',
+      'lo 224.0.0.1/32 true [Network] Address 20',
+      'lo 127.0.0.255/31 true [Network] Address 21',
+    ]);
+    expect(parseNetworkUnit('[Match]\nName=l*\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('l*');
+    expect(parseNetworkUnit('[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('');
+    expect(parseNetworkUnit('[Match]\nName=!eth0 lo\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo');
+    expect(parseNetworkUnit('[Match]\nName=lo?\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo?');
+    expect(parseNetworkUnit('[Match]\nName=lo[0]\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo[0]');
+  });
+  test('does the unit select lo? names, negations, Type and hardware keys', () => {
+    const m = (s: string) => unitMatchesLoopback(parseNetworkUnit(`[Match]\n${s}\n`));
+    expect(m('Name=lo')).toBe(true);
+    expect(m('Name=eth0')).toBe(false);
+    expect(m('Name=eth0 lo')).toBe(true);
+    expect(m('Name=!lo')).toBe(false);
+    expect(m('Name=!eth0 !eth1')).toBe(true);
+    expect(m('Name=!eth0 !l*')).toBe(false);
+    expect(m('Name=lo !lo')).toBe(false);
+    expect(m('Type=loopback ether')).toBe(true);
+    expect(m('Type=ether')).toBe(false);
+    expect(m('Type=loop*')).toBe(true);
+    expect(m('Type=!ether !wlan')).toBe(true);
+    expect(m('Type=!ether !loopback')).toBe(false);
+    expect(m('Type=!ether loopback')).toBe(true);
+    for (const k of ['Host', 'Virtualization', 'KernelCommandLine', 'KernelVersion', 'Architecture', 'Firmware', 'Credential']) expect([k, m(`${k}=x`)]).toEqual([k, true]);
+    expect(m('Driver=')).toBe(true);
+    expect(m('Driver=e1000')).toBe(false);
+    expect(m('Path=pci*')).toBe(false);
+    expect(m('')).toBe(true);
+    expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nName=lo1\n'), 'lo1')).toBe(true);
+  });
+  test('matchesName: fnmatch globs, regex characters literal, a malformed class no match', () => {
+    expect(matchesName('lo', 'lo')).toBe(true);
+    expect(matchesName('lo', 'lo0')).toBe(false);
+    expect(matchesName('lo', 'xlo')).toBe(false);
+    expect(matchesName('l*', 'lo')).toBe(true);
+    expect(matchesName('l?', 'lo')).toBe(true);
+    expect(matchesName('l?', 'l')).toBe(false);
+    expect(matchesName('l.', 'lo')).toBe(false);
+    expect(matchesName('l.', 'l.')).toBe(true);
+    expect(matchesName('a+', 'aa')).toBe(false);
+    expect(matchesName('a+', 'a+')).toBe(true);
+    expect(matchesName('(a|b)', 'a')).toBe(false);
+    expect(matchesName('$^{}\\', '$^{}\\')).toBe(true);
+    expect(matchesName('lo[0-9]', 'lo5')).toBe(true);
+    expect(matchesName('lo[', 'lo[')).toBe(false);
+    expect(matchesName('!lo', 'lo')).toBe(false);
+    expect(matchesName('!lo', 'eth0')).toBe(true);
+  });
+  test('each rejection names its culprit and line', () => {
+    expect(err(() => parseNetworkUnit('[Match]\n\njunk\n'))).toBe("cannot parse .network unit: not a Key=Value line: 'junk' (line 3)");
+    expect(err(() => parseNetworkUnit('[Match]\n=lo\n'))).toMatch(/not a Key=Value line: '=lo'/);
+    expect(err(() => parseNetworkUnit('[Match-1]\nName=lo\n'))).toBe("cannot parse .network unit: not a Key=Value line: '[Match-1]' (line 1)");
+    expect(err(() => parseNetworkUnit('# c\nName=lo\n'))).toBe('cannot parse .network unit: assignment outside of a section (line 2)');
+    expect(err(() => parseNetworkUnit('[Address]\n\nAddress=1.2.3.4/40\n'))).toBe("cannot parse .network unit: bad address '1.2.3.4/40' (line 3)");
+    expect(parseNetworkUnit('[Address]\nAddress=1.2.3/24\n').addresses).toEqual([]);
   });
 });

@@ -58,3 +58,40 @@ describe('render', () => {
     expect(combine([{ state: State.OK, text: 'x' }], 'all fine').summary).toBe('all fine');
   });
 });
+
+describe('render: each rule at its edge', () => {
+  test('no perfdata, no bar; the state name and exit code', () => {
+    expect(render('LVS X', State.WARNING, 'w')).toEqual({ text: 'LVS X WARNING - w\n', exitCode: 1 });
+    expect(render('LVS X', State.UNKNOWN, 'u', [], [])).toEqual({ text: 'LVS X UNKNOWN - u\n', exitCode: 3 });
+    expect(render('LVS X', State.OK, 'o', [], [{ label: 'n', value: NaN }])).toEqual({ text: 'LVS X OK - o\n', exitCode: 0 });
+  });
+  test('text cleaned: | to /, line breaks to one space, trailing blanks gone', () => {
+    expect(render('P', State.CRITICAL, 'a|b\r\n\nc  ', ['x|y\nz ']).text).toBe('P CRITICAL - a/b c\nx/y z\n');
+  });
+  test('perfdata: non-finite dropped, a label repeated in its first 19 characters (quotes aside) dropped', () => {
+    const r = render('P', State.OK, 's', [], [
+      { label: 'a', value: 1 },
+      { label: 'bad', value: Infinity },
+      { label: 'abcdefghijklmnopq 1', value: 2 },
+      { label: 'abcdefghijklmnopq 2', value: 7 },
+      { label: 'abcdefghijklmnopqrs1', value: 3 },
+      { label: 'abcdefghijklmnopqrs2', value: 4 },
+      { label: 'x y', value: 5 },
+      { label: 'x y', value: 6 },
+    ]);
+    // Quoted labels are compared without their quotes: these two differ in their 19th character.
+    expect(r.text).toBe("P OK - s | a=1 'abcdefghijklmnopq 1'=2 'abcdefghijklmnopq 2'=7 abcdefghijklmnopqrs1=3 'x y'=5\n");
+  });
+  test('8 KiB: a first line too long loses its perfdata and is cut; long output stops with a marker, counted in bytes', () => {
+    const long = render('P', State.OK, 'x'.repeat(9000), [], [{ label: 'a', value: 1 }]).text;
+    expect(long).toBe('P OK - ' + 'x'.repeat(MAX_OUTPUT - 1 - 7) + '\n');
+    const fits = 'P OK - s\n';
+    const line = 'é'.repeat(1000); // 1 000 characters, 2 000 bytes: four fit in 8 KiB, not five
+    const r = render('P', State.OK, 's', [line, line, line, line, line]).text;
+    expect(r).toBe(fits + `${line}\n`.repeat(4) + '... (output truncated)\n');
+    expect(Buffer.byteLength(r)).toBeLessThanOrEqual(MAX_OUTPUT);
+    const exact = 'y'.repeat(MAX_OUTPUT - '... (output truncated)\n'.length - fits.length - 1);
+    expect(render('P', State.OK, 's', [exact]).text).toBe(fits + exact + '\n');
+    expect(render('P', State.OK, 's', [exact + 'y']).text).toBe(fits + '... (output truncated)\n');
+  });
+});

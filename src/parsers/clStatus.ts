@@ -178,8 +178,8 @@ export function parseHbDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|msec|us|usec|s|sec)?$/.exec(value.trim());
   if (!m) throw new ParseError('Heartbeat time', `'${value.slice(0, 40)}' is not a duration`);
   const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const s = unit.startsWith('ms') ? n / 1000 : unit.startsWith('us') ? n / 1e6 : n;
+  const unit = m[2];
+  const s = unit?.startsWith('ms') ? n / 1000 : unit?.startsWith('us') ? n / 1e6 : n;
   if (!Number.isFinite(s)) throw new ParseError('Heartbeat time', `'${value.slice(0, 40)}' is out of range`);
   return s;
 }

@@ -307,3 +307,30 @@ describe('cl_status: values and rejections, one by one', () => {
     expect(rejection(() => parseClStatusTest('mynodeid:\n'))).toBe('cannot parse cl_status test: no mynodeid line');
   });
 });
+
+describe('cl_status: the last survivors of mutation testing', () => {
+  test('only a CR at the end of a line is dropped; blank lines may hold blanks', () => {
+    expect(() => parseNodeStatus('u\rp\n')).toThrow(ParseError);
+    expect(parseHbLinks('\teth0\n  \n\teth1\n')).toEqual([{ name: 'eth0' }, { name: 'eth1' }]);
+    expect(parseNodesVerbose('n\tping\t(nodetype: ping)\n \t\n\teth0\tup\n')).toEqual([{ name: 'n', status: 'ping', type: 'ping', links: [{ name: 'eth0', status: 'up' }] }]);
+    expect(rejection(() => parseNodesVerbose('n\tup\t(nodetype: normal)\nxversion:\t3\n'))).toMatch(/not a node or link line: 'xversion:\t3' \(line 2\)/);
+  });
+  test('culprits are cut in messages (40 or 20 characters)', () => {
+    const w = 'w'.repeat(60);
+    expect(rejection(() => parseHbLinks(w))).toBe(`cannot parse cl_status listhblinks: not a link line: '${'w'.repeat(40)}' (line 1)`);
+    expect(rejection(() => parseNodesVerbose(w))).toBe(`cannot parse cl_status listnodes -v: not a node or link line: '${'w'.repeat(40)}' (line 1)`);
+    expect(rejection(() => parseNodesVerbose(`n\tup\t(nodetype: normal)\nversion:\t${w}\n`))).toBe(`cannot parse cl_status listnodes -v: 'version:\t${'w'.repeat(11)}' after the nodes (line 2)`);
+    expect(rejection(() => parseNodesVerbose(`${w}\u0001\tup\t(nodetype: normal)\n`))).toBe(`cannot parse cl_status listnodes -v: not a node name: '${'w'.repeat(40)}' (line 1)`);
+    expect(rejection(() => parseNodesVerbose(`n\t${w}\t(nodetype: normal)\n`))).toBe(`cannot parse cl_status listnodes -v: unexpected node status '${'w'.repeat(20)}' (line 1)`);
+    expect(rejection(() => parseNodesVerbose(`n\tup\t(nodetype: ${w})\n`))).toBe(`cannot parse cl_status listnodes -v: unexpected node type '${'w'.repeat(20)}' (line 1)`);
+    expect(rejection(() => parseHbDuration(w))).toBe(`cannot parse Heartbeat time: '${'w'.repeat(40)}' is not a duration`);
+  });
+  test('durations with several decimals; cl_status test lines anchored, blanks optional', () => {
+    expect(parseHbDuration('1.25s')).toBe(1.25);
+    expect(parseHbDuration('0.125')).toBe(0.125);
+    expect(rejection(() => parseClStatusTest('xmynodeid: a\n'))).toBe('cannot parse cl_status test: no mynodeid line');
+    expect(parseClStatusTest('mynodeid: a\nDead time:5000\nkeeplive time: 500  \n')).toEqual({ mynodeid: 'a', deadtimeMs: 5000, keepaliveMs: 500 });
+    expect(parseClStatusTest('mynodeid: a\nx keeplive time: 5\n').keepaliveMs).toBeUndefined();
+    expect(parseClStatusTest('mynodeid: a\nkeeplive time: 5 ms\n').keepaliveMs).toBeUndefined();
+  });
+});

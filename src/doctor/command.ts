@@ -105,10 +105,12 @@ export function registerDoctor(program: Command): void {
           }
         }),
       );
+      const rowsStart = Date.now();
       const rows = await mapLimit(plan, 6, (item) => doctorRow(item, d, hosts, { timeout, verbose, ...view })).finally(() => pool.close());
+      const rowsSeconds = (Date.now() - rowsStart) / 1000;
       const w = worst(...rows.map((r) => r.state));
       const colour = o.color === true || (o.color === undefined && !!process.stdout.isTTY && !env.NO_COLOR);
-      if (o.json) process.stdout.write(renderJson(rows, w));
+      if (o.json) process.stdout.write(renderJson(rows, w, { rowsSeconds }));
       else {
         process.stdout.write(`lvsha doctor: deployment ${d.name} (${loaded.origin})\n`);
         process.stdout.write(renderTable(rows, { colour, verbose, width: process.stdout.isTTY ? process.stdout.columns ?? 0 : undefined }));
@@ -165,6 +167,7 @@ export async function doctorRow(item: DoctorItem, d: Deployment, hosts: RowHosts
   const sources = new Map<string, Source>();
   const releases: (() => void)[] = [];
   // The row's own host is item.address; this host's own checks run locally, the others over SSH.
+  const config = rowConfig(item, d, o);
   const source = (host?: string): Source => {
     const target = host ?? item.address;
     const h = target && !hosts.isLocal(target) ? target : 'local';
@@ -175,6 +178,13 @@ export async function doctorRow(item: DoctorItem, d: Deployment, hosts: RowHosts
         const lease = hosts.remote(h);
         releases.push(lease.release);
         s = lease.source;
+        // A real server's row over SSH: everything it reads in one remote command, as /probe does.
+        if (item.check === 'arp' && target === item.address) {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { SnapshotSource, realserverPlan } = require('../probes/realserverSnapshot') as typeof import('../probes/realserverSnapshot');
+          const c = config as { ip: string; ss: string };
+          s = new SnapshotSource(s, realserverPlan(d, { ip: c.ip, ss: c.ss }));
+        }
       }
       sources.set(h, s);
     }
@@ -199,7 +209,7 @@ export async function doctorRow(item: DoctorItem, d: Deployment, hosts: RowHosts
         if (o.verbose >= level) long.push(msg);
       },
     };
-    const run = runCheck(def, rowConfig(item, d, o), env, o.verbose);
+    const run = runCheck(def, config, env, o.verbose);
     const r = await Promise.race([run, late]).finally(() => clearTimeout(timer));
     return { check: item.check, host: item.host, state: r.state, summary: r.summary, long: [...(r.long ?? []), ...long], seconds: (Date.now() - t0) / 1000 };
   } finally {

@@ -47,13 +47,15 @@ function redactRow(r: DoctorRow): DoctorRow {
   return { ...r, summary: redactUrls(r.summary), long: r.long.map(redactUrls) };
 }
 
-export function renderJson(rows: DoctorRow[], worst: State): string {
+/** `rowsSeconds`: how long the rows took together (they run in parallel), when known. */
+export function renderJson(rows: DoctorRow[], worst: State, run: { rowsSeconds?: number } = {}): string {
   rows = rows.map(redactRow);
   return (
     JSON.stringify(
       {
         state: State[worst],
         exitCode: worst,
+        ...(run.rowsSeconds !== undefined ? { rowsSeconds: Number(run.rowsSeconds.toFixed(3)) } : {}),
         results: rows.map((r) => ({ check: r.check, host: r.host, state: State[r.state], exitCode: r.state, summary: r.summary, details: r.long, seconds: Number(r.seconds.toFixed(3)) })),
       },
       null,

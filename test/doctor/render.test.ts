@@ -159,6 +159,12 @@ describe('renderJson and the exit code', () => {
     expect(text).not.toMatch(/\x1b/);
   });
 
+  test('JSON: the rows phase, when the command gives it, after the exit code (rows run in parallel: less than their sum)', () => {
+    const j = JSON.parse(renderJson(rows, State.CRITICAL, { rowsSeconds: 2.71828 }));
+    expect(Object.keys(j)).toEqual(['state', 'exitCode', 'rowsSeconds', 'results']);
+    expect(j.rowsSeconds).toBe(2.718);
+  });
+
   // The command sets process.exitCode = worst(rows) and passes the same value to renderJson.
   test.each([
     [[], State.OK],

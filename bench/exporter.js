@@ -10,6 +10,7 @@
 //      adding a LAN's round trip (--rtt-ms 0,1). Goal: ≥ 5× faster pooled.
 // Options: --scrapes N (15) --warmup N (2) --heap N (10000) --services N (1000) --reals N (20)
 //          --rtt-ms LIST (0,1) --skip-heap --skip-ssh --skip-metrics --dist DIR (compiled tree, default ./dist)
+//          --baseline-dist DIR (SSH part: an older compiled tree, interleaved with this one)
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -276,8 +277,13 @@ async function benchSsh() {
     .split(',')
     .map(Number)
     .filter((x) => Number.isFinite(x) && x >= 0);
-  const run = async (poolSize, port, knownHostsPath) => {
-    const e = new Exporter({
+  // --baseline-dist DIR: an older compiled tree measured in the same run, interleaved scrape
+  // by scrape with this one (before/after on the same load).
+  const variants = [{ label: 'this', Exporter }];
+  const baseDist = opt('baseline-dist');
+  if (baseDist) variants.push({ label: `baseline ${baseDist}`, Exporter: require(path.join(path.resolve(baseDist), 'exporter', 'server')).Exporter });
+  const start = async (E, poolSize, port, knownHostsPath) => {
+    const e = new E({
       host: '127.0.0.1',
       port: 0,
       deployment: referenceDeployment,
@@ -291,16 +297,13 @@ async function benchSsh() {
       probeAllow: [sshd.address],
     });
     const { port: httpPort } = await e.listen();
-    try {
-      const p = `/probe?module=realserver&target=${sshd.address}`;
-      const first = await get(httpPort, p);
-      if (!/lvsha_probe_success\{probe="arp"\} 1/.test(first.body)) throw new Error(`realserver probe over SSH failed:\n${first.body.slice(0, 2000)}`);
-      await timeScrapes(httpPort, p, WARMUP);
-      return (await timeScrapes(httpPort, p, SCRAPES)).times;
-    } finally {
-      await e.close();
-    }
+    const p = `/probe?module=realserver&target=${sshd.address}`;
+    const first = await get(httpPort, p);
+    if (!/lvsha_probe_success\{probe="arp"\} 1/.test(first.body)) throw new Error(`realserver probe over SSH failed:\n${first.body.slice(0, 2000)}`);
+    await timeScrapes(httpPort, p, WARMUP);
+    return { e, httpPort, p, times: [] };
   };
+  const stats = (xs) => `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
   try {
     for (const rtt of rtts) {
       let port = sshd.port;
@@ -315,13 +318,24 @@ async function benchSsh() {
       const where = rtt > 0 ? `through a relay adding ${rtt} ms of round trip` : 'on loopback';
       try {
         console.log(`# ssh: /probe?module=realserver&target=${sshd.address} over SSH to a real sshd on ${sshd.address}, ${where}`);
-        const pooled = await run(32, port, knownHostsPath);
-        const fresh = await run(0, port, knownHostsPath);
-        const mp = median(pooled);
-        const mf = median(fresh);
-        console.log(`pooled (--pool-size 32): median ${mp.toFixed(1)} ms over ${SCRAPES}`);
-        console.log(`new connection per scrape (--pool-size 0): median ${mf.toFixed(1)} ms over ${SCRAPES}`);
-        console.log(`ratio new / pooled (RTT +${rtt} ms): ${(mf / mp).toFixed(1)}× (goal ≥ 5×)`);
+        // Every variant's pooled and fresh exporter up at once, then one scrape of each in turn.
+        const runs = [];
+        for (const v of variants) runs.push({ v, pooled: await start(v.Exporter, 32, port, knownHostsPath), fresh: await start(v.Exporter, 0, port, knownHostsPath) });
+        try {
+          for (let i = 0; i < SCRAPES; i++)
+            for (const r of runs)
+              for (const x of [r.pooled, r.fresh]) x.times.push(...(await timeScrapes(x.httpPort, x.p, 1)).times);
+        } finally {
+          for (const r of runs) for (const x of [r.pooled, r.fresh]) await x.e.close();
+        }
+        for (const r of runs) {
+          const mp = median(r.pooled.times);
+          const mf = median(r.fresh.times);
+          console.log(`[${r.v.label}] pooled (--pool-size 32): ${stats(r.pooled.times)} over ${SCRAPES}`);
+          console.log(`[${r.v.label}] new connection per scrape (--pool-size 0): ${stats(r.fresh.times)}`);
+          console.log(`[${r.v.label}] ratio new / pooled (RTT +${rtt} ms): ${(mf / mp).toFixed(1)}× (goal ≥ 5×)`);
+        }
+        if (runs.length > 1) console.log(`pooled scrape this / baseline: ${(median(runs[0].pooled.times) / median(runs[1].pooled.times)).toFixed(2)}×`);
         // What the pool saves, alone: one command on an open connection vs connect + command.
         const o = { host: sshd.address, port, user: 'root', keyPath: sshd.userKey, knownHostsPath };
         const kept = new SshSource(o);

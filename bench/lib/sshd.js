@@ -19,7 +19,10 @@ function freePort(host = '127.0.0.1') {
   });
 }
 
+/** `address`: one loopback address, or several (one sshd listening on each, same port and keys). */
 async function startSshd(address = '127.0.0.2') {
+  const addresses = Array.isArray(address) ? address : [address];
+  address = addresses[0];
   const dir = mkdtempSync(join(tmpdir(), 'lvsha-bench-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
   const userKey = join(dir, 'user_ed25519');
@@ -32,7 +35,7 @@ async function startSshd(address = '127.0.0.2') {
     cfg,
     [
       `Port ${port}`,
-      `ListenAddress ${address}`,
+      ...addresses.map((a) => `ListenAddress ${a}`),
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -50,15 +53,17 @@ async function startSshd(address = '127.0.0.2') {
     ].join('\n'),
   );
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[${address}]:${port} ${readFileSync(hostKey + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+  const hostLine = readFileSync(hostKey + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+  writeFileSync(knownHosts, addresses.map((a) => `[${a}]:${port} ${hostLine}\n`).join(''));
   const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (b) => (log += b.toString()));
-  for (let i = 0; i < 100 && !/Server listening/.test(log); i++) {
+  const listening = () => (log.match(/Server listening/g) ?? []).length >= addresses.length;
+  for (let i = 0; i < 100 && !listening(); i++) {
     if (child.exitCode !== null) throw new Error(`sshd exited: ${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (!/Server listening/.test(log)) {
+  if (!listening()) {
     child.kill('SIGKILL');
     throw new Error(`sshd did not start: ${log}`);
   }

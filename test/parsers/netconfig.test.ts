@@ -338,3 +338,73 @@ describe('netconfig: networkd rule by rule', () => {
     expect(parseNetworkUnit('[Address]\nAddress=1.2.3/24\n').addresses).toEqual([]);
   });
 });
+
+describe('netconfig: the survivors of the first mutation run', () => {
+  test('masks: anchored digits, dotted masks must be addresses', () => {
+    expect(netmaskToPrefix('x24')).toBeUndefined();
+    expect(netmaskToPrefix('24x')).toBeUndefined();
+    expect(netmaskToPrefix('255.255.255.255.255')).toBeUndefined();
+  });
+  test('ifcfg values: blanks around a value, a comment after blanks only, CR only at the end, export followed by blanks', () => {
+    expect(parseIfcfg('DEVICE=lo\nIPADDR= 10.0.0.1\n')[0]!.address).toBe('10.0.0.1');
+    expect(parseIfcfg("DEVICE=lo\nIPADDR=''\nIPADDR1=10.0.0.1\n").map((a) => a.how)).toEqual(['IPADDR1']);
+    expect(parseIfcfg('DEVICE=lo\nIPADDR=10.0.0.1\t# c # d\n')[0]!.address).toBe('10.0.0.1');
+    expect(parseIfcfg('DEVICE=lo\nIPADDR=10.0.0.1  #c\n')[0]!.address).toBe('10.0.0.1');
+    expect(() => parseIfcfg('DEVICE=lo\nIPADDR=10.0.0.1 x\n')).toThrow("bad address '10.0.0.1 x'");
+    expect(() => parseIfcfg('DEVICE=l\ro\n')).toThrow(ParseError);
+    expect(parseIfcfg('export   DEVICE=lo:9\nIPADDR=10.0.0.1\n')[0]!.interface).toBe('lo:9');
+    expect(parseIfcfg('DEVICE=lo\nIPADDR=10.0.0.1\nNETMASK=\n')[0]!.prefixlen).toBe(32);
+    expect(parseIfcfg('IPADDR=10.0.0.1\n', 'x/ifcfg-lo:1/ifcfg-lo:2')[0]!.interface).toBe('lo:2');
+    expect(parseIfcfg('IPADDR=10.0.0.1\n', 'my-ifcfg-lo')[0]!.interface).toBe('lo');
+    expect(err(() => parseIfcfg(`DEVICE=lo\n${'x'.repeat(80)}\n`))).toBe(`cannot parse ifcfg file: not a KEY=VALUE line: '${'x'.repeat(60)}' (line 2)`);
+    expect(err(() => parseIfcfg(`DEVICE=lo\nIPADDR=${'9'.repeat(50)}\n`))).toBe(`cannot parse ifcfg file: bad address '${'9'.repeat(40)}' in IPADDR (line 2)`);
+  });
+  test('interfaces(5): blank and comment lines, continuation spacing, extra addresses not at boot without auto', () => {
+    const r = parseInterfaces('iface lo inet static\n\n  # address 10.0.0.9\n  address 10.0.0.1\n  address 10.0.0.2\n  up ip addr add 10.0.0.3 \\\ndev lo\n');
+    expect(r.addresses.map((a) => `${a.address} ${a.atBoot} ${a.line}`)).toEqual(['10.0.0.1 false 4', '10.0.0.2 false 5', '10.0.0.3 false 6']);
+    expect(parseInterfaces('iface lo inet static\n address 10.0.0.1 # c#\n').addresses).toHaveLength(1);
+    expect(parseInterfaces('mapping lo\n address 10.0.0.1\niface lo inet static\n').addresses).toEqual([]);
+    expect(parseInterfaces('iface lo inet static\nmapping x\n address 10.0.0.1\n').addresses).toEqual([]);
+    expect(parseInterfaces('iface lo inet static\n gateway 10.0.0.254\n address 10.0.0.1\n').addresses.map((a) => a.address)).toEqual(['10.0.0.1']);
+    expect(parseInterfaces('iface lo inet static\n down ip addr add 10.0.0.5 dev lo\n').addresses).toEqual([]);
+    expect(err(() => parseInterfaces(`iface lo ${'f'.repeat(30)} static\n`))).toBe(`cannot parse /etc/network/interfaces: unknown address family '${'f'.repeat(20)}' (line 1)`);
+    expect(err(() => parseInterfaces(`iface lo inet static\n address 10.0.0.1\n netmask ${'1'.repeat(30)}\n`))).toBe(`cannot parse /etc/network/interfaces: bad netmask '${'1'.repeat(20)}' for lo (line 2)`);
+    expect(err(() => parseInterfaces(`iface lo inet static\n address ${'a'.repeat(50)}\n`))).toBe(`cannot parse /etc/network/interfaces: bad address '${'a'.repeat(40)}' for lo (line 2)`);
+  });
+  test('commands: several blanks, version flags only as -N, ifconfig netmask only after netmask', () => {
+    const c = (s: string) => addressesFromCommand(s).map((a) => `${a.interface} ${a.address}/${a.prefixlen}`);
+    expect(c('ip  addr  add  10.0.0.1/24  dev  lo')).toEqual(['lo 10.0.0.1/24']);
+    expect(c('ip -46 addr add 10.0.0.1 dev lo')).toEqual([]);
+    expect(c('ip x-4 addr add 10.0.0.1 dev lo')).toEqual([]);
+    expect(c('ip xa add 10.0.0.1 dev lo')).toEqual([]);
+    expect(c('ip addresss add 10.0.0.1 dev lo')).toEqual([]);
+    expect(c('ip adr add 10.0.0.1 dev lo')).toEqual([]);
+    expect(c('ip addrss add 10.0.0.1 dev lo')).toEqual([]);
+    expect(c('ip add add 10.0.0.1 dev lo')).toEqual(['lo 10.0.0.1/32']);
+    expect(c('ip addre add 10.0.0.1 dev lo')).toEqual(['lo 10.0.0.1/32']);
+    expect(c('ip addres add 10.0.0.1 dev lo')).toEqual(['lo 10.0.0.1/32']);
+    expect(c('ip addr add')).toEqual([]);
+    expect(c('xifconfig lo:1 10.0.0.1')).toEqual([]);
+    expect(c('sbin/ifconfig lo:1 10.0.0.1')).toEqual(['lo:1 10.0.0.1/8']);
+    expect(c('ifconfig eth0 netmask 10.0.0.1')).toEqual([]);
+    expect(c('ifconfig eth0 10.0.0.1 255.255.0.0 netmask 255.255.255.0')).toEqual(['eth0 10.0.0.1/24']);
+    expect(c('ifconfig eth0 10.0.0.1 up netmask')).toEqual(['eth0 10.0.0.1/32']);
+  });
+  test('networkd: classful bounds, CR at the end only, section lines whole, Name= only in [Match], blank Address= skipped', () => {
+    const pfx = (a: string) => parseNetworkUnit(`[Network]\nAddress=${a}\n`).addresses.map((x) => x.prefixlen);
+    expect([pfx('127.0.0.1'), pfx('128.0.0.1'), pfx('191.0.0.1'), pfx('192.0.0.1'), pfx('223.0.0.1'), pfx('224.0.0.1')]).toEqual([[8], [16], [16], [24], [24], [32]]);
+    expect(pfx('fe80::1')).toEqual([]);
+    expect(() => parseNetworkUnit('[Match]\nName=l\ro\n')).not.toThrow();
+    expect(parseNetworkUnit('[Match]\r\nName=lo\r\n').matchNames).toEqual(['lo']);
+    expect(err(() => parseNetworkUnit('[Match] x\nName=lo\n'))).toMatch(/not a Key=Value line/);
+    expect(err(() => parseNetworkUnit('  [Match]  \n  Name=lo  \nx\n'))).toBe("cannot parse .network unit: not a Key=Value line: 'x' (line 3)");
+    expect(err(() => parseNetworkUnit(`[Match]\n${'k'.repeat(80)}\n`))).toBe(`cannot parse .network unit: not a Key=Value line: '${'k'.repeat(60)}' (line 2)`);
+    expect(err(() => parseNetworkUnit(`[Network]\nAddress=1.2.3.4/${'9'.repeat(50)}\n`))).toBe(`cannot parse .network unit: bad address '1.2.3.4/${'9'.repeat(32)}' (line 2)`);
+    expect(parseNetworkUnit('[Network]\nName=eth0\n').matchNames).toEqual([]);
+    expect(parseNetworkUnit('[Match]\nName=lo   eth0\n').matchNames).toEqual(['lo', 'eth0']);
+    expect(parseNetworkUnit('[Network]\nAddress=\n').addresses).toEqual([]);
+    expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nName=lo!\n'))).toBe(false);
+    expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nType=ether   loopback\n'))).toBe(true);
+    expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nType=!ether loopback\n'))).toBe(true);
+  });
+});

@@ -260,3 +260,83 @@ describe('bin/check_lvs_heartbeat end to end (replayed captures)', () => {
 });
 
 afterAll(removeTempDirs);
+
+describe('evaluateHeartbeat: whole results, every branch', () => {
+  test('OK: summary, every perfdata in order, long output (ucast local links, timings, unknown-type nodes)', () => {
+    const unknown = node('odd', 'up', [], { type: 'unknown' });
+    const r = evaluateHeartbeat(running([node('frontal2', 'active'), me, node('192.168.0.254', 'ping', [], { type: 'ping' }), unknown]), { ...ucast, seconds: 0.12345 });
+    expect(r).toEqual({
+      state: State.OK,
+      summary: 'frontal1: peer frontal2 active, 1/1 links up',
+      perf: [
+        { label: 'links_up', value: 1, min: 0, max: 1 },
+        { label: 'links_total', value: 1, min: 0 },
+        { label: 'deadtime', value: 10, uom: 's', min: 0 },
+        { label: 'warntime', value: 6, uom: 's', min: 0 },
+        { label: 'keepalive', value: 2, uom: 's', min: 0 },
+        { label: 'time', value: 0.123, uom: 's', min: 0 },
+      ],
+      long: [
+        'OK: peer frontal2 active, 1/1 links up',
+        'OK: ping node 192.168.0.254 answers',
+        'node odd: type unknown, status up (ignored)',
+        'local links (not judged in ucast mode): eth0 dead',
+        'timings: keepalive 2 s, warntime 6 s, deadtime 10 s',
+      ],
+    });
+  });
+  test('no timings, no time, no local links: only the link perfdata, no timings line', () => {
+    const r = evaluateHeartbeat({ daemon: 'running', detail: '', localNode: 'frontal1', nodes: [node('frontal2', 'active'), { ...me, links: [] }], deadtime: 10 }, ucast);
+    expect(r.perf).toEqual([
+      { label: 'links_up', value: 1, min: 0, max: 1 },
+      { label: 'links_total', value: 1, min: 0 },
+      { label: 'deadtime', value: 10, uom: 's', min: 0 },
+    ]);
+    expect(r.long).toEqual(['OK: peer frontal2 active, 1/1 links up']);
+    const k = evaluateHeartbeat({ daemon: 'running', detail: '', nodes: [node('frontal2', 'active'), me], keepalive: 1, warntime: 2 }, ucast);
+    expect(k.perf!.map((p) => p.label)).toEqual(['links_up', 'links_total', 'warntime', 'keepalive']);
+    expect(k.long!.some((l) => l.startsWith('timings'))).toBe(false);
+  });
+  test('the daemon states: whole results, with the time perfdata', () => {
+    const t = { ...ucast, seconds: 2 };
+    const time = [{ label: 'time', value: 2, uom: 's', min: 0 }];
+    expect(evaluateHeartbeat({ daemon: 'stopped', detail: 'd1', nodes: [] }, t)).toEqual({ state: State.CRITICAL, summary: 'Heartbeat is not running on frontal1', long: ['d1'], perf: time });
+    expect(evaluateHeartbeat({ daemon: 'unresponsive', detail: 'd2', nodes: [] }, t)).toEqual({ state: State.CRITICAL, summary: 'Heartbeat on frontal1 does not answer (cl_status timed out)', long: ['d2'], perf: time });
+    expect(evaluateHeartbeat({ daemon: 'refused', detail: 'd3', nodes: [] }, t)).toEqual({
+      state: State.UNKNOWN,
+      summary: 'Heartbeat runs on frontal1 but refuses cl_status (run as root or in group haclient)',
+      long: ['d3'],
+      perf: time,
+    });
+    expect(evaluateHeartbeat({ daemon: 'stopped', detail: 'd1', nodes: [] }, ucast).perf).toEqual([]);
+  });
+  test('which node is local: named but absent, or not known', () => {
+    const nodes = [node('frontal2', 'active'), { ...me, local: false }];
+    expect(evaluateHeartbeat({ daemon: 'running', detail: '', localNode: 'frontal9', nodes }, ucast)).toEqual({ state: State.UNKNOWN, summary: 'frontal9 is not a Heartbeat node (nodes: frontal2, frontal1)', perf: [] });
+    expect(evaluateHeartbeat({ daemon: 'running', detail: '', nodes }, ucast)).toEqual({ state: State.UNKNOWN, summary: 'cannot tell which Heartbeat node frontal1 is (nodes: frontal2, frontal1); give --node', perf: [] });
+  });
+  test('peer states one by one, and this node not active', () => {
+    const s = (peer: HeartbeatNodeView, local = me) => evaluateHeartbeat(running([peer, local]), ucast);
+    expect(s(node('frontal2', 'init'))).toMatchObject({ state: State.WARNING, summary: "peer frontal2 is 'init', not active (1/1 links up)" });
+    expect(s(node('frontal2', 'up', [['eth0', 'up'], ['eth1', 'up']]))).toMatchObject({ state: State.WARNING, summary: "peer frontal2 is 'up', not active (2/2 links up)" });
+    expect(s(node('frontal2', 'active', []))).toMatchObject({ state: State.WARNING, summary: 'peer frontal2 is active but has no Heartbeat link' });
+    expect(s(node('frontal2', 'active', [['eth0', 'dead']]))).toMatchObject({ state: State.CRITICAL, summary: 'peer frontal2: all 1 link dead (eth0)' });
+    expect(s(node('frontal2', 'active', [['a', 'up'], ['b', 'dead'], ['c', 'dead']]))).toMatchObject({ state: State.WARNING, summary: 'peer frontal2: 2 links dead (b, c), 1/3 links up' });
+    expect(s(node('frontal2', 'active'), { ...me, status: 'up' })).toMatchObject({ state: State.WARNING, summary: "frontal1 (this node) is 'up', not active" });
+    const b = evaluateHeartbeat(running([node('frontal2', 'active'), { ...me, links: [{ name: 'eth0', status: 'up' }, { name: 'eth1', status: 'dead' }, { name: 'eth2', status: 'dead' }] }]), { ...ucast, media: 'bcast' });
+    expect(b).toMatchObject({ state: State.WARNING, summary: 'local 2 links dead on frontal1 (eth1, eth2)' });
+    expect(evaluateHeartbeat(running([node('frontal2', 'active'), { ...me, links: [{ name: 'eth0', status: 'up' }] }]), { ...ucast, media: 'bcast' }).state).toBe(State.OK);
+    expect(evaluateHeartbeat(running([node('frontal2', 'active'), { ...me, links: [] }]), { ...ucast, media: 'bcast' }).long).toEqual([
+      'OK: peer frontal2 active, 1/1 links up',
+      'timings: keepalive 2 s, warntime 6 s, deadtime 10 s',
+    ]);
+  });
+  test('two peers: links summed over peers, both named', () => {
+    const r = evaluateHeartbeat(running([node('a', 'active', [['eth0', 'up'], ['eth1', 'dead']]), node('b', 'active'), me]), ucast);
+    expect(r.perf!.slice(0, 2)).toEqual([
+      { label: 'links_up', value: 2, min: 0, max: 3 },
+      { label: 'links_total', value: 3, min: 0 },
+    ]);
+    expect(evaluateHeartbeat(running([node('a', 'active'), node('b', 'active'), me]), ucast).summary).toBe('frontal1: peer a active, 1/1 links up; peer b active, 1/1 links up');
+  });
+});

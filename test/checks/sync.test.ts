@@ -150,3 +150,64 @@ describe('bin/check_lvs_sync end to end on captured outputs', () => {
     expect(r.out.split('\n')[0]).toMatch(/^LVS SYNC CRITICAL - IPVS not available in this kernel/);
   });
 });
+
+describe('evaluateSync: whole results, every branch', () => {
+  const d = (role: 'master' | 'backup', extra: Partial<{ interface: string; syncid: number; maxlen: number; group: string; port: number; ttl: number }> = {}) => ({ role, interface: 'eth0', syncid: 1, ...extra });
+  const counts = { local: 3, sync: 2, templates: 1, byOriginState: { 'SYNC FIN_WAIT': 2, 'LOCAL ESTABLISHED': 3 } };
+  test('both daemons, a comparison, a note, the role: summary, perfdata and long output', () => {
+    const r = evaluateSync(
+      { host: 'frontal1', daemons: [d('master', { maxlen: 1472, group: '224.0.0.81', port: 8848, ttl: 1 }), d('backup')], role: 'active', counts, note: 'a note', comparison: { masterHost: 'frontal1', backupHost: 'frontal2', masterEstablished: 20, synced: 15 } },
+      both,
+    );
+    expect(r).toEqual({
+      state: State.OK,
+      summary: 'master and backup sync daemons (syncid 1, eth0), 3 local, 2 synced connections, 15 of 20 on frontal2',
+      perf: [
+        { label: 'conns_local', value: 3, min: 0 },
+        { label: 'conns_sync', value: 2, min: 0 },
+        { label: 'ratio', value: 0.75, warn: expect.objectContaining({ text: '0.5:' }), min: 0, max: 1 },
+      ],
+      long: [
+        'OK: master sync daemon (syncid 1, eth0)',
+        'OK: backup sync daemon (syncid 1, eth0)',
+        'OK: synced: 15 of 20 connections on frontal2',
+        'master sync daemon: mcast=eth0 syncid=1 maxlen=1472 group=224.0.0.81 port=8848 ttl=1',
+        'backup sync daemon: mcast=eth0 syncid=1',
+        'connections on frontal1: 3 LOCAL, 2 SYNC, 1 persistence templates',
+        'a note',
+        '  LOCAL ESTABLISHED: 3',
+        '  SYNC FIN_WAIT: 2',
+        'role: frontal1 is the active director (VIP ownership)',
+      ],
+    });
+  });
+  test('the ratio at its bounds; too few connections; none at all', () => {
+    const cmp = (masterEstablished: number, synced: number) => ({ masterHost: 'm', backupHost: 'b', masterEstablished, synced });
+    const run = (c: ReturnType<typeof cmp>, p = both) => evaluateSync({ host: 'frontal1', daemons: [d('master'), d('backup')], counts, comparison: c }, p);
+    expect(run(cmp(10, 5))).toMatchObject({ state: State.OK });
+    expect(run(cmp(10, 4))).toMatchObject({ state: State.WARNING, summary: 'sync lagging: 4 of 10 connections on b' });
+    expect(run(cmp(9, 0))).toMatchObject({ state: State.OK });
+    expect(run(cmp(9, 0)).long).toContain('OK: 0 of 9 connections on b (fewer than 10 on m: ratio not judged)');
+    expect(run(cmp(0, 0)).perf![2]).toMatchObject({ label: 'ratio', value: 1 });
+    expect(run(cmp(3, 1)).perf![2]).toMatchObject({ value: 0.333 });
+    expect(run(cmp(0, 0), { ...both, minConns: 0 })).toMatchObject({ state: State.OK });
+  });
+  test('daemons one by one: missing, syncid 0 or other, other interface, unexpected role; per-role syncids', () => {
+    const ev = (daemons: ReturnType<typeof d>[], p: SyncPolicy = follow, role: 'active' | 'passive' | 'unknown' = 'active') =>
+      evaluateSync({ host: 'h', daemons, counts, role: role === 'unknown' ? undefined : role }, p);
+    expect(ev([])).toMatchObject({ state: State.CRITICAL, summary: 'master sync daemon not running on h (this director is active)' });
+    expect(ev([], follow, 'unknown')).toMatchObject({ state: State.CRITICAL, summary: 'backup sync daemon not running on h (this director is passive)' });
+    expect(ev([d('master', { syncid: 0 })])).toMatchObject({ state: State.CRITICAL, summary: 'master sync daemon has syncid 0 (unconfigured), expected 1' });
+    expect(ev([d('master', { syncid: 3 })])).toMatchObject({ state: State.CRITICAL, summary: 'master sync daemon has syncid 3, expected 1' });
+    expect(ev([d('master', { syncid: 0 })], { ...follow, syncid: 0 })).toMatchObject({ state: State.WARNING, summary: 'master sync daemon has syncid 0 (unconfigured)' });
+    expect(ev([d('master', { interface: 'eth1' })])).toMatchObject({ state: State.WARNING, summary: 'master sync daemon on eth1, expected eth0' });
+    expect(ev([d('master'), d('backup')])).toMatchObject({ state: State.WARNING, summary: 'unexpected backup sync daemon on the active director h' });
+    expect(ev([d('master'), d('backup')], follow, 'unknown')).toMatchObject({ state: State.WARNING, summary: 'unexpected master sync daemon on the passive director h' });
+    expect(ev([d('master', { syncid: 1 }), d('backup', { syncid: 2 })], { ...both, masterSyncid: 1, backupSyncid: 2 })).toMatchObject({
+      state: State.OK,
+      summary: 'master and backup sync daemons (syncid 1/2, eth0), 3 local, 2 synced connections',
+    });
+    expect(ev([d('backup', { syncid: 2 })], { ...follow, backupSyncid: 2 }, 'passive')).toMatchObject({ state: State.OK, summary: 'backup sync daemon (syncid 2, eth0), 3 local, 2 synced connections' });
+    expect(ev([d('master', { syncid: 2 })], { ...follow, backupSyncid: 2 })).toMatchObject({ state: State.CRITICAL, summary: 'master sync daemon has syncid 2, expected 1' });
+  });
+});

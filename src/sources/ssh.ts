@@ -108,6 +108,9 @@ export class SshSource implements Source {
   }
 
   private connect(deadline?: number): Promise<Conn> {
+    // Closed for good: a command still issued by a background probe after its owner closed
+    // the source (doctor's pool, a scrape's) must not open a connection nobody will close.
+    if (this.closed) return Promise.reject(new UnreachableError(`SSH connection to ${this.o.host} closed`));
     const c = this.cur;
     if (c && !c.ended && c.ssh.isConnected()) return Promise.resolve(c);
     if (this.unreachable) return Promise.reject(this.unreachable);
@@ -495,7 +498,10 @@ export class SshSource implements Source {
     };
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     this.generation++;
     for (const c of [...this.conns]) this.end(c);
     this.cur = undefined;

@@ -37,6 +37,18 @@ d('SSH source against a real sshd on loopback', () => {
     }
   });
 
+  test('closed means closed: a command issued after close() (a probe still running in the background) opens no new connection', async () => {
+    // doctor printed its table, closed its pool, and then stayed alive: a background probe
+    // (the IPVS check's HZ detection) ran `zcat /proc/config.gz` after the close, which opened
+    // a fresh connection that nobody would ever close (bench/doctor.js, about 1 run in 5).
+    const s = src();
+    await s.run(['true']);
+    await s.close();
+    await expect(s.run(['true'])).rejects.toBeInstanceOf(UnreachableError);
+    await expect(s.readFile('/etc/hostname')).rejects.toThrow(/closed/);
+    expect(s.connected).toBe(false);
+  });
+
   test('reads asked for together go out as ONE remote command, each answered exactly', async () => {
     const runs: string[][] = [];
     const s = src({ onRun: (a) => runs.push([...a]) });

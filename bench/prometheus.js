@@ -124,33 +124,31 @@ function stop(child) {
     console.log(`node_exporter (ipvs): scrape_duration_seconds ${fmt(d.node)}; scrape_samples_scraped ${median(n.node)}; failed scrapes (up 0) ${await up('node')}`);
     console.log(`ratio lvsha / node_exporter (median scrape_duration_seconds): ${(median(d.lvsha) / median(d.node)).toFixed(2)} (goal ≤ 0.25)`);
     // The IPVS families: lvsha_ipvs_X against node_ipvs_X, series in the last scrape.
-    // Every series Prometheus stored for the job over the run (the series API: a failed last
-    // scrape leaves staleness markers that an instant query would not see past).
+    // The series of each IPVS family in the job's last successful scrape: an instant query at
+    // that scrape's time (a failed scrape leaves staleness markers, and the series API on
+    // 100 000 series is slow).
     const fam = async (job, prefix) => {
-      const now = Date.now() / 1000;
-      const match = encodeURIComponent(`{job="${job}", __name__=~"${prefix}_ipvs_.*"}`);
-      const r = await get(promPort, `/api/v1/series?match[]=${match}&start=${(now - (SCRAPES + 4) * INTERVAL).toFixed(0)}&end=${now.toFixed(0)}`, 60000);
-      const j = JSON.parse(r.body);
-      if (j.status !== 'success') throw new Error(`series ${job}: ${r.body.slice(0, 300)}`);
+      const ok = ((await query(promPort, `up{job="${job}"}[${window}]`))[0]?.values ?? []).filter((v) => v[1] === '1');
       const m = new Map();
-      for (const x of j.data) {
-        const k = x.__name__.slice(prefix.length + 1);
-        m.set(k, (m.get(k) ?? 0) + 1);
-      }
+      if (!ok.length) return m;
+      const at = Number(ok[ok.length - 1][0]) + 0.5;
+      const r = await get(promPort, `/api/v1/query?time=${at}&query=${encodeURIComponent(`count by (__name__) ({job="${job}", __name__=~"${prefix}_ipvs_.*"})`)}`, 60000);
+      for (const x of JSON.parse(r.body).data.result) m.set(x.metric.__name__.slice(prefix.length + 1), Number(x.value[1]));
       return m;
     };
     const a = await fam('lvsha', 'lvsha');
     const b = await fam('node', 'node');
     let same = 0;
-    let diff = 0;
+    let shared = 0;
     for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
       const x = a.get(k);
       const y = b.get(k);
-      if (x === y) same++;
-      else diff++;
-      console.log(`  ${k}: lvsha ${x ?? '-'}, node_exporter ${y ?? '-'}${x === y ? '' : '  (differs)'}`);
+      if (x !== undefined && y !== undefined) shared++;
+      if (x !== undefined && x === y) same++;
+      const note = y === undefined ? '  (lvsha only)' : x === undefined ? '  (node_exporter only)' : x === y ? '' : '  (differs)';
+      console.log(`  ${k}: lvsha ${x ?? '-'}, node_exporter ${y ?? '-'}${note}`);
     }
-    console.log(`IPVS families with the same series count: ${same} of ${same + diff}`);
+    console.log(`IPVS families of node_exporter's with the same series count in lvsha's: ${same} of ${shared}${b.size ? '' : ' (no successful node_exporter scrape)'}`);
   } finally {
     for (const c of children.reverse()) await stop(c);
     rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareSync, evaluateSync, SyncObservation, SyncPolicy } from '../../src/checks/sync';
+import { compareSync, evaluateSync, syncCheck, SyncConfig, SyncObservation, SyncPolicy } from '../../src/checks/sync';
+import { parseIpAddr } from '../../src/parsers/ipAddr';
+import { capture } from '../probes/replay';
 import { parseIpvsadmDaemon } from '../../src/parsers/ipvsadm';
 import { parseProcIpvsConn } from '../../src/parsers/procIpvs';
 import { countConnSync } from '../../src/probes/sync';
@@ -209,5 +211,51 @@ describe('evaluateSync: whole results, every branch', () => {
     });
     expect(ev([d('backup', { syncid: 2 })], { ...follow, backupSyncid: 2 }, 'passive')).toMatchObject({ state: State.OK, summary: 'backup sync daemon (syncid 2, eth0), 3 local, 2 synced connections' });
     expect(ev([d('master', { syncid: 2 })], { ...follow, backupSyncid: 2 })).toMatchObject({ state: State.CRITICAL, summary: 'master sync daemon has syncid 2, expected 1' });
+  });
+});
+
+describe('evaluateSync and the check\'s evaluate: the survivors of the first mutation run', () => {
+  const d = (role: 'master' | 'backup', extra: Partial<{ interface: string; syncid: number }> = {}) => ({ role, interface: 'eth0', syncid: 1, ...extra });
+  const counts = { local: 0, sync: 0, templates: 0, byOriginState: {} };
+  test('a daemon with a finding has no OK line; no note, no role: no such lines', () => {
+    for (const bad of [d('master', { syncid: 2 }), d('master', { syncid: 0 }), d('master', { interface: 'eth1' })]) {
+      const r = evaluateSync({ host: 'h', daemons: [bad], counts, role: 'active' }, { ...follow, syncid: bad.syncid === 0 ? 0 : 1 });
+      expect(r.long!.filter((l) => l.startsWith('OK:'))).toEqual([]);
+    }
+    expect(evaluateSync({ host: 'h', daemons: [d('master'), d('backup')], counts }, both).long).toEqual([
+      'OK: master sync daemon (syncid 1, eth0)',
+      'OK: backup sync daemon (syncid 1, eth0)',
+      'master sync daemon: mcast=eth0 syncid=1',
+      'backup sync daemon: mcast=eth0 syncid=1',
+      'connections on h: 0 LOCAL, 0 SYNC, 0 persistence templates',
+    ]);
+  });
+  test('exactly --min-conns connections are judged; only running daemons are named in the summary', () => {
+    const r = evaluateSync({ host: 'h', daemons: [d('master'), d('backup')], counts, comparison: { masterHost: 'm', backupHost: 'b', masterEstablished: 10, synced: 10 } }, both);
+    expect(r.long).toContain('OK: synced: 10 of 10 connections on b');
+    const one = evaluateSync({ host: 'h', daemons: [d('master')], counts }, both);
+    expect(one.long).toContain('CRITICAL: backup sync daemon not running on h');
+    const twice = evaluateSync({ host: 'h', daemons: [d('master'), d('master', { interface: 'eth1' })], counts }, both);
+    expect(twice.summary).toBe('backup sync daemon not running on h');
+    expect(evaluateSync({ host: 'h', daemons: [d('master')], counts: { ...counts, local: 1 } }, { ...both, mode: 'follow-role' }).summary).toBe('backup sync daemon not running on h (this director is passive); unexpected master sync daemon on the passive director h');
+  });
+  test('the check: no IPVS, VIP ownership from the addresses, the comparison from the right side', () => {
+    const cfg = { ...both, mode: 'follow-role', ipvsadm: 'ipvsadm', ip: 'ip', vips: ['192.168.0.3'], peer: 'frontal2' } as SyncConfig;
+    const f1 = parseIpAddr(capture('ip/healthy/frontal1/addr').stdout);
+    const f2 = parseIpAddr(capture('ip/healthy/frontal2/addr').stdout);
+    const est = (client: string, origin: 'LOCAL' | 'SYNC') => ({ protocol: 'tcp', clientAddress: client, clientPort: 1000, virtualAddress: '192.168.0.3', virtualPort: 80, destAddress: '192.168.0.4', destPort: 80, state: 'ESTABLISHED', expiresSeconds: 900, origin, template: false });
+    const mine = [est('10.0.0.1', 'LOCAL'), est('10.0.0.2', 'LOCAL')];
+    const theirs = [est('10.0.0.1', 'SYNC')];
+    expect(syncCheck.evaluate({ host: 'frontal1', unavailable: 'no IPVS here', daemons: [], conns: [] }, cfg)).toEqual({ state: State.CRITICAL, summary: 'no IPVS here' });
+    const active = syncCheck.evaluate({ host: 'frontal1', daemons: [d('master')], conns: mine, interfaces: f1, peerConns: theirs }, cfg);
+    expect(active.summary).toBe('master sync daemon (syncid 1, eth0), 2 local, 0 synced connections, 1 of 2 on frontal2');
+    expect(active.long).toContain('role: frontal1 is the active director (VIP ownership)');
+    const passive = syncCheck.evaluate({ host: 'frontal2', daemons: [d('backup')], conns: theirs, interfaces: f2, peerConns: mine }, cfg);
+    expect(passive.summary).toBe('backup sync daemon (syncid 1, eth0), 0 local, 1 synced connections, 1 of 2 on frontal2');
+    expect(passive.long).toContain('role: frontal2 is the passive director (VIP ownership)');
+    expect(syncCheck.evaluate({ host: 'frontal1', daemons: [d('master')], conns: mine, interfaces: f1 }, cfg).summary).toBe('master sync daemon (syncid 1, eth0), 2 local, 0 synced connections');
+    expect(syncCheck.evaluate({ host: 'frontal1', daemons: [d('master'), d('backup')], conns: mine, peerConns: theirs }, { ...cfg, mode: 'both', peer: undefined }).summary).toBe(
+      'master and backup sync daemons (syncid 1, eth0), 2 local, 0 synced connections',
+    );
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateKeepalived, KeepalivedCheckConfig, keepalivedCheck, keepalivedDefaults } from '../../src/checks/keepalived';
+import type { KeepalivedStatus } from '../../src/probes/keepalived';
 import { referenceDeployment } from '../../src/model/reference';
 import { KeepalivedProbeOptions, probeKeepalived } from '../../src/probes/keepalived';
 import { State } from '../../src/runtime/state';
@@ -265,5 +266,34 @@ describe('check_lvs_keepalived as a plugin (bin, --root tree)', () => {
   });
   test('defaults equal configure() of the commander defaults', () => {
     expect(keepalivedCheck.defaults(referenceDeployment)).toEqual(config);
+  });
+});
+
+describe('evaluateKeepalived: the survivors of the first mutation run (DBus-style instances, no dump)', () => {
+  const st = (o: Partial<KeepalivedStatus>): KeepalivedStatus => ({ daemon: 'running', method: 'dbus', detail: 'det', instances: [], missing: [], ...o });
+  const ev = (o: Partial<KeepalivedStatus>, director?: string, c: Partial<KeepalivedCheckConfig> = {}) => evaluateKeepalived({ status: st(o), host: 'h1', director, now: 0 }, { ...config, ...c });
+  test('daemon states: whole results', () => {
+    expect(ev({ daemon: 'refused', detail: 'd' })).toEqual({ state: State.UNKNOWN, summary: 'keepalived runs on h1 but its state is not readable', long: ['d'] });
+    expect(ev({ daemon: 'nobus', detail: 'd' })).toEqual({ state: State.UNKNOWN, summary: 'no DBus system bus on h1 (--method dbus)', long: ['d'] });
+    expect(ev({ daemon: 'stopped', detail: 'd' })).toEqual({ state: State.CRITICAL, summary: 'keepalived is not running on h1', long: ['d'] });
+    expect(ev({ daemon: 'hung', detail: 'd' })).toEqual({ state: State.CRITICAL, summary: 'keepalived on h1 does not answer', long: ['d'] });
+  });
+  test('one instance: no perfdata without a dump, the detail first in the long output, missing names listed', () => {
+    const r = ev({ instances: [{ name: config.instance, state: 'BACKUP' }], missing: ['VI_9'] }, 'frontal2');
+    expect(r).toEqual({ state: State.OK, summary: `frontal2: ${config.instance} BACKUP`, perf: [], long: ['det', 'not on DBus: VI_9'] });
+  });
+  test('the director: --node only when it is a configured one; else the host', () => {
+    expect(ev({ instances: [{ name: config.instance, state: 'BACKUP' }] }, 'nobody').summary).toBe(`h1: ${config.instance} BACKUP`);
+    expect(ev({ instances: [{ name: config.instance, state: 'BACKUP' }] }).summary).toBe(`h1: ${config.instance} BACKUP`);
+    // The preferred director (highest priority) as BACKUP: WARNING only when it is known to be this one.
+    const preferred = Object.keys(config.priorities).sort((a, b) => config.priorities[b]! - config.priorities[a]!)[0]!;
+    expect(ev({ instances: [{ name: config.instance, state: 'BACKUP' }] }, preferred).state).toBe(State.WARNING);
+    expect(ev({ instances: [{ name: config.instance, state: 'BACKUP' }] }, undefined).state).toBe(State.OK);
+  });
+  test('several instances: perfdata labels prefixed; none: said so; ours missing: CRITICAL', () => {
+    expect(ev({ instances: [] })).toMatchObject({ state: State.CRITICAL, summary: `no VRRP instance ${config.instance} (VRID ${config.vrid}) in keepalived` });
+    expect(ev({ instances: [] }).long).toEqual([`CRITICAL: no VRRP instance ${config.instance} (VRID ${config.vrid}) in keepalived`, 'det']);
+    const two = ev({ instances: [{ name: config.instance, state: 'BACKUP' }, { name: 'VI_2', state: 'MASTER' }] }, 'frontal2');
+    expect(two.summary).toBe(`frontal2: ${config.instance} BACKUP, VI_2 MASTER`);
   });
 });

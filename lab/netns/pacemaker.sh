@@ -14,7 +14,8 @@
 #                       only (table inet lvsha_knet_block): both nodes lose each other, both stay
 #                       quorate (two_node) and, without fencing, both run the group
 #   wait-group HOST [SECONDS] [SINCE_MS]  until the VIP answers from HOST (the client's HTTP to
-#                       the VIP gets HOST's sorry page: no IPVS here) and HOST's Pacemaker has every
+#                       the VIP gets HOST's sorry page without IPVS; with IPVS, the VM tier, HOST
+#                       alone holds the VIP and a real server answers) and HOST's Pacemaker has every
 #                       resource Started on HOST; with SINCE_MS (what a fault step printed as `at`)
 #                       the VIP's time is counted from then: a failover time
 #   wait-online [SECONDS]  until both directors read both nodes online, quorum and a DC
@@ -36,9 +37,27 @@ director() { [[ -n "${1:-}" ]] && is_director "$1" || die "$op: expected a direc
 # Pacemaker's daemons as /proc/PID/comm names them (15 characters at most)
 PM_COMMS=(pacemakerd pacemaker-based pacemaker-fence pacemaker-execd pacemaker-attrd pacemaker-sched pacemaker-contr corosync)
 pm_all_pids() { local c; for c in "${PM_COMMS[@]}"; do host_pids "$1" "$c"; done; }
-# answers_from HOST : the client's HTTP to the VIP is answered by HOST's sorry page
+# answers_from HOST : the client's HTTP to the VIP is answered through HOST. Without IPVS (the
+# host kernel) that is HOST's sorry page; with IPVS (the VM tier) HOST alone holds the VIP and
+# the answer comes from a real server (ldirectord's table on HOST) or from HOST's sorry page.
+# A crashed node keeps the VIP on its eth0 but its switch port is down: only the holders on the
+# wire count.
+IPVS=0; ipvs_available && IPVS=1
+wired_holders() {
+  local h out=()
+  for h in $(vip_holders); do
+    ip -n "$SW_NS" -o link show "p-$h" 2>/dev/null | grep -q '[<,]UP[,>]' && out+=("$h")
+  done
+  printf '%s' "${out[*]:-}"
+}
 answers_from() {
-  [[ "$(in_host client timeout 3 curl -s -m 1 "http://$VIP/" 2>/dev/null | head -c 200)" == *"<h1>$1: "* ]]
+  local out r
+  out=$(in_host client timeout 3 curl -s -m 1 "http://$VIP/" 2>/dev/null | head -c 200) || true
+  (( IPVS )) || { [[ $out == *"<h1>$1: "* ]]; return; }
+  [[ "$(wired_holders)" == "$1" ]] || return 1
+  [[ $out == *"<h1>$1: "* ]] && return 0
+  for r in "${REALS[@]}"; do [[ $out == "$r"* ]] && return 0; done
+  return 1
 }
 
 case "$op" in
@@ -61,6 +80,8 @@ case "$op" in
     wait_until 10 0.1 ns_empty || die "start $h: processes survive its PID namespace"
     ip -n "$(ns "$h")" addr flush dev eth0
     ip -n "$(ns "$h")" addr add "${IP[$h]}/24" dev eth0
+    # the IPVS table belongs to the network namespace, which outlives the "boot" (as reboot_host)
+    if (( IPVS )); then ip netns exec "$(ns "$h")" ipvsadm -C; fi
     ip -n "$SW_NS" link set "p-$h" up
     start_anchor "$h"; start_services "$h"; start_pacemaker "$h"
     done_in "start $h: corosync $(pm_pid "$h" corosync), pacemakerd $(pm_pid "$h" pacemakerd) running" ;;
@@ -121,5 +142,5 @@ case "$op" in
   holders)
     echo "$(vip_holders)" ;;
   *)
-    sed -n '2,32p' "$0" >&2; exit 2 ;;
+    sed -n '/^set -euo/q;2,$p' "$0" >&2; exit 2 ;;
 esac

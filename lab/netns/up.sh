@@ -118,13 +118,22 @@ for h in "${DIRECTORS[@]}"; do
   cp "$e/corosync/corosync.conf" "$e/corosync/authkey" "$d/corosync/"
   chmod 400 "$d/corosync/authkey"
   cp "$e/lvsha/"* "$d/lvsha/"
+  if [[ "${LVSHA_LAB_SLOW:-0}" == 1 ]]; then
+    # Under qemu TCG a resource agent (bash, perl, dozens of forks) runs 10-30x slower than
+    # natively: the generated operation timeouts (monitor 10-20 s, start/stop Pacemaker's 20 s
+    # default) time out, the failed start bans the group from the node and no node takes the VIP.
+    # The lab's copy scales them; the configuration is otherwise the generated one.
+    sed -i -E 's/timeout=([0-9]+)s/timeout=\10s/g' "$d/lvsha/pacemaker.crm"
+    printf 'op_defaults op-options: \\\n\ttimeout=300s\n' >>"$d/lvsha/pacemaker.crm"
+  fi
   cp -a /var/lib/pacemaker "$d/lib-pacemaker"
   cp -a /etc/ha.d "$d/ha.d"
   [[ -d "$e/ha.d" ]] && cp -r "$e/ha.d/." "$d/ha.d/"
   chown hacluster:haclient "$d/log/pacemaker"; chmod 2770 "$d/log/pacemaker"
   { printf '127.0.0.1\tlocalhost\n'; for x in "${HOSTS[@]}"; do printf '%s\t%s\n' "${IP[$x]}" "$x"; done; } >"$d/hosts"
   # corosync's own check, in the director's netns (it wants a local address of the nodelist)
-  ip netns exec "$(ns "$h")" unshare -m sh -c 'mount --bind "$1" /etc/corosync && corosync -t' sh "$d/corosync" \
+  # and with the node's /var/log (it opens the logfile: in the VM /var/log is an empty tmpfs)
+  ip netns exec "$(ns "$h")" unshare -m sh -c 'mount --bind "$1" /etc/corosync && mount --bind "$2" /var/log && corosync -t' sh "$d/corosync" "$d/log" \
     >"$STATE/log/$h.corosync-t.log" 2>&1 || die "corosync -t refuses $d/corosync/corosync.conf: $(tail -n 5 "$STATE/log/$h.corosync-t.log" | tr '\n' ' ')"
   printf '<html><body><h1>%s: site under maintenance</h1></body></html>\n' "$h" >"$d/www/index.html"
 done
@@ -209,9 +218,11 @@ if pm_lab; then
   pm_dc() { pm_summary frontal1 2>/dev/null | grep -q '^quorum true$' && ! pm_summary frontal1 | grep -q '^dc none$'; }
   wait_until "$(tx 60)" 0.5 pm_dc || die "pacemaker on frontal1: no DC with quorum after $(tx 60) s (see nodes/frontal1/log/pacemaker/pacemaker.log)"
   log "pacemaker: DC elected with quorum $(( $(now_ms) - t_hb )) ms after start"
-  in_host frontal1 timeout 60 crm configure load update "$STATE/nodes/frontal1/lvsha/pacemaker.crm" >"$STATE/log/crm-load.log" 2>&1 \
-    || die "crm configure load update failed: $(tail -n 5 "$STATE/log/crm-load.log" | tr '\n' ' ')"
-  log "pacemaker: configuration loaded (crm configure load update pacemaker.crm)"
+  # crmsh is Python: under TCG its start-up alone exceeds a minute (tx scales the bound)
+  t_crm=$(now_ms)
+  in_host frontal1 timeout "$(tx 60)" crm configure load update "$STATE/nodes/frontal1/lvsha/pacemaker.crm" >"$STATE/log/crm-load.log" 2>&1 \
+    || die "crm configure load update failed (rc $?, $(( $(now_ms) - t_crm )) ms): $(tail -n 5 "$STATE/log/crm-load.log" | tr '\n' ' ')"
+  log "pacemaker: configuration loaded (crm configure load update pacemaker.crm) in $(( $(now_ms) - t_crm )) ms"
 fi
 
 # --- checks: sshd reachable from mon -----------------------------------------------
@@ -243,6 +254,12 @@ if wait_until "$limit" 0.1 has_holder; then
   log "VIP $VIP on [$(vip_holders)] $(( t1 - t_hb )) ms after $LVSHA_LAB_HA start, $(( t1 - t0 )) ms after up.sh start"
 else
   for h in "${DIRECTORS[@]}"; do log "$h ha-log: $(tail -n 3 "$STATE/nodes/$h/log/ha-log" "$STATE/log/$h.keepalived.log" 2>/dev/null | tr '\n' ' ')"; done
+  if pm_lab; then
+    for h in "${DIRECTORS[@]}"; do
+      log "$h crm_mon: $(in_host "$h" timeout "$(tx 20)" crm_mon -1 --include=failcounts 2>&1 | grep -vE '^ *$|^Cluster Summary|^Node List|^Full List' | head -n 20 | tr '\n' ' ')"
+      log "$h pacemaker.log: $(grep -E 'error|Timed Out|timed out|failed' "$STATE/nodes/$h/log/pacemaker/pacemaker.log" 2>/dev/null | tail -n 6 | tr '\n' ' ')"
+    done
+  fi
   die "no director took $VIP within $limit s (see $STATE/nodes/*/log/ha-log)"
 fi
 

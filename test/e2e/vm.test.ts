@@ -6,7 +6,9 @@
  * LVSHA_E2E=1 (or =vm). LVSHA_E2E_VM_ALL=1 also runs the namespace scenarios in the VM.
  * Then, in the same boot (one costs minutes under TCG), the lab is rebuilt with keepalived
  * (VmTier.switchHa) and the keepalived scenarios run on real IPVS: its virtual_server table,
- * TCP_CHECK, sorry_server and lvs_sync_daemon.
+ * TCP_CHECK, sorry_server and lvs_sync_daemon. Then once more with Corosync + Pacemaker: the
+ * group's ldirectord loads the table on the node holding the VIP, the fallback when every real
+ * server is down, and the table follows the group when frontal1 crashes.
  */
 import { labDown } from '../../src/lab/command';
 import { runScenario, SCENARIOS, scenarioHa } from '../../src/lab/scenarios';
@@ -23,6 +25,8 @@ const IN_VM = process.env.LVSHA_E2E_VM_ALL === '1'
   : HEARTBEAT.filter((s) => s.tiers.includes('vm') && (!s.tiers.includes('netns') || ['healthy', 'director-crash'].includes(s.name)));
 /** The keepalived lab's scenarios (all of them are VM scenarios). */
 const KEEPALIVED = SCENARIOS.filter((s) => scenarioHa(s) === 'keepalived' && s.tiers.includes('vm'));
+/** The Pacemaker lab's VM scenarios: its group on real IPVS (the namespace ones: pacemaker.test.ts). */
+const PACEMAKER = SCENARIOS.filter((s) => scenarioHa(s) === 'pacemaker' && s.tiers.includes('vm'));
 
 d('lab, VM tier (real IPVS)', () => {
   const tier = new VmTier();
@@ -53,6 +57,18 @@ d('lab, VM tier (real IPVS)', () => {
     });
 
     for (const sc of KEEPALIVED) {
+      test(`scenario ${sc.name}`, async () => {
+        await runAndReport(tier, sc);
+      }, 900_000);
+    }
+  });
+
+  describe('the same VM, lab rebuilt with Corosync + Pacemaker', () => {
+    beforeAll(async () => {
+      await tier.switchHa('pacemaker', quietProgress());
+    }, 900_000);
+
+    for (const sc of PACEMAKER) {
       test(`scenario ${sc.name}`, async () => {
         await runAndReport(tier, sc);
       }, 900_000);

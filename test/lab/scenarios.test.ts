@@ -34,6 +34,21 @@ describe('scenarios and the lab\'s HA layer', () => {
     for (const s of SCENARIOS.filter((x) => scenarioHa(x) === 'keepalived')) expect(s.tiers).toEqual(['vm']);
   });
 
+  test('the Pacemaker scenarios are VM scenarios: the table on the holder, the fallback, the table following a crash', () => {
+    const pm = SCENARIOS.filter((s) => scenarioHa(s) === 'pacemaker');
+    expect(pm.map((s) => s.name)).toEqual(['pacemaker-healthy', 'pacemaker-all-real-servers-down', 'pacemaker-director-crash']);
+    for (const s of pm) expect(s.tiers).toEqual(['vm']);
+    // the crash is healed by booting frontal1 again and waiting for the group to come back (auto_failback)
+    expect(findScenario('pacemaker-director-crash')!.heal.map((h) => h.sh).join('\n')).toMatch(/pacemaker\.sh start frontal1[\s\S]*wait-group frontal1/);
+  });
+
+  test('a Pacemaker scenario on a keepalived lab is refused before anything runs', async () => {
+    const t = fakeTier('vm', 'keepalived');
+    const o = await runScenario(t, findScenario('pacemaker-healthy')!);
+    expect(o.errors).toEqual(['scenario pacemaker-healthy is for a lab with pacemaker (the lab is up with keepalived: lvsha lab up --ha pacemaker)']);
+    expect(t.scripts).toEqual([]);
+  });
+
   test('a Heartbeat scenario on a keepalived lab is refused before anything runs', async () => {
     const t = fakeTier('vm', 'keepalived');
     const o = await runScenario(t, findScenario('real-server-down')!);

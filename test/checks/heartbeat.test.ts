@@ -340,3 +340,15 @@ describe('evaluateHeartbeat: whole results, every branch', () => {
     expect(evaluateHeartbeat(running([node('a', 'active'), node('b', 'active'), me]), ucast).summary).toBe('frontal1: peer a active, 1/1 links up; peer b active, 1/1 links up');
   });
 });
+
+describe('evaluateHeartbeat: the survivors of the first mutation run', () => {
+  test('the timings line needs all three timings; local links joined with commas', () => {
+    const base = { daemon: 'running' as const, detail: '', nodes: [node('frontal2', 'active'), { ...me, links: [{ name: 'eth0', status: 'dead' as const }, { name: 'eth1', status: 'up' as const }] }] };
+    const timings = (t: { keepalive?: number; warntime?: number; deadtime?: number }) => evaluateHeartbeat({ ...base, ...t }, ucast).long!.filter((l) => l.startsWith('timings'));
+    expect(timings({ warntime: 6, deadtime: 10 })).toEqual([]);
+    expect(timings({ keepalive: 2, deadtime: 10 })).toEqual([]);
+    expect(timings({ keepalive: 2, warntime: 6 })).toEqual([]);
+    expect(timings({ keepalive: 2, warntime: 6, deadtime: 10 })).toEqual(['timings: keepalive 2 s, warntime 6 s, deadtime 10 s']);
+    expect(evaluateHeartbeat(base, ucast).long).toContain('local links (not judged in ucast mode): eth0 dead, eth1 up');
+  });
+});

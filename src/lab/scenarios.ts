@@ -121,6 +121,34 @@ const HEALTHY_WAIT: Step = {
 /** Back to the boot state after a scenario that moved the VIP or restarted Heartbeat. */
 const FAILBACK_WAIT: Step = { ...HEALTHY_WAIT, label: 'back to healthy (frontal1 holds the VIP again)' };
 
+/**
+ * Every real server's web server stopped (the three HA layers' all-real-servers-down scenarios):
+ * the setup, the heal, and what is the same whoever drives the table (frontal1's ipvs check
+ * CRITICAL with the fallback serving, its sorry check WARNING, the maintenance page through the
+ * VIP); withTable(label) also reads the table itself with ipvsadm: the fallback alone.
+ */
+const ALL_DOWN_IPVS: Expectation = { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 };
+const ALL_DOWN_SORRY: Expectation[] = [
+  { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
+  { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+];
+const ALL_REALS_DOWN = {
+  setup: [HEALTHY_WAIT, { label: 'stop the HTTP servers of reel1 and reel2', sh: 'stop_pidfile reel1.httpd; stop_pidfile reel2.httpd', timeout: 20 }] as Step[],
+  heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 60 }, HEALTHY_WAIT] as Step[],
+  expect: [ALL_DOWN_IPVS, ...ALL_DOWN_SORRY],
+  withTable: (label: string): Expectation[] => [
+    ALL_DOWN_IPVS,
+    {
+      label,
+      host: 'frontal1',
+      cmd: `ipvsadm -Ln -t ${VIP}:80 | awk '/^  -> [0-9]/ { r = r " " $2 "/" $3 } END { print "real servers:" r }'`,
+      exit: 0,
+      firstLine: /^real servers: 127\.0\.0\.1:80\/(Local|Route)$/,
+    },
+    ...ALL_DOWN_SORRY,
+  ],
+};
+
 const CLIENT_NEIGH_FLUSH = 'ip -n "$(ns client)" neigh flush all; ip -n "$(ns mon)" neigh flush all';
 
 export const SCENARIOS: Scenario[] = [
@@ -262,11 +290,9 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     name: 'all-real-servers-down',
     title: "both real servers' web servers stop: ldirectord puts the fallback (sorry server) in",
     tiers: ['vm'],
-    setup: [HEALTHY_WAIT, { label: 'stop the HTTP servers of reel1 and reel2', sh: 'stop_pidfile reel1.httpd; stop_pidfile reel2.httpd', timeout: 20 }],
+    setup: ALL_REALS_DOWN.setup,
     expect: [
-      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 },
-      { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
-      { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+      ...ALL_REALS_DOWN.expect,
       {
         label: 'doctor: ipvs and sorry rows of frontal1, arp rows',
         ...doctorRows(['ipvs', 'frontal1'], ['sorry', 'frontal1'], ['arp', 'reel1'], ['arp', 'reel2']),
@@ -274,7 +300,7 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
         firstLine: /^ipvs frontal1 CRITICAL (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving 192\.168\.0\.3:80 \| sorry frontal1 WARNING sorry server in service for 192\.168\.0\.3:80 since all real servers are down[^|]* \| arp reel1 CRITICAL nothing on reel1 listens on 192\.168\.0\.3:80\/tcp \| arp reel2 CRITICAL nothing on reel2 listens on 192\.168\.0\.3:80\/tcp$/,
       },
     ],
-    heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 60 }, HEALTHY_WAIT],
+    heal: ALL_REALS_DOWN.heal,
   },
   {
     name: 'drained',
@@ -399,18 +425,9 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     title: "keepalived: both real servers' web servers stop, its sorry_server takes the service",
     tiers: ['vm'],
     ha: 'keepalived',
-    setup: [HEALTHY_WAIT, { label: 'stop the HTTP servers of reel1 and reel2', sh: 'stop_pidfile reel1.httpd; stop_pidfile reel2.httpd', timeout: 20 }],
+    setup: ALL_REALS_DOWN.setup,
     expect: [
-      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 },
-      {
-        label: "keepalived's IPVS table on frontal1: the sorry server alone",
-        host: 'frontal1',
-        cmd: `ipvsadm -Ln -t ${VIP}:80 | awk '/^  -> [0-9]/ { r = r " " $2 "/" $3 } END { print "real servers:" r }'`,
-        exit: 0,
-        firstLine: /^real servers: 127\.0\.0\.1:80\/(Local|Route)$/,
-      },
-      { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
-      { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+      ...ALL_REALS_DOWN.withTable("keepalived's IPVS table on frontal1: the sorry server alone"),
       {
         label: 'doctor: ipvs and sorry rows of frontal1',
         ...doctorRows(['ipvs', 'frontal1'], ['sorry', 'frontal1']),
@@ -418,7 +435,7 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
         firstLine: /^ipvs frontal1 CRITICAL (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving 192\.168\.0\.3:80 \| sorry frontal1 WARNING sorry server in service for 192\.168\.0\.3:80 since all real servers are down[^|]*$/,
       },
     ],
-    heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 60 }, HEALTHY_WAIT],
+    heal: ALL_REALS_DOWN.heal,
   },
   {
     name: 'keepalived-sync-working',
@@ -499,18 +516,9 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
     title: "Pacemaker: both real servers' web servers stop, ldirectord puts the fallback (sorry server) in; the cluster itself stays OK",
     tiers: ['vm'],
     ha: 'pacemaker',
-    setup: [HEALTHY_WAIT, { label: 'stop the HTTP servers of reel1 and reel2', sh: 'stop_pidfile reel1.httpd; stop_pidfile reel2.httpd', timeout: 20 }],
+    setup: ALL_REALS_DOWN.setup,
     expect: [
-      { label: 'ipvs frontal1', ...checks.ipvs(F1), exit: 2, firstLine: /^LVS IPVS CRITICAL - (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving /, within: 60 },
-      {
-        label: "ldirectord's IPVS table on frontal1: the fallback alone",
-        host: 'frontal1',
-        cmd: `ipvsadm -Ln -t ${VIP}:80 | awk '/^  -> [0-9]/ { r = r " " $2 "/" $3 } END { print "real servers:" r }'`,
-        exit: 0,
-        firstLine: /^real servers: 127\.0\.0\.1:80\/(Local|Route)$/,
-      },
-      { label: 'sorry frontal1', ...checks.sorry('frontal1'), exit: 1, firstLine: /^LVS SORRY WARNING - sorry server in service for 192\.168\.0\.3:80 since all real servers are down/ },
-      { label: 'the client gets the maintenance page through the VIP', host: 'lab', cmd: 'traffic 3', exit: 0, firstLine: /^traffic: 3 of 3 requests answered; \[<html><body><h1>frontal1: site under mai\]=3$/ },
+      ...ALL_REALS_DOWN.withTable("ldirectord's IPVS table on frontal1: the fallback alone"),
       // the real servers are the service's problem, not the cluster's: no resource failed
       { label: 'pacemaker frontal1 (the cluster is fine)', ...checks.pacemaker(F1), exit: 0, firstLine: /^LVS PACEMAKER OK - lvs on frontal1, 2\/2 nodes online/ },
       {
@@ -520,7 +528,7 @@ echo "VIP on frontal2 $(( $(now_ms) - $(cat "$STATE/crash.t0") )) ms after the c
         firstLine: /^pacemaker frontal1 OK lvs on frontal1[^|]* \| ipvs frontal1 CRITICAL (tcp:192\.168\.0\.3:80: )?all real servers down, sorry server serving 192\.168\.0\.3:80 \| sorry frontal1 WARNING sorry server in service for 192\.168\.0\.3:80 since all real servers are down[^|]*$/,
       },
     ],
-    heal: [{ label: 'start both HTTP servers', sh: 'start_httpd reel1; start_httpd reel2', timeout: 60 }, HEALTHY_WAIT],
+    heal: ALL_REALS_DOWN.heal,
   },
   {
     name: 'pacemaker-director-crash',

@@ -50,6 +50,12 @@ module.exports = {
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   concurrency: 1,
   timeoutMS: 10000,
+  // Incremental (issue #19's cost): the results of the last run, per scope, are kept in
+  // reports/ (gitignored); a mutant whose code and covering tests did not change keeps its
+  // result, so re-measuring a file after adding tests runs only its survivors and the mutants
+  // the new tests cover. Mutants of files outside --mutate are kept. --force re-runs all.
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental-${checks ? 'checks' : 'core'}.json`,
   tempDirName: checks ? '.stryker-tmp/checks' : '.stryker-tmp/core',
   cleanTempDir: true,
   thresholds: { high: 85, low: 70, break: null },

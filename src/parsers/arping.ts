@@ -31,9 +31,9 @@ const RECV = /^Received (\d+) response/;
 export function parseArping(text: string): ArpingResult {
   const res: ArpingResult = { replies: [], macs: [] };
   let sawAny = false;
-  text.split('\n').forEach((line, i) => {
-    const l = line.trimEnd();
-    if (l === '') return;
+  // No trim, no blank-line skip: each pattern ends in \s*$ or has no end anchor, and a blank
+  // line matches none of them.
+  text.split('\n').forEach((l, i) => {
     let m: RegExpExecArray | null;
     if ((m = HEAD.exec(l))) {
       sawAny = true;

@@ -107,7 +107,7 @@ export class SshPool {
     }
     if (!e) {
       this.evictIfFull();
-      e = { source: new SshSource({ ...o, gate: this.gate }), lastUsed: Date.now(), busy: 0 };
+      e = { source: new SshSource({ keepShell: true, ...o, gate: this.gate }), lastUsed: Date.now(), busy: 0 };
       this.entries.set(k, e);
     }
     e.busy++;

@@ -7,6 +7,7 @@ import { BoundedReadError, MAX_READ_BYTES, sizeLabel } from '../runtime/readBoun
 import { clampDelay, DEFAULT_COMMAND_TIMEOUT_MS } from '../runtime/timeouts';
 import { ReadAnswer, ReadRequest, parseReadBatch, readAnswerError, readBatchArgv } from './readBatch';
 import { CommandTimeoutError, RunOptions, RunResult, Source, SshAuthError, UnreachableError, describeExit } from './source';
+import { RemoteShell, ShellDied } from './shellSession';
 
 export interface SshSourceOptions {
   host: string;
@@ -28,6 +29,14 @@ export interface SshSourceOptions {
   rememberUnreachable?: boolean;
   /** Asked for a permit before each new connection (the pool's hard cap on open connections). */
   gate?: ConnectionGate;
+  /**
+   * Run commands through one long-lived remote shell per connection (shellSession.ts) instead
+   * of a new channel each: no channel set-up, no sshd fork, no login shell per command. The
+   * pool turns it on; a command that finds the shell busy takes a channel of its own.
+   */
+  keepShell?: boolean;
+  /** Most bytes of output one command may write (default 64 MiB); tests lower it. */
+  maxOutputBytes?: number;
 }
 
 /** Grants the right to open one connection; the returned function gives it back. Rejects when none is free by `deadline`. */
@@ -46,6 +55,10 @@ interface Conn {
   /** The TCP connection is closed (the client's 'close'). */
   closed: boolean;
   release: () => void;
+  /** The long-lived shell (keepShell), if one is open and clean. */
+  shell?: RemoteShell;
+  /** A command is using (or opening) the shell. */
+  shellBusy?: boolean;
 }
 
 /**
@@ -76,6 +89,10 @@ export class SshSource implements Source {
   private connecting?: Promise<Conn>;
   constructor(private readonly o: SshSourceOptions) {
     this.host = o.host;
+  }
+
+  private get cap(): number {
+    return this.o.maxOutputBytes ?? MAX_CAPTURE;
   }
 
   private get port(): number {
@@ -333,6 +350,7 @@ export class SshSource implements Source {
     const command = 'LC_ALL=C ' + words.map(shQuote).join(' ');
     const conn = c.ssh.connection;
     if (!conn) throw new UnreachableError(`SSH connection to ${this.o.host} lost`);
+    if (this.o.keepShell && leftMs !== undefined && !c.shellBusy) return this.runInShell(c, full, argv, leftMs, late);
     const started = Date.now();
     c.inflight++;
     return new Promise<RunResult>((resolve, reject) => {
@@ -354,7 +372,7 @@ export class SshSource implements Source {
         let tooMuch = false;
         const keep = (arr: Buffer[]) => (b: Buffer) => {
           size += b.length;
-          if (size <= MAX_CAPTURE) arr.push(b);
+          if (size <= this.cap) arr.push(b);
           else if (!tooMuch) {
             tooMuch = true;
             stream.close();
@@ -387,7 +405,7 @@ export class SshSource implements Source {
           if (timedOut) return; // already rejected and settled
           this.settle(c);
           if (tooMuch) {
-            reject(new BoundedReadError(`${argv[0]} on ${this.o.host} wrote more than ${sizeLabel(MAX_CAPTURE)} of output (the limit for one program): not read`, 'EFBIG'));
+            reject(new BoundedReadError(`${argv[0]} on ${this.o.host} wrote more than ${sizeLabel(this.cap)} of output (the limit for one program): not read`, 'EFBIG'));
             return;
           }
           if (code === null && signal === null) {
@@ -404,6 +422,66 @@ export class SshSource implements Source {
         });
       });
     });
+  }
+
+  /**
+   * `full` through the connection's long-lived shell (opened on first use). One command at a
+   * time per shell (c.shellBusy; others take channels of their own). A shell found dead
+   * before this command's start marker is reopened once; any other failure (deadline, byte
+   * cap, a peer breaking the framing) destroys it, and a missed deadline retires the
+   * connection as on the exec path.
+   */
+  private async runInShell(c: Conn, full: readonly string[], argv: readonly string[], leftMs: number, late: () => Error): Promise<RunResult> {
+    const conn = c.ssh.connection!;
+    const deadline = Date.now() + leftMs;
+    c.shellBusy = true;
+    c.inflight++;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let sh = c.shell;
+        if (!sh || sh.dead) {
+          c.shell = undefined;
+          sh = await RemoteShell.open(conn, deadline).catch((e: Error) => {
+            // The connection takes no new channel (e.g. the server's session limit) or did not
+            // answer in time: reconnect next time.
+            this.retire(c);
+            throw e instanceof CommandTimeoutError ? late() : new UnreachableError(`SSH exec on ${this.o.host} failed: ${e.message}`);
+          });
+          if (c.ended || c.retired) {
+            sh.destroy();
+            throw new UnreachableError(this.lost ?? `SSH connection to ${this.o.host} closed before ${argv[0]} finished`);
+          }
+          c.shell = sh;
+        }
+        try {
+          const r = await sh.run(full, (Math.ceil((deadline - Date.now()) / 100) / 10).toFixed(1), deadline, this.cap);
+          if (!sh.clean) {
+            sh.destroy();
+            if (c.shell === sh) c.shell = undefined;
+          }
+          if (r.code === 137 && Date.now() >= deadline - 50) {
+            this.retire(c);
+            throw late();
+          }
+          return r;
+        } catch (e) {
+          if (c.shell === sh) c.shell = undefined;
+          sh.destroy();
+          if (e instanceof ShellDied && e.beforeStart && attempt === 0 && Date.now() < deadline) continue; // reopen once
+          if (e instanceof CommandTimeoutError) {
+            // As on the exec path: a connection that missed a deadline takes no new command.
+            this.retire(c);
+            throw late();
+          }
+          if (e instanceof BoundedReadError) throw new BoundedReadError(`${argv[0]} on ${this.o.host} wrote more than ${sizeLabel(this.cap)} of output (the limit for one program): not read`, 'EFBIG');
+          if (e instanceof ShellDied) throw new UnreachableError(this.lost ?? `SSH connection to ${this.o.host} closed before ${argv[0]} finished (${e.message})`);
+          throw e;
+        }
+      }
+    } finally {
+      c.shellBusy = false;
+      this.settle(c);
+    }
   }
 
   async openTcp(host: string, port: number, deadline?: number): Promise<import('node:stream').Duplex> {

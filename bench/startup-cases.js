@@ -3,7 +3,8 @@
 // deployment whose directors and real servers are on loopback: nothing leaves this machine
 // (no SSH, no traffic to the reference deployment's 192.168.0.x).
 //
-// cases(binDir) → { setup(), teardown(), list, dir }; each case: { name, bin, args, env,
+// cases(binDir) → { setup(), teardown(), list, dir }; each case: { name, bin, args, env, floor
+// (the same I/O for bench/lib/floor.js: programs the check runs, trees it reads, URL it asks),
 // code (expected exit status), first (RegExp for the first line of output) }.
 'use strict';
 const { spawn } = require('node:child_process');
@@ -116,6 +117,7 @@ exports.cases = (binDir) => {
       name: 'check_lvs_vip',
       bin: bin('vip'),
       args: ['--ip', j('vip-ip')],
+      floor: { spawn: [[j('vip-ip'), '-j', 'addr']] },
       code: 0,
       first: /^LVS VIP OK - 192\.168\.0\.3 on frontal1 \(eth0:0\) \| holders=1;;;0 time=[\d.]+s;;;0$/,
     },
@@ -123,6 +125,7 @@ exports.cases = (binDir) => {
       name: 'check_lvs_heartbeat',
       bin: bin('heartbeat'),
       args: ['--cl-status', j('cl_status'), '--node', 'frontal1'],
+      floor: { spawn: [['hbstatus', '-v'], ['hbparameter', '-p', 'keepalive'], ['hbparameter', '-p', 'warntime'], ['hbparameter', '-p', 'deadtime']].map((a) => [j('cl_status'), ...a]) },
       code: 0,
       first: /^LVS HEARTBEAT OK - frontal1: peer frontal2 active, 1\/1 links up \| links_up=1;;;0;1 links_total=1;;;0 /,
     },
@@ -130,6 +133,7 @@ exports.cases = (binDir) => {
       name: 'check_lvs_ipvs',
       bin: bin('ipvs'),
       args: ['--root', j('ipvs-root'), '--hz', '250'],
+      floor: { trees: [j('ipvs-root')] },
       code: 0,
       first: /^LVS IPVS OK - tcp:192\.168\.0\.3:80: 2 of 2 real servers live \| /,
     },
@@ -137,6 +141,7 @@ exports.cases = (binDir) => {
       name: 'check_lvs_sync',
       bin: bin('sync'),
       args: ['--root', j('sync-root'), '--ipvsadm', j('sync-ipvsadm'), '--ip', j('sync-ip'), '-H', 'localhost'],
+      floor: { spawn: [[j('sync-ipvsadm'), '-L', '--daemon'], [j('sync-ip'), '-j', 'addr']], trees: [j('sync-root')] },
       code: 0,
       first: /^LVS SYNC OK - master sync daemon \(syncid 1, eth0\), 12 local, 0 synced connections \| conns_local=12;;;0 conns_sync=0;;;0$/,
     },
@@ -144,6 +149,7 @@ exports.cases = (binDir) => {
       name: 'check_lvs_arp',
       bin: bin('arp'),
       args: ['--root', j('arp-root'), '--ip', j('arp-ip'), '--ss', j('arp-ss')],
+      floor: { spawn: [[j('arp-ip'), '-j', 'addr'], [j('arp-ss'), '-ltnH']], trees: [j('arp-root')] },
       code: 0,
       first: /^LVS ARP OK - reel2 holds 192\.168\.0\.3 on lo and does not answer ARP for it \| listen_tcp_80=1;;;0;1 arp_ignore_eth0=1;;;0 arp_announce_eth0=2;;;0 /,
     },
@@ -184,6 +190,7 @@ exports.cases = (binDir) => {
     if (!/^\d+$/.test(port)) throw new Error('the sorry server did not start within 5 s');
     const sorry = list.find((c) => c.name === 'check_lvs_sorry');
     sorry.args = sorry.args.map((a) => a.replace('PORT', port));
+    sorry.floor = { url: `http://127.0.0.1:${port}/` };
   }
 
   function teardown() {

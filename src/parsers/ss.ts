@@ -24,7 +24,7 @@ const NETIDS = new Set(['tcp', 'udp', 'raw', 'sctp', 'dccp', 'mptcp', 'tipc', 'u
 /** Splits `ADDR[%dev]:PORT` (`[::1]:80`, `0.0.0.0%lo:80`, `[fe80::1]%eth0:22`, `*:*`). */
 export function splitSsEndpoint(text: string): { address: string; device?: string; port: number } | undefined {
   const colon = text.lastIndexOf(':');
-  if (colon <= 0) return undefined;
+  if (colon === -1) return undefined; // `:80` (nothing before) is refused below: an empty host
   const portText = text.slice(colon + 1);
   let port: number;
   if (portText === '*') port = 0;
@@ -33,8 +33,8 @@ export function splitSsEndpoint(text: string): { address: string; device?: strin
   let host = text.slice(0, colon);
   let device: string | undefined;
   if (host.startsWith('[')) {
+    // No `]` (close = -1): rest is then the whole `[…` and fails the device pattern.
     const close = host.indexOf(']');
-    if (close === -1) return undefined;
     const rest = host.slice(close + 1);
     if (rest !== '' && !/^%\S+$/.test(rest)) return undefined;
     device = rest ? rest.slice(1) : undefined;

@@ -108,3 +108,48 @@ describe('property', () => {
     expect(r.rejected).toBeGreaterThan(0);
   });
 });
+
+describe('ss: every state and Netid, each rejection with its culprit (lines of a real capture, edited)', () => {
+  const line = capture('ss/listening-any/reel1/ltn').stdout.split('\n')[1]!; // LISTEN 0      9          0.0.0.0:80 0.0.0.0:*
+  const withState = (s: string) => line.replace('LISTEN', s);
+  const err = (message: string, n = 1) => new ParseError('ss output', message, n);
+  test('each socket state ss prints', () => {
+    const states = ['LISTEN', 'UNCONN', 'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSING', 'CLOSED', 'UNKNOWN'];
+    expect(parseSs(states.map(withState).join('\n')).map((l) => l.state)).toEqual(states);
+  });
+  test('each Netid column value', () => {
+    const ids = ['tcp', 'udp', 'raw', 'sctp', 'dccp', 'mptcp', 'tipc', 'u_str', 'u_dgr', 'u_seq', 'p_raw', 'p_dgr', 'nl', 'v_str', 'v_dgr', 'xdp'];
+    expect(parseSs(ids.map((n) => `${n} ${line}`).join('\n')).map((l) => l.protocol)).toEqual(ids);
+  });
+  test('the header ss prints without -H is skipped on the first line only', () => {
+    const header = 'State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess';
+    expect(parseSs(`${header}\n${line}`)).toEqual([{ state: 'LISTEN', address: '0.0.0.0', port: 80, wildcard: 'ipv4' }]);
+    expect(() => parseSs(`${line}\n${header}`)).toThrow(err("unknown socket state 'State'", 2));
+    expect(() => parseSs(`${line}\nNetid ${header}`)).toThrow(err("unknown socket state 'Netid'", 2));
+  });
+  test('blank lines, blanks around a line, CRLF', () => {
+    expect(parseSs(`   \n  ${line}  \r\n\t\n${line}\r\n`)).toHaveLength(2);
+  });
+  test('queue sizes: any digits, nothing else', () => {
+    expect(parseSs('ESTAB 12 3456 192.168.0.4:22 192.168.0.10:51234')).toHaveLength(1);
+    for (const q of ['1x 0', 'x1 0', '0 1x', '0 x1'])
+      expect(() => parseSs(line.replace(/0 +9/, q))).toThrow(err('queue sizes are not numbers'));
+  });
+  test('every trailing column is kept, joined by one space', () => {
+    expect(parseSs(`${line} users:(("httpd",pid=1,fd=3))    ino:123 sk:1`)[0]!.process).toBe('users:(("httpd",pid=1,fd=3)) ino:123 sk:1');
+  });
+  test('rejections name the culprit, cut, and the line', () => {
+    expect(() => parseSs(`${line}\nLISTEN 0 9 0.0.0.0:80`)).toThrow(err('expected State Recv-Q Send-Q Local Peer, got 4 fields', 2));
+    expect(() => parseSs(withState('X'.repeat(30)))).toThrow(err(`unknown socket state '${'X'.repeat(20)}'`));
+    const long = `${'1'.repeat(70)}:80`;
+    expect(() => parseSs(line.replace('0.0.0.0:80', `[${long}]`))).toThrow(err(`bad local address '[${long.slice(0, 59)}'`));
+    expect(() => parseSs(`${line}\n${line.replace('0.0.0.0:*', `[${long}]`)}`)).toThrow(err(`bad peer address '[${long.slice(0, 59)}'`, 2));
+  });
+  test('endpoints: every refusal', () => {
+    for (const bad of ['80', ':80', '%lo:80', '0.0.0.0%:80', 'a]b:80', 'a[b:80', '[::1:80', '[::1]x:80', '[::1]x%eth0:80', '[zz::1]:80', '[::1zz]:80', '1.2.3.4:+1', '1.2.3.4:1e3', '1.2.3.4:65536', '1.2.3.4:123456', '1.2.3.4:'])
+      expect([bad, splitSsEndpoint(bad)]).toEqual([bad, undefined]);
+    expect(splitSsEndpoint('1.2.3.4:65535')).toEqual({ address: '1.2.3.4', port: 65535, device: undefined });
+    expect(splitSsEndpoint('[::1]%lo:0')).toEqual({ address: '::1', port: 0, device: 'lo' });
+    expect(splitSsEndpoint('[fe80::1%eth0]%eth1:22')).toEqual({ address: 'fe80::1', device: 'eth1', port: 22 });
+  });
+});

@@ -40,7 +40,7 @@ export interface SysctlFile {
 export function sysctlKeyPath(name: string): string {
   const k = name.trim().replace(/^\/+/, '');
   const firstSep = k.search(/[./]/);
-  if (firstSep === -1 || k[firstSep] === '/') return k;
+  if (k[firstSep] === '/') return k; // no separator (-1): the replace below changes nothing
   return k.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
 }
 
@@ -52,18 +52,19 @@ export function sysctlKeyPath(name: string): string {
 export function parseSysctlConf(text: string): SysctlFile {
   const out: SysctlFile = { assignments: [], ignored: [] };
   text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '').trim();
+    const line = raw.trim(); // a CR too
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
     let body = line;
     let ignoreFailure = false;
     if (body.startsWith('-')) {
       ignoreFailure = true;
-      body = body.slice(1).trim();
+      body = body.slice(1); // the name and the value are trimmed below
     }
     const eq = body.indexOf('=');
     const name = (eq === -1 ? body : body.slice(0, eq)).trim();
     const glob = /[*?[]/.test(name);
-    const validName = name !== '' && !/\s/.test(name) && /^[^=]+$/.test(name) && sysctlKeyPath(name) !== '';
+    // name holds no '=' (cut at the first one); '' and '/' are no key
+    const validName = !/\s/.test(name) && sysctlKeyPath(name) !== '';
     if (eq === -1) {
       // Only `-glob` (an exclusion from glob matching) may stand without a value.
       if (ignoreFailure && validName) {

@@ -141,3 +141,53 @@ describe('property: malformed input never crashes the parsers', () => {
     expect(r.accepted).toBe(10000);
   });
 });
+
+describe('sysctl: values, names, lines, globs and exclusions one by one', () => {
+  test('a value: up to 10 digits and a sign; the culprit cut at 40 characters; the default what', () => {
+    expect(parseSysctlValue('4294967295\n')).toBe(4294967295);
+    expect(parseSysctlValue('-12')).toBe(-12);
+    expect(() => parseSysctlValue('12345678901')).toThrow("cannot parse /proc/sys value: '12345678901' is not an integer");
+    expect(() => parseSysctlValue('x'.repeat(50), 'f')).toThrow(`cannot parse f: '${'x'.repeat(40)}' is not an integer`);
+  });
+  test('a key name as a user writes it: blanks and leading slashes dropped', () => {
+    expect(sysctlKeyPath('  net.ipv4.ip_forward  ')).toBe('net/ipv4/ip_forward');
+    expect(sysctlKeyPath('//net/ipv4/ip_forward')).toBe('net/ipv4/ip_forward');
+    expect(sysctlKeyPath('/net.ipv4.ip_forward')).toBe('net/ipv4/ip_forward');
+    expect(sysctlKeyPath('kernel')).toBe('kernel');
+  });
+  test('each line kind, with its line number and flags', () => {
+    const f = parseSysctlConf('net.ipv4.ip_forward\n- net.ipv4.conf.*.rp_filter\n-  kernel.x =  1 \r\n= 1\n/ = 1\nnet ipv4 = 1\n-a b\n-\n# c\n; c\n');
+    expect(f.assignments).toEqual([
+      { key: 'net/ipv4/conf/*/rp_filter', ignoreFailure: true, glob: true, line: 2 },
+      { key: 'kernel/x', value: '1', ignoreFailure: true, glob: false, line: 3 },
+    ]);
+    expect(f.ignored).toEqual([
+      { line: 1, text: 'net.ipv4.ip_forward' },
+      { line: 4, text: '= 1' },
+      { line: 5, text: '/ = 1' },
+      { line: 6, text: 'net ipv4 = 1' },
+      { line: 7, text: '-a b' },
+      { line: 8, text: '-' },
+    ]);
+    expect(parseSysctlConf('kernel.x=1').assignments).toEqual([{ key: 'kernel/x', value: '1', ignoreFailure: false, glob: false, line: 1 }]);
+  });
+  test('globs: anchored at both ends, dots literal, classes, a bad class matches nothing', () => {
+    expect(sysctlGlobMatch('net/*', 'xnet/a')).toBe(false);
+    expect(sysctlGlobMatch('net/*', 'net/a/b')).toBe(false);
+    expect(sysctlGlobMatch('net/ipv4/conf/eth0.100/*', 'net/ipv4/conf/eth0.100/arp_ignore')).toBe(true);
+    expect(sysctlGlobMatch('net/ipv4/conf/eth0.100/*', 'net/ipv4/conf/eth0x100/arp_ignore')).toBe(false);
+    expect(sysctlGlobMatch('eth[01]', 'eth1')).toBe(true);
+    expect(sysctlGlobMatch('eth[01]', 'eth[01]')).toBe(false);
+    expect(sysctlGlobMatch('[!a]', '!')).toBe(true);
+    expect(sysctlGlobMatch('x]/[ab]', 'x]/a')).toBe(true);
+    expect(sysctlGlobMatch('[z-a]', 'b')).toBe(false);
+  });
+  test('boot value: another explicit key does not exclude; a -glob excludes what it matches', () => {
+    const files = [
+      { path: '/etc/sysctl.d/10.conf', parsed: parseSysctlConf('net.ipv4.conf.*.arp_announce = 2\nnet.ipv4.conf.eth0.arp_ignore = 1\n-net.ipv4.conf.lo.arp_ignore\n') },
+      { path: '/etc/sysctl.d/20.conf', parsed: parseSysctlConf('-net.ipv4.conf.l*.arp_announce\n') },
+    ];
+    expect(bootValue(files, 'net/ipv4/conf/eth1/arp_announce')).toEqual({ value: '2', path: '/etc/sysctl.d/10.conf', line: 1, glob: true });
+    expect(bootValue(files, 'net/ipv4/conf/lo/arp_announce')).toBeUndefined();
+  });
+});

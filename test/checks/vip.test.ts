@@ -241,3 +241,82 @@ describe('bin/check_lvs_vip end to end (replayed captures)', () => {
 });
 
 afterAll(removeTempDirs);
+
+describe('evaluateVip: whole results (long output, perfdata, summaries)', () => {
+  const auth: DirectorView = { name: 'frontal2', address: '192.168.0.2', ok: false, unreachable: false, error: 'host key mismatch' };
+  test('stale VIP, holder listed second with its own MAC answering, one unreachable, one not probed, notes; no MAC owners known', () => {
+    const r = evaluateVip(
+      {
+        vips: [VIP],
+        directors: [seen('crashed', 'frontal1'), seen('peer-dead', 'frontal2'), { ...auth, name: 'x', unreachable: true, error: 'timeout' }, auth],
+        notes: ['reel1: no MAC'],
+        arp: { [VIP]: { from: 'client', interface: 'eth0', macs: ['02:1a:00:00:00:02'] } },
+      },
+      { autoFailback: false },
+    );
+    expect(r).toEqual({
+      state: State.UNKNOWN,
+      summary: 'frontal2 could not be probed; frontal1 also has 192.168.0.3 on eth0:0, link down; x unreachable: split brain cannot be ruled out',
+      long: [
+        'UNKNOWN: frontal2 could not be probed',
+        'WARNING: frontal1 also has 192.168.0.3 on eth0:0, link down',
+        'WARNING: x unreachable: split brain cannot be ruled out',
+        'OK: 192.168.0.3 on frontal2 (eth0:0)',
+        'frontal1 (192.168.0.1): 192.168.0.3 on eth0:0 (link down)',
+        'frontal2 (192.168.0.2): 192.168.0.3 on eth0:0',
+        'ARP from client on eth0: ? replies to ? requests, MACs: 02:1a:00:00:00:02',
+        'x (192.168.0.2): unreachable: timeout',
+        'frontal2 (192.168.0.2): not probed: host key mismatch',
+        'reel1: no MAC',
+      ],
+      perf: [
+        { label: 'holders', value: 1, min: 0 },
+        { label: 'arp_macs', value: 1, min: 0 },
+      ],
+    });
+  });
+  test('none reachable, one of them down: CRITICAL (an outage), even if the other failed on our side', () => {
+    expect(evaluateVip({ vips: [VIP], directors: [{ ...auth, name: 'frontal1', unreachable: true }, auth] }, policy)).toEqual({
+      state: State.CRITICAL,
+      summary: 'no director reachable (frontal1, frontal2)',
+      long: ['CRITICAL: no director reachable (frontal1, frontal2)', 'frontal1 (192.168.0.2): unreachable: host key mismatch', 'frontal2 (192.168.0.2): not probed: host key mismatch'],
+      perf: [{ label: 'holders', value: 0, min: 0 }],
+    });
+  });
+  test('no holder, one MAC answers: no holder MAC to compare; a director not probed is not called unreachable', () => {
+    const arp = { [VIP]: { from: 'client', interface: 'eth0', sent: 3, received: 3, macs: ['02:1a:00:00:00:05'] } };
+    expect(evaluateVip({ vips: [VIP], directors: [seen('no-holder', 'frontal1'), auth], arp }, policy)).toEqual({
+      state: State.CRITICAL,
+      summary: 'no director holds 192.168.0.3; frontal2 could not be probed',
+      long: [
+        'CRITICAL: no director holds 192.168.0.3',
+        'UNKNOWN: frontal2 could not be probed',
+        'frontal1 (192.168.0.1): holds no VIP',
+        'ARP from client on eth0: 3 replies to 3 requests, MACs: 02:1a:00:00:00:05',
+        'frontal2 (192.168.0.2): not probed: host key mismatch',
+      ],
+      perf: [
+        { label: 'holders', value: 0, min: 0 },
+        { label: 'arp_macs', value: 1, min: 0 },
+      ],
+    });
+  });
+  test('two VIPs: an ARP leak without MAC owners, an arping failure named, labels per VIP', () => {
+    const arp = {
+      [VIP]: { from: 'client', interface: 'eth0', sent: 3, received: 6, macs: ['02:1a:00:00:00:05', '02:1a:00:00:00:01'] },
+      '192.168.0.30': { from: 'client', interface: 'eth9', macs: [], error: 'arping exit 2' },
+    };
+    const r = evaluateVip({ vips: [VIP, '192.168.0.30'], directors: [seen('healthy', 'frontal1')], arp }, policy);
+    expect(r.summary).toBe('2 MACs answer ARP for 192.168.0.3: 02:1a:00:00:00:05, 02:1a:00:00:00:01; no director holds 192.168.0.30; ARP view from client on eth9 failed: arping exit 2');
+    expect(r.perf).toEqual([
+      { label: 'vip_192.168.0.3', value: 1, min: 0 },
+      { label: 'arp_192.168.0.3', value: 2, min: 0 },
+      { label: 'vip_192.168.0.30', value: 0, min: 0 },
+    ]);
+    expect(r.long!.slice(-1)).toEqual(['ARP from client on eth0: 6 replies to 3 requests, MACs: 02:1a:00:00:00:05, 02:1a:00:00:00:01']);
+  });
+  test('OK summaries: each VIP joined by "; "; no VIP at all', () => {
+    expect(evaluateVip({ vips: [VIP, VIP], directors: [seen('healthy', 'frontal1')] }, policy).summary).toBe('192.168.0.3 on frontal1 (eth0:0); 192.168.0.3 on frontal1 (eth0:0)');
+    expect(evaluateVip({ vips: [], directors: [seen('healthy', 'frontal1')] }, policy)).toEqual({ state: State.OK, summary: 'no VIP to check', long: ['frontal1 (192.168.0.1): holds no VIP'], perf: [] });
+  });
+});

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { IpvsView, engagedServices, evaluateSorry, ipvsViewOf, parseExpectStatus, parseSize, SorryPolicy } from '../../src/checks/sorry';
 import { parseProcIpvs } from '../../src/parsers/procIpvs';
-import { probeHttp } from '../../src/probes/http';
+import { HttpResponse, probeHttp } from '../../src/probes/http';
 import { UsageError } from '../../src/runtime/errors';
 import { parseRange } from '../../src/runtime/range';
 import { State } from '../../src/runtime/state';
@@ -370,5 +370,50 @@ describe('-H: the page is fetched from the director through its SSH connection',
     } finally {
       await sshd.stop();
     }
+  });
+});
+
+describe('evaluateSorry: whole results (probe outcomes with fixed timings, as probeHttp returns them)', () => {
+  const U = 'http://127.0.0.1:8080/';
+  const resp = (o: Partial<HttpResponse> = {}): HttpResponse => ({
+    ok: true, httpVersion: '1.1', status: 200, statusText: 'OK', headers: {}, body: Buffer.from(PAGE), size: PAGE.length, truncated: false,
+    timings: { connect: 0.0012, firstByte: 0.0034, total: 0.0056 }, ...o,
+  });
+  test('OK: summary, perfdata, no long output; -v: connect, TLS, first byte as perfdata and one timings line', () => {
+    expect(evaluateSorry({ url: U, http: resp() }, policy())).toEqual({
+      state: State.OK, summary: `HTTP/1.1 200 OK, ${PAGE.length} B in 0.006 s from ${U}`, long: [`OK: HTTP/1.1 200 OK, ${PAGE.length} B in 0.006 s from ${U}`],
+      perf: [{ label: 'time', value: 0.006, uom: 's', min: 0, warn: undefined, crit: undefined }, { label: 'size', value: PAGE.length, uom: 'B', min: 0 }],
+    });
+    const v = evaluateSorry({ url: U, http: resp({ statusText: '', timings: { connect: 0.001, tls: 0.002, firstByte: 0.003, total: 0.004 } }) }, policy({ verbose: 1 }));
+    expect(v.summary).toBe(`HTTP/1.1 200, ${PAGE.length} B in 0.004 s from ${U}`);
+    expect(v.perf!.slice(2)).toEqual([{ label: 'time_connect', value: 0.001, uom: 's', min: 0 }, { label: 'time_tls', value: 0.002, uom: 's', min: 0 }, { label: 'time_firstbyte', value: 0.003, uom: 's', min: 0 }]);
+    expect(v.long!.slice(1)).toEqual(['timings: connect 0.001 s, TLS 0.002 s, first byte 0.003 s, total 0.004 s']);
+  });
+  test('a failed probe: CRITICAL with its message; -v: the timings it has', () => {
+    const failure = { ok: false as const, kind: 'refused' as const, message: 'connection refused to 127.0.0.1:8080', code: 'ECONNREFUSED', timings: { total: 0.0021 } };
+    expect(evaluateSorry({ url: U, http: failure }, policy({ verbose: 1 }))).toEqual({
+      state: State.CRITICAL, summary: 'connection refused to 127.0.0.1:8080',
+      long: ['CRITICAL: connection refused to 127.0.0.1:8080', 'timings: connect - s, first byte - s, total 0.002 s'], perf: [],
+    });
+  });
+  test('status: any of several ranges, both bounds', () => {
+    const two = policy({ expectStatus: [[200, 200], [301, 302]], expectText: '200,301-302' });
+    expect(evaluateSorry({ url: U, http: resp({ status: 302, statusText: 'Found' }) }, two).state).toBe(State.OK);
+    expect(evaluateSorry({ url: U, http: resp({ status: 199, statusText: 'X' }) }, policy({ expectStatus: [[200, 299]], expectText: '2xx' })).summary).toBe(`HTTP/1.1 199 X from ${U} (expected 2xx)`);
+  });
+  test('regex not found; response time WARNING names -w; truncated without Content-Length', () => {
+    expect(evaluateSorry({ url: U, http: resp() }, policy({ regex: /welcome/ })).summary).toBe('pattern /welcome/ not found in the page');
+    const w = evaluateSorry({ url: U, http: resp({ timings: { total: 0.7 } }) }, policy({ warning: parseRange('0.5'), critical: parseRange('1') }));
+    expect([w.state, w.summary]).toEqual([State.WARNING, 'response time 0.700 s (warning 0.5)']);
+    const t = evaluateSorry({ url: U, http: resp({ truncated: true, size: 10, body: Buffer.from(PAGE.slice(0, 10)) }) }, policy({ maxSize: 10 }));
+    expect(t.long).toEqual([`OK: HTTP/1.1 200 OK, 10 B in 0.006 s from ${U}`, 'read only the first 10 B of the body (--max-size 10)']);
+  });
+  test('engaged beside live or quiesced real servers; engaged nowhere', () => {
+    const e = (others: number, othersLive: number) => ({ service: '192.168.0.3:80', fallback: '127.0.0.1:80', others, othersLive });
+    expect(evaluateSorry({ url: U, http: resp(), engaged: [e(2, 0)] }, policy()).summary).toBe('sorry server in service for 192.168.0.3:80 since all 2 real servers are quiesced (weight 0)');
+    expect(evaluateSorry({ url: U, http: resp(), engaged: [e(2, 1)] }, policy()).summary).toBe('sorry server in service for 192.168.0.3:80 alongside 1 real server(s)');
+    const none = evaluateSorry({ url: U, http: resp(), engaged: [] }, policy());
+    expect(none.long!.slice(1)).toEqual(['sorry server not in service: no virtual service has the fallback among its real servers']);
+    expect(none.perf!.slice(2)).toEqual([{ label: 'engaged', value: 0, min: 0 }]);
   });
 });

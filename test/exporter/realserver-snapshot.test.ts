@@ -215,6 +215,39 @@ describe('realserver snapshot: what a peer prints is checked against what was as
     expect((err as Error).message).toMatch(why);
   });
 
+  // Files read together (one wc -c, one cat): exact bytes or, when anything does not add up,
+  // no answer (the probes read that file from the host, as before).
+  const plan2: SnapshotPlan = { commands: [], files: ['/etc/a', '/etc/b c'], dirs: [] };
+  const together = (b: string, sizes: string, bytes: string, rc = '0 -') => rec(b, 'l -', '/etc/a\n/etc/b c\n') + rec(b, 'w -', sizes, rc) + rec(b, 'c -', bytes);
+  test('files read together: each one exact (no last newline, a multi-byte character)', () => {
+    const s = parseSnapshot(together(B, '      2 /etc/a\n 7 /etc/b c\n9 total\n', 'x\nd\u00e9 end'), B, plan2);
+    expect(s.files.get('/etc/a')).toEqual({ ok: true, text: 'x\n' });
+    expect(s.files.get('/etc/b c')).toEqual({ ok: true, text: 'd\u00e9 end' });
+  });
+  test.each([
+    ['sizes that do not add up (a file changed between wc and cat)', (b: string) => together(b, '2 /etc/a\n6 /etc/b c\n8 total\n', 'x\nd\u00e9 end')],
+    ['a size line naming another file', (b: string) => together(b, '2 /etc/a\n7 /etc/shadow\n9 total\n', 'x\nd\u00e9 end')],
+    ['wc failed', (b: string) => together(b, '2 /etc/a\n7 /etc/b c\n9 total\n', 'x\nd\u00e9 end', '1 -')],
+    ['a size cutting a character', (b: string) => together(b, '4 /etc/a\n5 /etc/b c\n9 total\n', 'x\nd\u00e9 end')],
+    ['no total line', (b: string) => together(b, '2 /etc/a\n7 /etc/b c\n', 'x\nd\u00e9 end')],
+  ])('%s: those files are not answered from the snapshot (read from the host instead)', async (_what, out) => {
+    expect(parseSnapshot(out(B), B, plan2).files.size).toBe(0);
+    const host = new Counting({ ...forged(out), readFile: async (p: string) => `host ${p}` } as Source);
+    const snap = new SnapshotSource({ ...forged(out), readFile: (p: string) => host.readFile(p) } as Source, plan2, () => B);
+    expect(await snap.readFile('/etc/b c')).toBe('host /etc/b c');
+    expect(host.reads).toBe(1);
+  });
+  test.each([
+    ['a file read together that was not asked for', (b: string) => rec(b, 'l -', '/etc/a\n/etc/shadow\n') + rec(b, 'w -', '') + rec(b, 'c -', ''), /file \/etc\/shadow was not asked for/],
+    ['a file both alone and together', (b: string) => rec(b, 'f /etc/a', 'x\n') + together(b, '2 /etc/a\n7 /etc/b c\n9 total\n', 'x\nd\u00e9 end'), /twice/],
+    ['a list without sizes', (b: string) => rec(b, 'l -', '/etc/a\n/etc/b c\n') + rec(b, 'c -', ''), /no record for the sizes/],
+    ['sizes without a list', (b: string) => rec(b, 'f /etc/a', '') + rec(b, 'f /etc/b c', '') + rec(b, 'w -', '0 /etc/a\n'), /no list/],
+    ['a list with an argument', (b: string) => rec(b, 'l x', '/etc/a\n'), /malformed header/],
+  ])('%s: a ParseError', (_what, out, why) => {
+    expect(() => parseSnapshot(out(B), B, plan2)).toThrow(ParseError);
+    expect(() => parseSnapshot(out(B), B, plan2)).toThrow(why);
+  });
+
   test('more records than any plan asks for: refused without building them all', () => {
     // Every record valid: a listing of 5 000 names, then a file record for each.
     const names = Array.from({ length: 5000 }, (_, i) => `n${i}.conf`);

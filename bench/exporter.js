@@ -339,13 +339,20 @@ async function benchSsh() {
         // What the pool saves, alone: one command on an open connection vs connect + command.
         const o = { host: sshd.address, port, user: 'root', keyPath: sshd.userKey, knownHostsPath };
         const kept = new SshSource(o);
+        // The pool's way (keepShell: one long-lived remote shell per connection), if this build has it.
+        const shell = new SshSource({ ...o, keepShell: true });
         await kept.run(['true']);
+        await shell.run(['true']);
         const onOpen = [];
+        const inShell = [];
         const fresh1 = [];
         for (let i = 0; i < SCRAPES; i++) {
           let t0 = process.hrtime.bigint();
           await kept.run(['true']);
           onOpen.push(ms(t0));
+          t0 = process.hrtime.bigint();
+          await shell.run(['true']);
+          inShell.push(ms(t0));
           t0 = process.hrtime.bigint();
           const f = new SshSource(o);
           await f.run(['true']);
@@ -353,7 +360,8 @@ async function benchSsh() {
           await f.close();
         }
         await kept.close();
-        console.log(`one command (true): ${median(onOpen).toFixed(1)} ms on a pooled connection, ${median(fresh1).toFixed(1)} ms with a new connection: ${(median(fresh1) / median(onOpen)).toFixed(1)}×`);
+        await shell.close();
+        console.log(`one command (true): ${median(onOpen).toFixed(1)} ms on its own channel of an open connection, ${median(inShell).toFixed(1)} ms in the connection's long-lived shell (the pool's way), ${median(fresh1).toFixed(1)} ms with a new connection: ${(median(fresh1) / median(onOpen)).toFixed(1)}× and ${(median(fresh1) / median(inShell)).toFixed(1)}×`);
       } finally {
         await proxy?.close();
       }

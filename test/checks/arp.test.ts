@@ -355,3 +355,142 @@ describe('end to end: bin/check_lvs_arp --root (captured sysctl tree) with repla
     expect(r.stdout.split('\n')[0]).toMatch(/^LVS ARP UNKNOWN - .*exit 1: Cannot open netlink socket on localhost/);
   });
 });
+
+describe('evaluateArp: whole results on the real trees and captures', () => {
+  const lvs = syn('sysctl/lvs-dr.conf');
+  test('correct at runtime and at boot, arping for two VIPs (the other VIP\'s answers are not looked at)', async () => {
+    const a = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/sysconfig/network-scripts/ifcfg-lo:1': syn('netconfig/ifcfg-lo:1') } });
+    a.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: parseArping(capture('arping/healthy/client/arping').stdout) }, { from: 'client', interface: 'eth0', vip: '192.168.0.99', result: parseArping(capture('arping/arp-leak/client/arping').stdout) }];
+    expect(evaluateArp(a)).toEqual({
+      state: State.OK,
+      summary: 'reel2 holds 192.168.0.3 on lo and does not answer ARP for it',
+      long: [
+        'OK: 192.168.0.3/32 on lo',
+        'OK: eth0: arp_ignore=1 arp_announce=2 (max of all and eth0)',
+        'OK: listening on 0.0.0.0:80/tcp',
+        'OK: reel2 did not answer ARP for 192.168.0.3 (arping from client on eth0: 02:1a:00:00:00:01)',
+        'OK: sysctl files restore arp_ignore/arp_announce at boot',
+        'OK: 192.168.0.3/32 on lo:1 is restored at boot (/etc/sysconfig/network-scripts/ifcfg-lo:1)',
+        'boot: eth0 arp_ignore=1 (/etc/sysctl.d/90-lvs-dr.conf:2) arp_announce=2 (/etc/sysctl.d/90-lvs-dr.conf:3)',
+        'lo: arp_ignore=1 arp_announce=2 (effective; lo itself never sends or answers ARP)',
+      ],
+      perf: [
+        { label: 'listen_tcp_80', value: 1, min: 0, max: 1 },
+        { label: 'arp_replies_reel2', value: 0, min: 0 },
+        { label: 'arp_ignore_eth0', value: 1, min: 0 },
+        { label: 'arp_announce_eth0', value: 2, min: 0 },
+        { label: 'arp_ignore_lo', value: 1, min: 0 },
+        { label: 'arp_announce_lo', value: 2, min: 0 },
+      ]
+    });
+  });
+  test('correct at runtime, no boot file, nobody answers arping: the leak warning lists the files read (none)', async () => {
+    const b = await modelFor('correct', { persistence: true });
+    b.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: parseArping(capture('arping/no-holder/client/arping').stdout) }];
+    expect(evaluateArp(b)).toEqual({
+      state: State.WARNING,
+      summary: 'reel2 will leak after reboot: sysctl files give arp_ignore=0 on eth0, arp_announce=0 on eth0',
+      long: [
+        'WARNING: reel2 will leak after reboot: sysctl files give arp_ignore=0 on eth0, arp_announce=0 on eth0',
+        'OK: 192.168.0.3/32 on lo',
+        'OK: eth0: arp_ignore=1 arp_announce=2 (max of all and eth0)',
+        'OK: listening on 0.0.0.0:80/tcp',
+        'OK: reel2 did not answer ARP for 192.168.0.3 (arping from client on eth0, no replies at all)',
+        'arping from client on eth0: no answer for 192.168.0.3 (no director holds it?)',
+        'sysctl files read: none',
+        'lo alias persistence not verified (no ifcfg-lo*, /etc/network/interfaces or .network file readable)',
+        'lo: arp_ignore=1 arp_announce=2 (effective; lo itself never sends or answers ARP)',
+      ],
+      perf: [
+        { label: 'listen_tcp_80', value: 1, min: 0, max: 1 },
+        { label: 'arp_replies_reel2', value: 0, min: 0 },
+        { label: 'arp_ignore_eth0', value: 1, min: 0 },
+        { label: 'arp_announce_eth0', value: 2, min: 0 },
+        { label: 'arp_ignore_lo', value: 1, min: 0 },
+        { label: 'arp_announce_lo', value: 2, min: 0 },
+      ]
+    });
+  });
+  test('defaults with the leak seen on the wire: both findings, our replies counted', async () => {
+    const c = await modelFor('defaults', { persistence: true });
+    c.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: parseArping(capture('arping/arp-leak/client/arping').stdout) }];
+    expect(evaluateArp(c)).toEqual({
+      state: State.CRITICAL,
+      summary: 'reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0, arp_announce=0); reel2 (02:1a:00:00:00:05) answered ARP for 192.168.0.3 (arping from client on eth0)',
+      long: [
+        'CRITICAL: reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0, arp_announce=0)',
+        'CRITICAL: reel2 (02:1a:00:00:00:05) answered ARP for 192.168.0.3 (arping from client on eth0)',
+        'OK: 192.168.0.3/32 on lo',
+        'OK: listening on 0.0.0.0:80/tcp',
+        'lo alias persistence not verified (no ifcfg-lo*, /etc/network/interfaces or .network file readable)',
+        'lo: arp_ignore=0 arp_announce=0 (effective; lo itself never sends or answers ARP)',
+      ],
+      perf: [
+        { label: 'listen_tcp_80', value: 1, min: 0, max: 1 },
+        { label: 'arp_replies_reel2', value: 3, min: 0 },
+        { label: 'arp_ignore_eth0', value: 0, min: 0 },
+        { label: 'arp_announce_eth0', value: 0, min: 0 },
+        { label: 'arp_ignore_lo', value: 0, min: 0 },
+        { label: 'arp_announce_lo', value: 0, min: 0 },
+      ]
+    });
+  });
+  test('lo-only: the hint that lo alone has it right', async () => {
+    expect(evaluateArp(await modelFor('lo-only'))).toEqual({
+      state: State.CRITICAL,
+      summary: 'reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0, arp_announce=0): set on lo only; the kernel uses max(all, eth0)',
+      long: [
+        'CRITICAL: reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0, arp_announce=0): set on lo only; the kernel uses max(all, eth0)',
+        'OK: 192.168.0.3/32 on lo',
+        'OK: listening on 0.0.0.0:80/tcp',
+        'lo: arp_ignore=1 arp_announce=2 (effective; lo itself never sends or answers ARP)',
+      ],
+      perf: [
+        { label: 'listen_tcp_80', value: 1, min: 0, max: 1 },
+        { label: 'arp_ignore_eth0', value: 0, min: 0 },
+        { label: 'arp_announce_eth0', value: 0, min: 0 },
+        { label: 'arp_ignore_lo', value: 1, min: 0 },
+        { label: 'arp_announce_lo', value: 2, min: 0 },
+      ]
+    });
+  });
+  test('nothing listening, all and eth0 unreadable', async () => {
+    const e = await modelFor('correct', { ss: 'not-listening' });
+    e.sysctl = { lo: e.sysctl.lo! };
+    expect(evaluateArp(e)).toEqual({
+      state: State.CRITICAL,
+      summary: 'nothing on reel2 listens on 192.168.0.3:80/tcp; cannot read /proc/sys/net/ipv4/conf/all/arp_ignore and arp_announce on reel2; cannot read the ARP sysctls of eth0 on reel2',
+      long: [
+        'CRITICAL: nothing on reel2 listens on 192.168.0.3:80/tcp',
+        'UNKNOWN: cannot read /proc/sys/net/ipv4/conf/all/arp_ignore and arp_announce on reel2',
+        'UNKNOWN: cannot read the ARP sysctls of eth0 on reel2',
+        'OK: 192.168.0.3/32 on lo',
+        'lo: arp_ignore=1 arp_announce=2 (effective; lo itself never sends or answers ARP)',
+      ],
+      perf: [
+        { label: 'listen_tcp_80', value: 0, min: 0, max: 1 },
+        { label: 'arp_ignore_lo', value: 1, min: 0 },
+        { label: 'arp_announce_lo', value: 2, min: 0 },
+      ]
+    });
+  });
+  test('no listener view at all: no listen finding', async () => {
+    const f = await modelFor('correct');
+    delete f.listeners;
+    expect(evaluateArp(f)).toEqual({
+      state: State.OK,
+      summary: 'reel2 holds 192.168.0.3 on lo and does not answer ARP for it',
+      long: [
+        'OK: 192.168.0.3/32 on lo',
+        'OK: eth0: arp_ignore=1 arp_announce=2 (max of all and eth0)',
+        'lo: arp_ignore=1 arp_announce=2 (effective; lo itself never sends or answers ARP)',
+      ],
+      perf: [
+        { label: 'arp_ignore_eth0', value: 1, min: 0 },
+        { label: 'arp_announce_eth0', value: 2, min: 0 },
+        { label: 'arp_ignore_lo', value: 1, min: 0 },
+        { label: 'arp_announce_lo', value: 2, min: 0 },
+      ]
+    });
+  });
+});

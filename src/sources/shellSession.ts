@@ -53,7 +53,8 @@ class Frame {
   rc?: number;
   /** Bytes dropped before the start marker. */
   stale = 0;
-  private pending = Buffer.alloc(0);
+  /** The last bytes before the start marker, that may begin it (never more than the nonce). */
+  private carry = Buffer.alloc(0);
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private bodyEnd = 0;
@@ -64,20 +65,27 @@ class Frame {
 
   /** Bytes held (for the cap). */
   get held(): number {
-    return this.pending.length + this.size;
+    return this.stale + this.carry.length + this.size;
   }
 
   /** Takes a chunk; returns the bytes seen after this request's end (a protocol breach). */
   push(b: Buffer): number {
     if (this.done) return b.length;
     if (!this.started) {
-      this.pending = Buffer.concat([this.pending, b]);
-      const i = this.pending.indexOf(`${this.nonce}\n`, 0, 'latin1');
-      if (i < 0) return 0;
+      // Only the carry and the new chunk are searched: a peer flooding before the marker costs
+      // linear time, and its bytes count against the cap.
+      const buf = Buffer.concat([this.carry, b]);
+      const i = buf.indexOf(`${this.nonce}\n`, 0, 'latin1');
+      if (i < 0) {
+        const keep = Math.min(buf.length, this.nonce.length);
+        this.stale += buf.length - keep;
+        this.carry = buf.subarray(buf.length - keep);
+        return 0;
+      }
       this.stale += i;
       this.started = true;
-      b = this.pending.subarray(i + this.nonce.length + 1);
-      this.pending = Buffer.alloc(0);
+      this.carry = Buffer.alloc(0);
+      b = buf.subarray(i + this.nonce.length + 1);
       if (b.length === 0) return 0;
     }
     this.chunks.push(b);

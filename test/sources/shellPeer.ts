@@ -17,7 +17,8 @@ export type PeerMode =
   | 'mute' // takes the input, never answers, never closes
   | 'flood' // answers every input with endless bytes
   | 'die' // closes the channel as soon as input arrives, without a word
-  | 'stale'; // honest, then writes a stray line 100 ms after each answer (a writer left behind)
+  | 'stale' // honest, then writes a stray line 100 ms after each answer (a writer left behind)
+  | 'trickle'; // honest, its output sent 1 to 3 bytes per packet (markers split across chunks)
 
 export interface ShellPeer {
   port: number;
@@ -82,8 +83,12 @@ export async function startShellPeer(): Promise<ShellPeer> {
     ch.on('close', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
+    const send = (to: { write(b: Buffer): unknown }, b: Buffer) => {
+      if (mode !== 'trickle') to.write(b);
+      else for (let i = 0; i < b.length; i += 1 + (i % 3)) to.write(b.subarray(i, i + 1 + (i % 3)));
+    };
     child.stdout.on('data', (b: Buffer) => {
-      ch.write(b);
+      send(ch, b);
       if (mode === 'stale') {
         const t = setTimeout(() => {
           timers.delete(t);
@@ -92,7 +97,7 @@ export async function startShellPeer(): Promise<ShellPeer> {
         timers.add(t);
       }
     });
-    child.stderr.on('data', (b: Buffer) => ch.stderr.write(b));
+    child.stderr.on('data', (b: Buffer) => send(ch.stderr, b));
     child.stdin.on('error', () => {});
     child.on('exit', (code) => {
       children.delete(child);

@@ -39,6 +39,17 @@ describe('the long-lived shell against a peer that misbehaves on demand', () => 
     }
   });
 
+  test('markers split across packets, a byte or three at a time: the same answers', async () => {
+    const s = src();
+    try {
+      peer.mode = 'trickle';
+      expect(await s.run(['sh', '-c', 'echo out; echo err >&2; printf tail; exit 3'], { timeoutMs: 10_000 })).toEqual({ stdout: 'out\ntail', stderr: 'err\n', code: 3, signal: null });
+      expect(await s.run(['true'], { timeoutMs: 10_000 })).toEqual({ stdout: '', stderr: '', code: 0, signal: null });
+    } finally {
+      await s.close();
+    }
+  });
+
   test('concurrent commands on one connection never interleave', async () => {
     const s = src();
     try {

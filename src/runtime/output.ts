@@ -19,24 +19,22 @@ export interface Rendered {
 }
 
 export function render(prefix: string, state: State, summary: string, long: string[] = [], perf: Perf[] = []): Rendered {
-  let perfText = '';
-  if (perf.length > 0) {
-    const seen = new Set<string>();
-    const parts: string[] = [];
-    for (const p of perf) {
-      let f: string;
-      try {
-        f = formatPerf(p);
-      } catch {
-        continue; // a non-finite value is dropped rather than printed as NaN
-      }
-      const key = f.split('=')[0]!.replace(/^'|'$/g, '').slice(0, 19);
-      if (seen.has(key)) continue; // labels must be unique in their first 19 characters
-      seen.add(key);
-      parts.push(f);
+  // No fast path for an empty list: it gives the same '' below.
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const p of perf) {
+    let f: string;
+    try {
+      f = formatPerf(p);
+    } catch {
+      continue; // a non-finite value is dropped rather than printed as NaN
     }
-    perfText = parts.length ? ` | ${parts.join(' ')}` : '';
+    const key = f.split('=')[0]!.replace(/'/g, '').slice(0, 19); // formatLabel leaves a quote only around a label
+    if (seen.has(key)) continue; // labels must be unique in their first 19 characters
+    seen.add(key);
+    parts.push(f);
   }
+  const perfText = parts.length ? ` | ${parts.join(' ')}` : '';
   const first = `${prefix} ${State[state]} - ${clean(summary)}`;
   let out = first + perfText + '\n';
   if (out.length > MAX_OUTPUT) out = first.slice(0, MAX_OUTPUT - 1) + '\n';

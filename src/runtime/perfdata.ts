@@ -48,7 +48,8 @@ export function formatPerf(p: Perf): string {
     p.min === undefined ? '' : formatNumber(p.min),
     p.max === undefined ? '' : formatNumber(p.max),
   ];
-  while (fields.length > 1 && fields[fields.length - 1] === '') fields.pop();
+  // fields[0] (value and unit) is never empty: the loop stops there
+  while (fields[fields.length - 1] === '') fields.pop();
   return `${formatLabel(p.label)}=${fields.join(';')}`;
 }
 

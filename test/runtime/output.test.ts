@@ -95,3 +95,15 @@ describe('render: each rule at its edge', () => {
     expect(render('P', State.OK, 's', [exact + 'y']).text).toBe(fits + '... (output truncated)\n');
   });
 });
+
+describe('render: the last edges (mutation run)', () => {
+  test('a quoted label and the same text unquoted are the same label', () => {
+    expect(render('P', State.OK, 's', [], [{ label: "it's a", value: 1 }, { label: 'it_s a', value: 2 }, { label: 'it_s_a', value: 3 }]).text).toBe("P OK - s | 'it_s a'=1 it_s_a=3\n");
+  });
+  test('a first line of exactly MAX_OUTPUT bytes is kept whole, one more is cut', () => {
+    const perf = [{ label: 'n', value: 1 }];
+    const fill = (n: number) => 'x'.repeat(MAX_OUTPUT - 'P OK -  | n=1\n'.length + n);
+    expect(render('P', State.OK, fill(0), [], perf).text).toBe(`P OK - ${fill(0)} | n=1\n`);
+    expect(render('P', State.OK, fill(1), [], perf).text).toBe(`P OK - ${fill(1)}`.slice(0, MAX_OUTPUT - 1) + '\n');
+  });
+});

@@ -54,6 +54,7 @@ describe('parseRange: each spelling and each rejection, by its message', () => {
     expect(parseRange('+3:')).toEqual({ start: 3, end: Infinity, inside: false, text: '+3:' });
     expect(parseRange('5:5')).toMatchObject({ start: 5, end: 5 });
     expect(parseRange('.5')).toMatchObject({ start: 0, end: 0.5 });
+    expect(parseRange('.25')).toMatchObject({ start: 0, end: 0.25 });
     expect(parseRange('5.')).toMatchObject({ end: 5 });
     expect(parseRange('-.5:0')).toMatchObject({ start: -0.5, end: 0 });
   });

@@ -78,7 +78,7 @@ export function evaluateArp(m: ArpModel, policy: ArpPolicy = { persistenceState:
   const long: string[] = [];
   const perf: Perf[] = [];
   const srv = m.server;
-  const ownMacs = new Set(m.interfaces.map((i) => i.mac).filter((x): x is string => !!x && x !== '00:00:00:00:00:00'));
+  const ownMacs = new Set(m.interfaces.map((i) => i.mac)); // lo's all-zero MAC and undefined never come back in an ARP reply
   let runtimeArpOk = true;
   let vipOk = true;
 

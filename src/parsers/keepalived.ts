@@ -73,7 +73,8 @@ function obj(v: unknown, where: string): Record<string, unknown> {
 }
 function num(o: Record<string, unknown>, k: string, where: string, int = true): number {
   const v = o[k];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (int && !Number.isInteger(v))) throw new ParseError(WHAT_JSON, `${where}.${k} is not a ${int ? 'count' : 'number'}`);
+  // JSON.parse never gives NaN or Infinity
+  if (typeof v !== 'number' || v < 0 || (int && !Number.isInteger(v))) throw new ParseError(WHAT_JSON, `${where}.${k} is not a ${int ? 'count' : 'number'}`);
   return v;
 }
 function str(o: Record<string, unknown>, k: string, where: string): string {
@@ -152,7 +153,7 @@ const WHAT_DATA = 'keepalived data dump';
  * tracks and their status. Other sections are skipped.
  */
 export function parseKeepalivedData(text: string): KeepalivedData {
-  const lines = text.split('\n');
+  const lines = text.split(/\r?\n/); // a CR was stripped per line before, after line 1's header test
   if (!/^------< .* >------$/.test(lines[0] ?? '')) throw new ParseError(WHAT_DATA, 'no section header on line 1', 1);
   const out: KeepalivedData = { instances: [], scripts: [] };
   let section = '';
@@ -161,13 +162,12 @@ export function parseKeepalivedData(text: string): KeepalivedData {
   let inTracked = false;
   const kv = (l: string) => /^\s*([^=]+?)\s*=\s*(.*)$/.exec(l);
   for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!.replace(/\r$/, '');
+    const l = lines[i]!;
     const h = /^------< (.*) >------$/.exec(l);
     if (h) {
       section = h[1]!;
-      inst = undefined;
+      inst = undefined; // inTracked is reset by the next instance line: nothing is read before one
       script = undefined;
-      inTracked = false;
       continue;
     }
     if (section === 'VRRP Topology') {

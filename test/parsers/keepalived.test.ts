@@ -182,3 +182,92 @@ describe('DBus answers (dbus-send --print-reply, real)', () => {
     expect(fuzzParser(parse, seeds).rejected).toBeGreaterThan(0);
   });
 });
+
+describe('keepalived parsers: each field and rejection with its message (real dumps, one value edited)', () => {
+  const J = (m: string, ...a: [string, string][]) => () => parseKeepalivedJson(a.reduce((t, [x, y]) => t.replace(x, y), good));
+  const good = cap('healthy', 'frontal1', 'keepalived.json');
+  const e = (m: string) => new ParseError('keepalived JSON dump', m);
+  test('JSON: shapes', () => {
+    expect(() => parseKeepalivedJson('{}')).toThrow(e('not an array of instances'));
+    expect(() => parseKeepalivedJson('[null]')).toThrow(e('[0] is not an object'));
+    expect(() => parseKeepalivedJson('[[]]')).toThrow(e('[0] is not an object'));
+    expect(() => parseKeepalivedJson('[{"data":1,"stats":{}}]')).toThrow(e('[0].data is not an object'));
+    expect(() => parseKeepalivedJson('[{"data":{},"stats":1}]')).toThrow(e('[0].stats is not an object'));
+    const long = 'x'.repeat(300);
+    let why = '';
+    try {
+      JSON.parse(long);
+    } catch (err) {
+      why = (err as Error).message.slice(0, 80);
+    }
+    expect(() => parseKeepalivedJson(long)).toThrow(e(`not JSON (${why}); half-written?`));
+  });
+  test('JSON: counts, numbers, names, flags, router ids, VIP lists', () => {
+    expect(J('', ['"auth_failure":0', '"auth_failure":0.5'])).toThrow(e('[0].stats.auth_failure is not a count'));
+    expect(J('', ['"last_transition":1796037701.243169', '"last_transition":"1"'])).toThrow(e('[0].data.last_transition is not a number'));
+    expect(J('', ['"last_transition":1796037701.243169', '"last_transition":-1'])).toThrow(e('[0].data.last_transition is not a number'));
+    expect(parseKeepalivedJson(good)[0]!.lastTransition).toBe(1796037701.243169);
+    expect(J('', ['"iname":"VI_1"', '"iname":5'])).toThrow(e('[0].data.iname is not a name'));
+    expect(J('', ['"iname":"VI_1"', `"iname":"${'n'.repeat(257)}"`])).toThrow(e('[0].data.iname is not a name'));
+    expect(parseKeepalivedJson(good.replace('"iname":"VI_1"', `"iname":"${'n'.repeat(256)}"`))[0]!.name).toHaveLength(256);
+    expect(parseKeepalivedJson(good.replace('"nopreempt":false', '"nopreempt":1'))[0]!.nopreempt).toBe(true);
+    expect(parseKeepalivedJson(good.replace('"nopreempt":false', '"nopreempt":0'))[0]!.nopreempt).toBe(false);
+    expect(J('', ['"nopreempt":false', '"nopreempt":2'])).toThrow(e('[0].data.nopreempt is not a flag'));
+    for (const v of [1, 255]) expect(parseKeepalivedJson(good.replace('"vrid":51', `"vrid":${v}`))[0]!.vrid).toBe(v);
+    expect(J('', ['"vrid":51', '"vrid":256'])).toThrow(e('[0].data.vrid 256 is not a VRRP router id (1-255)'));
+    expect(J('', ['"state":2', '"state":4'])).toThrow(e('[0].data.state 4 is no VRRP state (0-3)'));
+    expect(['0', '1', '2', '3'].map((n) => parseKeepalivedJson(good.replace('"state":2', `"state":${n}`))[0]!.state)).toEqual(['INIT', 'BACKUP', 'MASTER', 'FAULT']);
+    const vips = /"vips":\[[^\]]*\]/;
+    expect(parseKeepalivedJson(good.replace(vips, '"novips":[]'))[0]!.vips).toEqual([]);
+    for (const bad of ['"vips":"192.168.0.3"', '"vips":[1]', '"vips":["192.168.0.3",1]'])
+      expect(() => parseKeepalivedJson(good.replace(vips, bad))).toThrow(e('[0].data.vips is not a list of addresses'));
+  });
+  const data = cap('healthy', 'frontal1', 'keepalived.data');
+  const d = (m: string, line?: number) => new ParseError('keepalived data dump', m, line);
+  const lineOf = (needle: string) => data.split('\n').findIndex((l) => l === needle) + 1;
+  test('data: headers anchored, CRLF, state, tracked and script lines', () => {
+    expect(() => parseKeepalivedData(`x${data}`)).toThrow(d('no section header on line 1', 1));
+    expect(() => parseKeepalivedData(data.replace('------< Global definitions >------', '------< Global definitions >------x'))).toThrow(d('no section header on line 1', 1));
+    const crlf = parseKeepalivedData(data.replace(/\n/g, '\r\n'));
+    expect(crlf).toEqual(parseKeepalivedData(data));
+    // a section header inside another line is no header: the topology goes on
+    expect(parseKeepalivedData(data.replace('------< VRRP Sockpool >------', ' x------< VRRP Sockpool >------')).instances).toHaveLength(1);
+    expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1', ' VRRP Instance = VI_1 x')).instances).toEqual([]);
+    expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1', 'x VRRP Instance = VI_1')).instances).toEqual([]);
+    // a 5-space line before the instance's first 3-space line is not a tracked script
+    expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1\n', ' VRRP Instance = VI_1\n     stray\n')).instances[0]!.tracked).toHaveLength(1);
+    // 'Tracked scripts :' must be the whole 3-space line
+    expect(parseKeepalivedData(data.replace('   Tracked scripts :', '   Tracked scripts : x')).instances[0]!.tracked).toEqual([]);
+    expect(parseKeepalivedData(data.replace('   Tracked scripts :', '   Tracked scripts :  ')).instances[0]!.tracked).toHaveLength(1);
+    expect(parseKeepalivedData(data.replace('   State = MASTER', '   State = MASTER  ')).instances[0]!.state).toBe('MASTER  ');
+    expect(parseKeepalivedData(data.replace('   State = MASTER', 'x  State = MASTER')).instances[0]!.state).toBe('');
+    expect(parseKeepalivedData(data.replace('     chk_sorry weight -60', '     chk_sorry weight 60 reverse')).instances[0]!.tracked).toEqual([{ script: 'chk_sorry', weight: 60 }]);
+    const at = lineOf('     chk_sorry weight -60');
+    expect(() => parseKeepalivedData(data.replace('     chk_sorry weight -60', '     chk_sorry weight -60 x'))).toThrow(d("tracked script line 'chk_sorry weight -60 x'", at));
+    expect(() => parseKeepalivedData(data.replace('     chk_sorry weight -60', `     chk_sorry weight ${'9'.repeat(70)}x`))).toThrow(d(`tracked script line '${`chk_sorry weight ${'9'.repeat(70)}x`.slice(0, 60)}'`, at));
+  });
+  test('data: scripts', () => {
+    expect(parseKeepalivedData(data.replace(' VRRP Script = chk_sorry', ' VRRP Script = chk_sorry x')).scripts).toEqual([]);
+    expect(parseKeepalivedData(data.replace(' VRRP Script = chk_sorry', 'x VRRP Script = chk_sorry')).scripts).toEqual([]);
+    expect(parseKeepalivedData(data.replace('   Weight = -60', '   Weight = 60 reverse')).scripts[0]!.weight).toBe(60);
+    expect(parseKeepalivedData(data.replace('   Weight = -60', '   Weight = 100')).scripts[0]!.weight).toBe(100);
+    for (const w of ['   Weight=-60', '   Weight =-60', '   Weight= -60']) expect(parseKeepalivedData(data.replace('   Weight = -60', w)).scripts[0]!.weight).toBe(-60);
+    const at = lineOf('   Weight = -60');
+    expect(() => parseKeepalivedData(data.replace('   Weight = -60', '   Weight = -60x'))).toThrow(d("script chk_sorry: weight '-60x'", at));
+    expect(() => parseKeepalivedData(data.replace('   Weight = -60', '   Weight = x-60'))).toThrow(d("script chk_sorry: weight 'x-60'", at));
+    expect(() => parseKeepalivedData(data.replace('   Weight = -60', `   Weight = ${'x'.repeat(30)}`))).toThrow(d(`script chk_sorry: weight '${'x'.repeat(20)}'`, at));
+  });
+  test('DBus: error lines anchored, either stream, the message cut at 200', () => {
+    const err = cap('master-stopped', 'frontal1', 'dbus-state.stderr');
+    expect(parseDbusReply('', err)).toEqual({ ok: false, error: 'org.freedesktop.DBus.Error.ServiceUnknown', message: 'The name org.keepalived.Vrrp1 was not provided by any .service files' });
+    expect(parseDbusReply(err)).toEqual(parseDbusReply('', err));
+    expect(() => parseDbusReply('', `x${err}`)).toThrow(new ParseError('dbus-send output', "no 'method return' line: ''", 1));
+    expect(parseDbusReply('', 'Error a.b:c')).toEqual({ ok: false, error: 'a.b', message: 'c' });
+    expect(parseDbusReply('', `Error a.b: ${'m'.repeat(300)}`)).toEqual({ ok: false, error: 'a.b', message: 'm'.repeat(200) });
+    const nobus = cap('master-killed', 'frontal1', 'dbus-nobus.stderr');
+    expect(parseDbusReply('', nobus)).toEqual({ ok: false, error: 'NoBus', message: 'Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory' });
+    expect(parseDbusReply('', nobus.replace('"system"', 'system'))).toMatchObject({ error: 'NoBus' });
+    expect(parseDbusReply(nobus)).toMatchObject({ error: 'NoBus' });
+    expect(parseDbusReply('', `Failed to open connection to "system" message bus: ${'m'.repeat(300)}`)).toEqual({ ok: false, error: 'NoBus', message: 'm'.repeat(200) });
+  });
+});

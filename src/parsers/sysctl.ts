@@ -137,7 +137,7 @@ export function bootValue(files: SysctlSourceFile[], key: string): BootValue | u
     for (const a of f.parsed.assignments) {
       if (!a.glob) {
         if (a.key === key && a.value !== undefined) explicit = { value: a.value, path: f.path, line: a.line, glob: false };
-        else if (a.key === key && a.value === undefined) excluded = true;
+        else if (a.key === key) excluded = true; // without a value: the branch above took the ones with
       } else if (sysctlGlobMatch(a.key, key)) {
         if (a.value === undefined) excluded = true;
         else globbed = { value: a.value, path: f.path, line: a.line, glob: true };

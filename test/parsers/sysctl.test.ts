@@ -181,6 +181,7 @@ describe('sysctl: values, names, lines, globs and exclusions one by one', () => 
     expect(sysctlGlobMatch('[!a]', '!')).toBe(true);
     expect(sysctlGlobMatch('x]/[ab]', 'x]/a')).toBe(true);
     expect(sysctlGlobMatch('[z-a]', 'b')).toBe(false);
+    expect(sysctlGlobMatch('a[\\x]', 'a\\')).toBe(true); // a backslash inside a class is a backslash
   });
   test('boot value: another explicit key does not exclude; a -glob excludes what it matches', () => {
     const files = [

@@ -289,7 +289,7 @@ describe('end to end: bin/check_lvs_sorry against real servers', () => {
   test('a silent server is CRITICAL before -t expires (not UNKNOWN)', async () => {
     const r = await plugin([...noIpvs(), '-u', url('/hang'), '-t', '2']);
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(new RegExp(`^LVS SORRY CRITICAL - 127\\.0\\.0\\.1:${httpPort} accepted the connection but sent no HTTP response within 1\\.8 s`));
+    expect(r.first).toMatch(new RegExp(`^LVS SORRY CRITICAL - 127\\.0\\.0\\.1:${httpPort} accepted the connection but sent no HTTP response within 1\\.\\d s`)); // what -t leaves after start-up: 1.8 s idle, less under load
   });
 
   test('slow beyond -c → CRITICAL; status and regex', async () => {

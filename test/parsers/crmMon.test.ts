@@ -135,3 +135,222 @@ describe('parseCliConstraints', () => {
     fuzzParser(parseCliConstraints, [cap('healthy', 'frontal1', 'cib.xml')], 3000);
   });
 });
+
+describe('parseCrmMon: every field of real captures (frontal1), whole', () => {
+  const read = (s: string) => parseCrmMon(cap(s, 'frontal1'));
+  test('healthy: DC frontal2, the group on frontal1', () => {
+    expect(read('healthy')).toEqual({
+      apiVersion: '2.25',
+      stack: 'corosync',
+      dc: 'frontal2',
+      quorum: true,
+      lastUpdate: 'Mon Nov 30 14:30:57 2026',
+      nodesConfigured: 2,
+      resourcesConfigured: 2,
+      resourcesDisabled: 0,
+      resourcesBlocked: 0,
+      stonithEnabled: false,
+      maintenanceMode: false,
+      stopAllResources: false,
+      noQuorumPolicy: 'stop',
+      nodes: [
+        {
+          name: 'frontal1',
+          id: '1',
+          online: true,
+          standby: false,
+          standbyOnfail: false,
+          maintenance: false,
+          pending: false,
+          unclean: false,
+          shutdown: false,
+          isDc: false,
+          resourcesRunning: 2,
+          type: 'member'
+        },
+        {
+          name: 'frontal2',
+          id: '2',
+          online: true,
+          standby: false,
+          standbyOnfail: false,
+          maintenance: false,
+          pending: false,
+          unclean: false,
+          shutdown: false,
+          isDc: true,
+          resourcesRunning: 0,
+          type: 'member'
+        }
+      ],
+      resources: [
+        {
+          id: 'vip',
+          agent: 'ocf:heartbeat:IPaddr2',
+          role: 'Started',
+          active: true,
+          failed: false,
+          managed: true,
+          blocked: false,
+          orphaned: false,
+          maintenance: false,
+          failureIgnored: false,
+          nodes: ['frontal1'],
+          group: 'lvs'
+        },
+        {
+          id: 'ldirectord',
+          agent: 'ocf:heartbeat:ldirectord',
+          role: 'Started',
+          active: true,
+          failed: false,
+          managed: true,
+          blocked: false,
+          orphaned: false,
+          maintenance: false,
+          failureIgnored: false,
+          nodes: ['frontal1'],
+          group: 'lvs'
+        }
+      ],
+      groups: [
+        {
+          id: 'lvs',
+          managed: true,
+          disabled: false,
+          resources: ['vip', 'ldirectord']
+        }
+      ],
+      failures: [],
+      history: [
+        { node: 'frontal1', resource: 'vip', failCount: 0, migrationThreshold: 1000000 },
+        { node: 'frontal1', resource: 'ldirectord', failCount: 0, migrationThreshold: 1000000 }
+      ],
+      bans: [],
+      status: {
+        code: 0,
+        message: 'OK'
+      }
+    });
+  });
+  test('standby: frontal1 in standby and DC, the group on frontal2', () => {
+    expect(read('standby')).toEqual({
+      apiVersion: '2.25',
+      stack: 'corosync',
+      dc: 'frontal1',
+      quorum: true,
+      lastUpdate: 'Mon Nov 30 14:40:32 2026',
+      nodesConfigured: 2,
+      resourcesConfigured: 2,
+      resourcesDisabled: 0,
+      resourcesBlocked: 0,
+      stonithEnabled: false,
+      maintenanceMode: false,
+      stopAllResources: false,
+      noQuorumPolicy: 'stop',
+      nodes: [
+        {
+          name: 'frontal1',
+          id: '1',
+          online: true,
+          standby: true,
+          standbyOnfail: false,
+          maintenance: false,
+          pending: false,
+          unclean: false,
+          shutdown: false,
+          isDc: true,
+          resourcesRunning: 0,
+          type: 'member'
+        },
+        {
+          name: 'frontal2',
+          id: '2',
+          online: true,
+          standby: false,
+          standbyOnfail: false,
+          maintenance: false,
+          pending: false,
+          unclean: false,
+          shutdown: false,
+          isDc: false,
+          resourcesRunning: 2,
+          type: 'member'
+        }
+      ],
+      resources: [
+        {
+          id: 'vip',
+          agent: 'ocf:heartbeat:IPaddr2',
+          role: 'Started',
+          active: true,
+          failed: false,
+          managed: true,
+          blocked: false,
+          orphaned: false,
+          maintenance: false,
+          failureIgnored: false,
+          nodes: ['frontal2'],
+          group: 'lvs'
+        },
+        {
+          id: 'ldirectord',
+          agent: 'ocf:heartbeat:ldirectord',
+          role: 'Started',
+          active: true,
+          failed: false,
+          managed: true,
+          blocked: false,
+          orphaned: false,
+          maintenance: false,
+          failureIgnored: false,
+          nodes: ['frontal2'],
+          group: 'lvs'
+        }
+      ],
+      groups: [
+        {
+          id: 'lvs',
+          managed: true,
+          disabled: false,
+          resources: ['vip', 'ldirectord']
+        }
+      ],
+      failures: [],
+      history: [
+        { node: 'frontal1', resource: 'vip', failCount: 0, migrationThreshold: 1000000 },
+        { node: 'frontal1', resource: 'ldirectord', failCount: 0, migrationThreshold: 1000000 },
+        { node: 'frontal2', resource: 'vip', failCount: 0, migrationThreshold: 1000000 },
+        { node: 'frontal2', resource: 'ldirectord', failCount: 0, migrationThreshold: 1000000 }
+      ],
+      bans: [],
+      status: {
+        code: 0,
+        message: 'OK'
+      }
+    });
+  });
+  test('crashed node: not connected, nothing else', () => {
+    expect(read('node-crash')).toEqual({
+      apiVersion: '2.25',
+      quorum: false,
+      nodesConfigured: 0,
+      resourcesConfigured: 0,
+      resourcesDisabled: 0,
+      resourcesBlocked: 0,
+      stonithEnabled: true,
+      maintenanceMode: false,
+      stopAllResources: false,
+      nodes: [],
+      resources: [],
+      groups: [],
+      failures: [],
+      history: [],
+      bans: [],
+      status: {
+        code: 102,
+        message: 'Not connected'
+      }
+    });
+  });
+});

@@ -250,3 +250,121 @@ describe('the plugin replaying captures', () => {
     expect(r.stdout).toMatch(/^LVS PACEMAKER CRITICAL - Pacemaker is not running on /);
   });
 });
+
+describe('evaluatePacemaker: whole results (summary, long output, perfdata) on the lab captures', () => {
+  test('healthy, seen from frontal1', () => {
+    expect(evalXml(cap('healthy', 'frontal1'), config, 'frontal1')).toEqual({
+      state: State.OK,
+      summary: 'lvs on frontal1, 2/2 nodes online, quorum, DC frontal2',
+      long: [
+        'test',
+        'node frontal1: online, 2 resources',
+        'node frontal2: online, DC, 0 resources',
+        'risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP'
+      ],
+      perf: [
+        { label: 'nodes_online', value: 2, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 0, min: 0 },
+        { label: 'failed_actions', value: 0, min: 0 }
+      ]
+    });
+  });
+  test('ldirectord-killed, seen from frontal2', () => {
+    expect(evalXml(cap('ldirectord-killed', 'frontal2'), config, 'frontal2')).toEqual({
+      state: State.WARNING,
+      summary: 'ldirectord fail-count 1 on frontal1, monitor not running: crm resource cleanup ldirectord',
+      long: [
+        'WARNING: ldirectord fail-count 1 on frontal1, monitor not running: crm resource cleanup ldirectord',
+        'test',
+        'node frontal1: online, DC, 2 resources',
+        'node frontal2: online, 0 resources',
+        'risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP'
+      ],
+      perf: [
+        { label: 'nodes_online', value: 2, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 1, min: 0 },
+        { label: 'failed_actions', value: 1, min: 0 }
+      ]
+    });
+  });
+  test('node-crash, seen from frontal2', () => {
+    expect(evalXml(cap('node-crash', 'frontal2'), config, 'frontal2')).toEqual({
+      state: State.WARNING,
+      summary: 'frontal1 OFFLINE: no failover target',
+      long: [
+        'WARNING: frontal1 OFFLINE: no failover target',
+        'test',
+        'node frontal1: OFFLINE, 0 resources',
+        'node frontal2: online, DC, 2 resources',
+        'lvs runs on frontal2, failed over from frontal1 (OFFLINE); it goes back once frontal1 is online',
+        'risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP'
+      ],
+      perf: [
+        { label: 'nodes_online', value: 1, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 0, min: 0 },
+        { label: 'failed_actions', value: 0, min: 0 }
+      ]
+    });
+  });
+  test('standby, seen from frontal1', () => {
+    expect(evalXml(cap('standby', 'frontal1'), config, 'frontal1')).toEqual({
+      state: State.WARNING,
+      summary: 'lvs on frontal2, preferred frontal1 in standby (auto_failback)',
+      long: [
+        'WARNING: lvs on frontal2, preferred frontal1 in standby (auto_failback)',
+        'test',
+        'node frontal1: online, standby, DC, 0 resources',
+        'node frontal2: online, 2 resources',
+        'risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP'
+      ],
+      perf: [
+        { label: 'nodes_online', value: 2, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 0, min: 0 },
+        { label: 'failed_actions', value: 0, min: 0 }
+      ]
+    });
+  });
+  test('split-brain, seen from frontal1', () => {
+    expect(evalXml(cap('split-brain', 'frontal1'), config, 'frontal1')).toEqual({
+      state: State.WARNING,
+      summary: 'frontal2 OFFLINE: no failover target',
+      long: [
+        'WARNING: frontal2 OFFLINE: no failover target',
+        'test',
+        'node frontal1: online, DC, 2 resources',
+        'node frontal2: OFFLINE, 0 resources',
+        'risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP'
+      ],
+      perf: [
+        { label: 'nodes_online', value: 1, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 0, min: 0 },
+        { label: 'failed_actions', value: 0, min: 0 }
+      ]
+    });
+  });
+  test('heal-multiple-active, seen from frontal2', () => {
+    expect(evalXml(cap('heal-multiple-active', 'frontal2'), config, 'frontal2')).toEqual({
+      state: State.CRITICAL,
+      summary: 'split brain: vip runs on frontal1 and frontal2',
+      long: [
+        'CRITICAL: split brain: vip runs on frontal1 and frontal2',
+        'test',
+        'node frontal1: online, 2 resources',
+        'node frontal2: online, DC, 2 resources',
+        'ldirectord too runs on frontal1 and frontal2',
+        'risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP'
+      ],
+      perf: [
+        { label: 'nodes_online', value: 2, min: 0, max: 2 },
+        { label: 'resources_active', value: 2, min: 0, max: 2 },
+        { label: 'fail_count', value: 0, min: 0 },
+        { label: 'failed_actions', value: 0, min: 0 }
+      ]
+    });
+  });
+});

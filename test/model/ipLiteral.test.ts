@@ -7,20 +7,9 @@
 import { IP_PATTERN, schemaProblems } from '../../src/model/schema';
 import { formats, ipLiteralFamily, isIpv4Literal, isIpv6Literal } from '../../src/model/ipLiteral';
 import { referenceDeployment } from '../../src/model/reference';
+import { prng } from '../helpers/fuzz';
 
 const re = new RegExp(IP_PATTERN, 'u');
-
-/** mulberry32: a small seeded generator, so a failure names a string that comes back. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EDGES = [
   '192.168.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '1.2.3.04', '01.2.3.4', '00.1.1.1', '1.2.3', '1.2.3.4.', '.1.2.3.4', '1..2.3',
@@ -34,7 +23,7 @@ const EDGES = [
 ];
 
 function corpus(n: number): string[] {
-  const r = rng(19);
+  const r = prng(19);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const hex = [...'0123456789abcdefABCDEF'];
   const h16 = () => Array.from({ length: 1 + Math.floor(r() * (r() < 0.05 ? 6 : 4)) }, () => pick(hex)).join('');

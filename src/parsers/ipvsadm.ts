@@ -46,26 +46,28 @@ const PROTO: Record<string, IpvsProtocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sct
 const FWD: Record<string, IpvsForwarding> = { Route: 'route', Masq: 'masq', Tunnel: 'tunnel', Local: 'local' };
 
 function addrPort(s: string | undefined, n: number): { address: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s ?? '') ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(s ?? '');
+  const t = s ?? '';
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(t) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(t);
   const address = m ? normaliseAddress(m[1]!) : undefined;
   if (!m || address === undefined || (m[0].startsWith('[') !== address.includes(':')))
-    throw new ParseError(WHAT, `'${s ?? ''}' is not a numeric ADDRESS:PORT (run ipvsadm with -n)`, n);
+    throw new ParseError(WHAT, `'${t}' is not a numeric ADDRESS:PORT (run ipvsadm with -n)`, n);
   const port = Number(m[2]);
   if (port > 65535) throw new ParseError(WHAT, `port ${port} out of range`, n);
   return { address, port };
 }
 
 function int(s: string | undefined, n: number, signed = false): number {
-  if (s === undefined || !(signed ? /^-?\d{1,15}$/ : /^\d{1,15}$/).test(s)) throw new ParseError(WHAT, `'${s ?? ''}' is not a number`, n);
-  return Number(s);
+  const t = s ?? '';
+  if (!(signed ? /^-?\d{1,15}$/ : /^\d{1,15}$/).test(t)) throw new ParseError(WHAT, `'${t}' is not a number`, n);
+  return Number(t);
 }
 
 const UNIT: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 /** print_largenum: `136489K` → 136489000 (a lower bound, approximate). */
-function largeNum(s: string | undefined, n: number): { value: number; approximate: boolean } {
-  const m = /^(\d{1,20})([KMGT]?)$/.exec(s ?? '');
-  if (!m) throw new ParseError(WHAT, `'${s ?? ''}' is not a counter`, n);
+function largeNum(s: string, n: number): { value: number; approximate: boolean } {
+  const m = /^(\d{1,20})([KMGT]?)$/.exec(s);
+  if (!m) throw new ParseError(WHAT, `'${s}' is not a counter`, n);
   return { value: Number(m[1]) * UNIT[m[2]!]!, approximate: m[2] !== '' };
 }
 

@@ -215,6 +215,7 @@ describe('parseIpvsadmList: rule by rule (synthetic lines on the real titles)', 
     expect(err(head + 'TCP  10.0.0.1:80 RR\n')).toThrow("'RR' is not a scheduler name");
     expect(err(head + 'TCP  10.0.0.1:80 1rr\n')).toThrow("'1rr' is not a scheduler name");
     expect(one(head + 'TCP  10.0.0.1:80 my_s-1\n').scheduler).toBe('my_s-1');
+    expect(err(head + 'TCP  10.0.0.1:80 wlc!\n')).toThrow("'wlc!' is not a scheduler name (line 4)");
   });
   test('addresses and ports', () => {
     expect(one(head + 'TCP  [2001:DB8::0:3]:65535 rr\n')).toMatchObject({ address: '2001:db8::3', port: 65535, family: 'inet6' });
@@ -222,6 +223,9 @@ describe('parseIpvsadmList: rule by rule (synthetic lines on the real titles)', 
       expect(err(head + `TCP  ${a} rr\n`)).toThrow(`'${a}' is not a numeric ADDRESS:PORT (run ipvsadm with -n) (line 4)`);
     expect(err(head + 'TCP  10.0.0.1:65536 rr\n')).toThrow('port 65536 out of range (line 4)');
     expect(err(head + 'TCP\n')).toThrow("'' is not a numeric ADDRESS:PORT");
+    // Both forms anchored at each end: text before or after a well-formed ADDRESS:PORT.
+    for (const a of ['x[::1]:80', '[::1]:80x', '1192.168.0.3:80', 'x10.0.0.1:80'])
+      expect(err(head + `TCP  ${a} rr\n`)).toThrow(`'${a}' is not a numeric ADDRESS:PORT (run ipvsadm with -n) (line 4)`);
   });
   test('firewall marks', () => {
     expect(one(head + 'FWM  4294967295 rr\n')).toMatchObject({ fwmark: 4294967295, family: 'inet' });
@@ -240,14 +244,18 @@ describe('parseIpvsadmList: rule by rule (synthetic lines on the real titles)', 
     expect(one(head + 'TCP  10.0.0.1:80 rr\n')).toEqual({ protocol: 'tcp', family: 'inet', address: '10.0.0.1', port: 80, scheduler: 'rr', persistent: false, onePacket: false, realServers: [] });
     expect(err(head + 'TCP  10.0.0.1:80 sh (Sh-port)\n')).toThrow("bad scheduler flags '(Sh-port)' (line 4)");
     expect(err(head + 'TCP  10.0.0.1:80 sh (sh-port\n')).toThrow("bad scheduler flags '(sh-port'");
+    expect(err(head + 'TCP  10.0.0.1:80 sh ((sh-port)\n')).toThrow("bad scheduler flags '((sh-port)' (line 4)");
+    expect(err(head + 'TCP  10.0.0.1:80 sh (sh-port)x\n')).toThrow("bad scheduler flags '(sh-port)x' (line 4)");
     expect(err(head + 'TCP  10.0.0.1:80 sh (sh-port) (x)\n')).toThrow("unexpected word '(x)' on a service line (line 4)");
     expect(err(head + 'TCP  10.0.0.1:80 rr persistent\n')).toThrow("'' is not a number (line 4)");
     expect(err(head + 'TCP  10.0.0.1:80 rr persistent 5 persistent 6\n')).toThrow("unexpected word 'persistent'");
     expect(err(head + 'TCP  10.0.0.1:80 rr mask 255.0.0.0\n')).toThrow("unexpected word 'mask'");
     for (const m of ['', '24', '255.255.255', '256.0.0.0', '255.255.255.0x', '255.255.255.000']) expect(err(head + `TCP  10.0.0.1:80 rr persistent 5 mask ${m}\n`)).toThrow(`bad persistence mask '${m}' (line 4)`);
-    for (const m of ['129', '1000', 'x', '255.0.0.0']) expect(err(head + `TCP  [::1]:80 rr persistent 5 mask ${m}\n`)).toThrow(`bad persistence mask '${m}'`);
+    for (const m of ['129', '1000', 'x', '255.0.0.0', '-12', '1e2', '64.5']) expect(err(head + `TCP  [::1]:80 rr persistent 5 mask ${m}\n`)).toThrow(`bad persistence mask '${m}'`);
     expect(err(head + 'TCP  10.0.0.1:80 rr pe\n')).toThrow("unexpected word 'pe'");
     expect(err(head + 'TCP  10.0.0.1:80 rr pe SIP\n')).toThrow("unexpected word 'pe'");
+    expect(err(head + 'TCP  10.0.0.1:80 rr pe Sip\n')).toThrow("unexpected word 'pe' on a service line (line 4)");
+    expect(err(head + 'TCP  10.0.0.1:80 rr pe sip!\n')).toThrow("unexpected word 'pe' on a service line (line 4)");
     expect(err(head + 'TCP  10.0.0.1:80 rr sticky\n')).toThrow("unexpected word 'sticky' on a service line (line 4)");
   });
   test('counter listings: five counters, K/M/G/T as lower bounds, each rejection', () => {
@@ -280,6 +288,10 @@ describe('parseIpvsadmList: rule by rule (synthetic lines on the real titles)', 
     expect(r.services[0]!.stats).toBeUndefined();
     expect(r.services[0]!.realServers.map((x) => x.rates)).toEqual([undefined, { cps: 6, inPps: 7, outPps: 8, inBps: 9, outBps: 10e6, approximate: true }]);
     expect(r.services[0]!.realServers[1]!.stats).toBeUndefined();
+    // Two real servers on one address, told apart by their port.
+    const ports = table(parseIpvsadmList(head + 'TCP  10.0.0.1:80 rr\n  -> 10.0.0.2:80 Route 1 0 0\n  -> 10.0.0.2:81 Route 1 0 0\n'));
+    mergeCounters(ports, parseIpvsadmList(statsHead + 'TCP  10.0.0.1:80 1 2 3 4 5\n  -> 10.0.0.2:81 6 7 8 9 10\n  -> 10.0.0.2:80 1 1 1 1 1\n'));
+    expect(ports.services[0]!.realServers.map((x) => [x.port, x.stats?.conns])).toEqual([[80, 1], [81, 6]]);
     const plain = t();
     expect(mergeCounters(plain, parseIpvsadmList(head))).toBe(plain);
     expect(plain.services[0]!.stats).toBeUndefined();
@@ -292,11 +304,16 @@ describe('parseIpvsadmDaemon: rule by rule', () => {
     expect(parseIpvsadmDaemon('\n  backup sync daemon (ttl=255, syncid=255, mcast=lo, port=65535, maxlen=65535, group=FF02::1)  \n\n')).toEqual([
       { role: 'backup', interface: 'lo', syncid: 255, maxlen: 65535, group: 'ff02::1', port: 65535, ttl: 255 },
     ]);
-    expect(parseIpvsadmDaemon('master sync daemon (mcast=eth0, syncid=0)\n')).toEqual([{ role: 'master', interface: 'eth0', syncid: 0 }]);
+    // toStrictEqual: the fields the line does not print are absent, not set to undefined.
+    expect(parseIpvsadmDaemon('master sync daemon (mcast=eth0, syncid=0)\n')).toStrictEqual([{ role: 'master', interface: 'eth0', syncid: 0 }]);
   });
   test('each rejection named with its line', () => {
     expect(err('\nsync daemon running\n')).toThrow("cannot parse ipvsadm -L --daemon: unexpected line 'sync daemon running' (line 2)");
     expect(err('master sync daemon (mcast=eth0, syncid=1) x\n')).toThrow('unexpected line');
+    expect(err('x master sync daemon (mcast=eth0, syncid=1)\n')).toThrow("unexpected line 'x master sync daemon (mcast=eth0, syncid=1)' (line 1)");
+    const long = `backup sync daemon ${'y'.repeat(80)}`;
+    expect(err(long)).toThrow(`unexpected line '${long.slice(0, 60)}' (line 1)`);
+    expect(err(long)).not.toThrow(long);
     expect(err('slave sync daemon (mcast=eth0, syncid=1)\n')).toThrow('unexpected line');
     expect(err('master sync daemon (mcast=eth0,syncid=1)\n')).toThrow("bad field 'mcast=eth0,syncid=1' (line 1)");
     expect(err('master sync daemon (mcast=eth0, syncid=1, syncid=2)\n')).toThrow("bad field 'syncid=2'");
@@ -307,6 +324,8 @@ describe('parseIpvsadmDaemon: rule by rule', () => {
     expect(err('master sync daemon (syncid=1)\n')).toThrow('mcast= and syncid= are required');
     expect(err('master sync daemon (mcast=eth0, syncid=256)\n')).toThrow('syncid=256 is not a number (line 1)');
     expect(err('master sync daemon (mcast=eth0, syncid=x)\n')).toThrow('syncid=x is not a number');
+    expect(err('master sync daemon (mcast=eth0, syncid=-1)\n')).toThrow('syncid=-1 is not a number (line 1)');
+    expect(err('master sync daemon (mcast=eth0, syncid=1x)\n')).toThrow('syncid=1x is not a number (line 1)');
     expect(err('master sync daemon (mcast=eth0, syncid=1, maxlen=65536)\n')).toThrow('maxlen=65536 is not a number');
     expect(err('master sync daemon (mcast=eth0, syncid=1, port=65536)\n')).toThrow('port=65536 is not a number');
     expect(err('master sync daemon (mcast=eth0, syncid=1, ttl=256)\n')).toThrow('ttl=256 is not a number');

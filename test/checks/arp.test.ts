@@ -11,6 +11,7 @@ import { probeAliasPersistence, probeArpSysctls, probeBootSysctl, probeListeners
 import { State } from '../../src/runtime/state';
 import { RootSource } from '../../src/sources/root';
 import { REAL, ReplaySource, capture, replayScript, tempDir as newTempDir } from '../probes/replay';
+import { describeSpawning } from './fast';
 
 
 // Temp dirs this file creates, removed at the end.
@@ -283,7 +284,7 @@ describe('persistence (synthetic /etc files on real /proc trees)', () => {
   });
 });
 
-describe('end to end: bin/check_lvs_arp --root (captured sysctl tree) with replayed ip and ss', () => {
+describeSpawning('end to end: bin/check_lvs_arp --root (captured sysctl tree) with replayed ip and ss', () => {
   const env = { ...process.env };
   delete env.LVSHA_CONFIG;
   const run = (state: string, extra: string[] = [], etc: Record<string, string> = { 'etc/sysctl.d/90-lvs-dr.conf': syn('sysctl/lvs-dr.conf') }, ss = 'listening-any') => {

@@ -5,6 +5,7 @@ import { HeartbeatNodeView, HeartbeatStatus, probeHeartbeat } from '../../src/pr
 import { PluginError } from '../../src/runtime/errors';
 import { State } from '../../src/runtime/state';
 import { clStatusSource, removeTempDirs, replayScript, ReplaySource, tempDir } from '../probes/replay';
+import { describeSpawning } from './fast';
 
 const ucast: HeartbeatPolicy = { media: 'ucast', host: 'frontal1' };
 const node = (name: string, status: HeartbeatNodeView['status'], links: [string, 'up' | 'dead'][] = [['eth0', 'up']], extra: Partial<HeartbeatNodeView> = {}): HeartbeatNodeView => ({
@@ -209,7 +210,7 @@ describe('cl_status exit codes', () => {
   });
 });
 
-describe('bin/check_lvs_heartbeat end to end (replayed captures)', () => {
+describeSpawning('bin/check_lvs_heartbeat end to end (replayed captures)', () => {
   const bin = join(__dirname, '..', '..', 'bin', 'check_lvs_heartbeat');
   const run = (dirs: string[], ...args: string[]) => {
     const script = replayScript(join(tempDir(), 'cl_status'), { dirs });

@@ -11,6 +11,7 @@ import { applyHz, IpvsSnapshot } from '../../src/probes/ipvs';
 import { UsageError } from '../../src/runtime/errors';
 import { parseRange } from '../../src/runtime/range';
 import { State } from '../../src/runtime/state';
+import { describeSpawning } from './fast';
 
 const ROOT = join(__dirname, '..', '..');
 const REAL = join(ROOT, 'test', 'fixtures', 'real', 'ipvs');
@@ -179,7 +180,7 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
 
 // ----------------------------------------------------------------- end to end (dist/, bin/)
 
-describe('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the same kernel state', () => {
+describeSpawning('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the same kernel state', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const bin = join(ROOT, 'bin', 'check_lvs_ipvs');

@@ -8,6 +8,7 @@ import { referenceDeployment } from '../../src/model/reference';
 import { KeepalivedProbeOptions, probeKeepalived } from '../../src/probes/keepalived';
 import { State } from '../../src/runtime/state';
 import { RunOptions, RunResult, Source } from '../../src/sources/source';
+import { describeSpawning } from './fast';
 
 const DIR = join(__dirname, '..', 'fixtures', 'real', 'keepalived-pair');
 const cap = (scenario: string, host: string, file: string) => readFileSync(join(DIR, scenario, host, file), 'utf8');
@@ -223,7 +224,7 @@ describe('which director: -H (name or address) or this host, else the configured
   });
 });
 
-describe('check_lvs_keepalived as a plugin (bin, --root tree)', () => {
+describeSpawning('check_lvs_keepalived as a plugin (bin, --root tree)', () => {
   const root = mkdtempSync(join(tmpdir(), 'lvsha-ka-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   function tree(scenario: string, host: string, live: boolean): string {

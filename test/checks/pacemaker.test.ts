@@ -14,6 +14,7 @@ import { parseCrmMon } from '../../src/parsers/crmMon';
 import { PacemakerStatus, probePacemaker } from '../../src/probes/pacemaker';
 import { State } from '../../src/runtime/state';
 import { RunResult, Source } from '../../src/sources/source';
+import { describeSpawning } from './fast';
 
 const REAL = join(__dirname, '..', 'fixtures', 'real');
 const PM = join(REAL, 'pacemaker');
@@ -207,7 +208,7 @@ describe('probePacemaker', () => {
   });
 });
 
-describe('the plugin replaying captures', () => {
+describeSpawning('the plugin replaying captures', () => {
   const bin = mkdtempSync(join(tmpdir(), 'lvsha-pm-'));
   const script = (name: string, file: string, code = 0) => {
     const p = join(bin, name);

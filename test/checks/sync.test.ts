@@ -9,6 +9,7 @@ import { parseIpvsadmDaemon } from '../../src/parsers/ipvsadm';
 import { parseProcIpvsConn } from '../../src/parsers/procIpvs';
 import { countConnSync } from '../../src/probes/sync';
 import { State } from '../../src/runtime/state';
+import { describeSpawning } from './fast';
 
 const ROOT = join(__dirname, '..', '..');
 const REAL = join(ROOT, 'test', 'fixtures', 'real', 'ipvs');
@@ -93,7 +94,7 @@ describe('evaluateSync', () => {
   });
 });
 
-describe('bin/check_lvs_sync end to end on captured outputs', () => {
+describeSpawning('bin/check_lvs_sync end to end on captured outputs', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const bin = join(ROOT, 'bin', 'check_lvs_sync');

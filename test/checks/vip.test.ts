@@ -9,6 +9,7 @@ import { referenceDeployment } from '../../src/model/reference';
 import { UsageError } from '../../src/runtime/errors';
 import { State } from '../../src/runtime/state';
 import { capture, removeTempDirs, replayScript, tempDir } from '../probes/replay';
+import { describeSpawning } from './fast';
 
 const VIP = '192.168.0.3';
 const policy: VipPolicy = { preferred: 'frontal1', autoFailback: true };
@@ -151,7 +152,7 @@ describe('--director', () => {
   });
 });
 
-describe('bin/check_lvs_vip end to end (replayed captures)', () => {
+describeSpawning('bin/check_lvs_vip end to end (replayed captures)', () => {
   // Directors on loopback addresses are probed with a local spawn of --ip, so no test
   // ever opens a connection outside this machine.
   const bin = join(__dirname, '..', '..', 'bin', 'check_lvs_vip');

@@ -154,15 +154,14 @@ const WHAT_DATA = 'keepalived data dump';
  */
 export function parseKeepalivedData(text: string): KeepalivedData {
   const lines = text.split(/\r?\n/); // a CR was stripped per line before, after line 1's header test
-  if (!/^------< .* >------$/.test(lines[0] ?? '')) throw new ParseError(WHAT_DATA, 'no section header on line 1', 1);
+  if (!/^------< .* >------$/.test(lines[0]!)) throw new ParseError(WHAT_DATA, 'no section header on line 1', 1);
   const out: KeepalivedData = { instances: [], scripts: [] };
   let section = '';
   let inst: KeepalivedData['instances'][number] | undefined;
   let script: TrackedScript | undefined;
   let inTracked = false;
-  const kv = (l: string) => /^\s*([^=]+?)\s*=\s*(.*)$/.exec(l);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
+  const kv = (l: string) => /^\s*([^=]+?)\s*=\s*(.*)/.exec(l);
+  for (const [i, l] of lines.entries()) {
     const h = /^------< (.*) >------$/.exec(l);
     if (h) {
       section = h[1]!;
@@ -217,11 +216,12 @@ export type DbusReply = { ok: true; value: string[] } | { ok: false; error: stri
  * (`Error org.freedesktop.DBus.Error.ServiceUnknown: The name ... was not provided ...`).
  */
 export function parseDbusReply(stdout: string, stderr = ''): DbusReply {
-  const err = /^Error (\S+): ?(.*)$/m.exec(stderr) ?? /^Error (\S+): ?(.*)$/m.exec(stdout);
+  const errorLine = /^Error (\S+): ?(.*)/m;
+  const err = errorLine.exec(stderr) ?? errorLine.exec(stdout);
   if (err) return { ok: false, error: err[1]!, message: err[2]!.slice(0, 200) };
-  const fail = /^Failed to open connection to "?(\w+)"? message bus: (.*)$/m.exec(stderr + '\n' + stdout);
+  const fail = /^Failed to open connection to "?(\w+)"? message bus: (.*)/m.exec(stderr + '\n' + stdout);
   if (fail) return { ok: false, error: 'NoBus', message: fail[2]!.slice(0, 200) };
-  if (!/^method return /.test(stdout)) throw new ParseError('dbus-send output', `no 'method return' line: '${(stdout.split('\n')[0] ?? '').slice(0, 60)}'`, 1);
+  if (!/^method return /.test(stdout)) throw new ParseError('dbus-send output', `no 'method return' line: '${stdout.split('\n')[0]!.slice(0, 60)}'`, 1);
   const value: string[] = [];
   const re = /\b(?:u?int(?:16|32|64)|byte|double|boolean) (\S+)|\bstring "((?:[^"\\]|\\.)*)"/g;
   for (const line of stdout.split('\n').slice(1)) {

@@ -271,3 +271,53 @@ describe('keepalived parsers: each field and rejection with its message (real du
     expect(parseDbusReply('', `Failed to open connection to "system" message bus: ${'m'.repeat(300)}`)).toEqual({ ok: false, error: 'NoBus', message: 'm'.repeat(200) });
   });
 });
+
+describe('keepalived parsers: the last mutation survivors (real dumps and replies, one line edited)', () => {
+  const data = cap('healthy', 'frontal1', 'keepalived.data');
+  const d = (m: string, line?: number) => new ParseError('keepalived data dump', m, line);
+  const at = (needle: string) => data.split('\n').findIndex((l) => l === needle) + 1;
+  const healthy = parseKeepalivedData(data);
+  test('data: a section header is a whole line; its name picks the section', () => {
+    expect(healthy).toEqual({ instances: [{ name: 'VI_1', state: 'MASTER', tracked: [{ script: 'chk_sorry', weight: -60 }] }], scripts: [{ name: 'chk_sorry', status: 'GOOD', weight: -60 }] });
+    // a header-like line inside the topology with text before or after it ends nothing
+    for (const h of ['x------< Other >------', '------< Other >------x'])
+      expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1\n', ` VRRP Instance = VI_1\n${h}\n`))).toEqual(healthy);
+    expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1\n', ' VRRP Instance = VI_1\n------< Other >------\n')).instances).toEqual([{ name: 'VI_1', state: '', tracked: [] }]);
+    // script lines read only under VRRP Scripts
+    expect(parseKeepalivedData(data.replace('------< VRRP Scripts >------', '------< VRRP Scripts 2 >------')).scripts).toEqual([]);
+  });
+  test('data: the indentation of state, tracked and script lines counts from the line start', () => {
+    expect(parseKeepalivedData(data.replace('   State = MASTER', '    State = MASTER')).instances[0]!.state).toBe('');
+    expect(parseKeepalivedData(data.replace('   Tracked scripts :', '   x   Tracked scripts :')).instances[0]!.tracked).toEqual([]);
+    // a 6-space line under Tracked scripts is no script line (and no error)
+    expect(parseKeepalivedData(data.replace('     chk_sorry weight -60\n', '     chk_sorry weight -60\n      more\n'))).toEqual(healthy);
+    const line = at('     chk_sorry weight -60');
+    expect(() => parseKeepalivedData(data.replace('     chk_sorry weight -60', '     x     chk_sorry weight -60'))).toThrow(d("tracked script line 'x     chk_sorry weight -60'", line));
+    // a 4-space Status line is not the script's: it has none then
+    expect(() => parseKeepalivedData(data.replace('   Status = GOOD', '    Status = GOOD'))).toThrow(d('script chk_sorry has no Status line'));
+  });
+  test('DBus: error and NoBus lines anchored on stdout too, the two streams kept apart', () => {
+    const err = cap('master-stopped', 'frontal1', 'dbus-state.stderr');
+    expect(() => parseDbusReply(`x${err}`)).toThrow(new ParseError('dbus-send output', `no 'method return' line: '${`x${err}`.split('\n')[0]!.slice(0, 60)}'`, 1));
+    expect(parseDbusReply('Error a.b:c')).toEqual({ ok: false, error: 'a.b', message: 'c' });
+    const nobus = cap('master-killed', 'frontal1', 'dbus-nobus.stderr');
+    const line = nobus.split('\n').find((l) => l.startsWith('Failed to open'))!;
+    expect(() => parseDbusReply('', `x${line}`)).toThrow(new ParseError('dbus-send output', "no 'method return' line: ''", 1));
+    // stderr without a final newline, then stdout's line: still a line start
+    expect(parseDbusReply(line, 'warning')).toMatchObject({ ok: false, error: 'NoBus' });
+  });
+  test('DBus: the method return line first, its text cut at 60 in the error; typed values', () => {
+    const state = cap('healthy', 'frontal1', 'dbus-state.txt');
+    expect(() => parseDbusReply(`x ${state}`)).toThrow(new ParseError('dbus-send output', `no 'method return' line: '${`x ${state}`.split('\n')[0]!.slice(0, 60)}'`, 1));
+    expect(() => parseDbusReply('garbage\nmethod return')).toThrow(new ParseError('dbus-send output', "no 'method return' line: 'garbage'", 1));
+    expect(parseDbusReply(state.replace('uint32 2', 'int32 12'))).toEqual({ ok: true, value: ['12', 'Master'] });
+  });
+  test('DBus State: one digit, the culprit joined and cut at 40', () => {
+    for (const v of ['', '1e0', '01', '2x']) expect(() => dbusState({ ok: true, value: [v, 'Backup'] })).toThrow(new ParseError('keepalived DBus State', `'${v} Backup' is no VRRP state`));
+    expect(() => dbusState({ ok: true, value: ['9', 'x'.repeat(50)] })).toThrow(new ParseError('keepalived DBus State', `'9 ${'x'.repeat(38)}' is no VRRP state`));
+    expect(dbusState({ ok: true, value: ['3', 'Fault'] })).toBe('FAULT');
+  });
+  test('introspection: self-closed or not, blanks before the end', () => {
+    expect(introspectChildren('<node>\n  <node name="eth0" />\n  <node name="51">\n</node></node>')).toEqual(['eth0', '51']);
+  });
+});

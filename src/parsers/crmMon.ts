@@ -114,8 +114,8 @@ export interface CrmMon {
 type El = Record<string, unknown>;
 
 const WHAT = 'crm_mon XML';
-/** Elements that may repeat: always arrays. */
-const LISTS = new Set(['node', 'resource', 'group', 'clone', 'bundle', 'failure', 'ban', 'resource_history', 'operation_history', 'attribute', 'replica', 'error']);
+/** No element is forced into a list: kids() reads one element and a repeated one alike. */
+const NO_LISTS = () => false;
 
 function bool(e: El, attr: string, where: string, dflt?: boolean): boolean {
   const v = e[attr];
@@ -184,7 +184,7 @@ function resourceOf(r: El, group: string | undefined, where: string): PmResource
 export function parseCrmMon(text: string): CrmMon {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError(WHAT, 'a DOCTYPE or ENTITY declaration (crm_mon writes none)');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?<pacemaker-result[\s>]/.test(text)) throw new ParseError(WHAT, 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
-  const doc = xmlDocument(WHAT, text, (name, isAttribute) => !isAttribute && LISTS.has(name));
+  const doc = xmlDocument(WHAT, text, NO_LISTS);
   const root = one(doc, 'pacemaker-result');
   if (!root) throw new ParseError(WHAT, 'no <pacemaker-result> element');
   const statusEl = one(root, 'status');
@@ -328,7 +328,7 @@ export interface CliConstraint {
 export function parseCliConstraints(text: string): CliConstraint[] {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError('cibadmin XML', 'a DOCTYPE or ENTITY declaration (cibadmin writes none)');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?<(constraints|cib)[\s>/]/.test(text)) throw new ParseError('cibadmin XML', 'no <constraints> or <cib> element (is this cibadmin --query --scope constraints?)');
-  const doc = xmlDocument('cibadmin XML', text, (n, isAttribute) => !isAttribute && n === 'rsc_location');
+  const doc = xmlDocument('cibadmin XML', text, NO_LISTS);
   const cib = one(doc, 'cib');
   const cons = cib ? one(one(cib, 'configuration'), 'constraints') : one(doc, 'constraints');
   const out: CliConstraint[] = [];

@@ -131,6 +131,35 @@ describe('parseCliConstraints', () => {
     expect(() => parseCliConstraints('Could not connect to the CIB\n')).toThrow(/no <constraints> or <cib>/);
   });
 
+  describe('the real CIB (cibadmin -Q, healthy) with cli-* locations added as crmsh writes them', () => {
+    const cib = cap('healthy', 'frontal1', 'cib.xml');
+    const site = '      <rsc_location id="prefer-frontal1" rsc="lvs" score="100" node="frontal1"/>\n';
+    const withLoc = (...locs: string[]) => cib.replace(site, site + locs.map((l) => `      ${l}\n`).join(''));
+    const ban = '<rsc_location id="cli-ban-lvs-on-frontal1" rsc="lvs" role="Started" node="frontal1" score="-INFINITY"/>';
+    const banned = { id: 'cli-ban-lvs-on-frontal1', kind: 'ban', resource: 'lvs', node: 'frontal1', score: -1000000 };
+    const e = (m: string) => new ParseError('cibadmin XML', m);
+    test('found under cib/configuration/constraints, one or two; only ids starting cli-prefer- or cli-ban-', () => {
+      expect(parseCliConstraints(withLoc(ban))).toEqual([banned]);
+      expect(parseCliConstraints(withLoc(ban, '<rsc_location id="x-cli-ban-lvs" rsc="lvs" node="frontal2" score="-INFINITY"/>', '<rsc_location id="cli-prefer-lvs" rsc="lvs" node="frontal2" score="+INFINITY"/>'))).toEqual([
+        banned,
+        { id: 'cli-prefer-lvs', kind: 'prefer', resource: 'lvs', node: 'frontal2', score: 1000000 },
+      ]);
+    });
+    test('no node: an empty name; no score: 0; a score of digits; no rsc: refused with the location named', () => {
+      expect(parseCliConstraints(withLoc('<rsc_location id="cli-prefer-lvs" rsc="lvs" score="50"/>'))).toEqual([{ id: 'cli-prefer-lvs', kind: 'prefer', resource: 'lvs', node: '', score: 50 }]);
+      expect(parseCliConstraints(withLoc('<rsc_location id="cli-prefer-lvs" rsc="lvs" node="frontal2"/>'))).toEqual([{ id: 'cli-prefer-lvs', kind: 'prefer', resource: 'lvs', node: 'frontal2', score: 0 }]);
+      expect(() => parseCliConstraints(withLoc('<rsc_location id="cli-ban-x" node="frontal1" score="-INFINITY"/>'))).toThrow(new ParseError('crm_mon XML', 'rsc_location cli-ban-x: rsc is missing'));
+    });
+    test('the XML declaration and blanks before the root; DOCTYPE and ENTITY refused by their own message', () => {
+      expect(parseCliConstraints(`\n ${withLoc(ban)}`)).toEqual([banned]);
+      for (const decl of ['<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n'])
+        expect(parseCliConstraints(decl + withLoc(ban))).toEqual([banned]);
+      expect(() => parseCliConstraints(`x${cib}`)).toThrow(e('no <constraints> or <cib> element (is this cibadmin --query --scope constraints?)'));
+      for (const decl of ['<!ENTITY x "y">', '<!doctype cib>'])
+        expect(() => parseCliConstraints(cib.replace('<constraints>', `<constraints>${decl}`))).toThrow(e('a DOCTYPE or ENTITY declaration (cibadmin writes none)'));
+    });
+  });
+
   test('fuzzing the CIB: only ParseError', () => {
     fuzzParser(parseCliConstraints, [cap('healthy', 'frontal1', 'cib.xml')], 3000);
   });

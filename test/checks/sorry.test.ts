@@ -410,6 +410,13 @@ describe('evaluateSorry: whole results (probe outcomes with fixed timings, as pr
     const t = evaluateSorry({ url: U, http: resp({ truncated: true, size: 10, body: Buffer.from(PAGE.slice(0, 10)) }) }, policy({ maxSize: 10 }));
     expect(t.long).toEqual([`OK: HTTP/1.1 200 OK, 10 B in 0.006 s from ${U}`, 'read only the first 10 B of the body (--max-size 10)']);
   });
+  test('the survivors of the second mutation run: no OK line beside a failure, no "not in service" line when engaged', () => {
+    const bad = evaluateSorry({ url: U, http: resp({ status: 503, statusText: 'Service Unavailable' }) }, policy());
+    expect(bad.long).toEqual([`CRITICAL: HTTP/1.1 503 Service Unavailable from ${U} (expected 200)`]);
+    const e = { service: '192.168.0.3:80', fallback: '127.0.0.1:80', others: 2, othersLive: 0 };
+    const engaged = evaluateSorry({ url: U, http: resp(), engaged: [e] }, policy());
+    expect(engaged.long).toEqual(['WARNING: sorry server in service for 192.168.0.3:80 since all 2 real servers are quiesced (weight 0)', `OK: HTTP/1.1 200 OK, ${PAGE.length} B in 0.006 s from ${U}`]);
+  });
   test('engaged beside live or quiesced real servers; engaged nowhere', () => {
     const e = (others: number, othersLive: number) => ({ service: '192.168.0.3:80', fallback: '127.0.0.1:80', others, othersLive });
     expect(evaluateSorry({ url: U, http: resp(), engaged: [e(2, 0)] }, policy()).summary).toBe('sorry server in service for 192.168.0.3:80 since all 2 real servers are quiesced (weight 0)');

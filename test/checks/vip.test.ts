@@ -316,6 +316,16 @@ describe('evaluateVip: whole results (long output, perfdata, summaries)', () => 
     ]);
     expect(r.long!.slice(-1)).toEqual(['ARP from client on eth0: 6 replies to 3 requests, MACs: 02:1a:00:00:00:05, 02:1a:00:00:00:01']);
   });
+  test('the survivors of the second mutation run: lists of two joined by ", ", an ARP view with no MAC says none', () => {
+    // One director holding two VIPs (the same address asked twice: the capture holds one VIP).
+    expect(evaluateVip({ vips: [VIP, VIP], directors: [seen('healthy', 'frontal1')] }, policy).long!.slice(-1)).toEqual(['frontal1 (192.168.0.1): 192.168.0.3 on eth0:0, 192.168.0.3 on eth0:0']);
+    // Nobody holds the VIP, two of three directors unreachable.
+    const three = evaluateVip({ vips: [VIP], directors: [seen('no-holder', 'frontal1'), down('frontal2'), { ...down('frontal2'), name: 'frontal3' }] }, policy);
+    expect(three.long![0]).toBe('CRITICAL: no director holds 192.168.0.3 (frontal2, frontal3 unreachable)');
+    // arping ran, nobody answered.
+    const arp = { [VIP]: { from: 'client', interface: 'eth0', sent: 3, received: 0, macs: [] } };
+    expect(evaluateVip({ vips: [VIP], directors: [seen('healthy', 'frontal1')], arp }, policy).long).toContain('ARP from client on eth0: 0 replies to 3 requests, MACs: none');
+  });
   test('OK summaries: each VIP joined by "; "; no VIP at all', () => {
     expect(evaluateVip({ vips: [VIP, VIP], directors: [seen('healthy', 'frontal1')] }, policy).summary).toBe('192.168.0.3 on frontal1 (eth0:0); 192.168.0.3 on frontal1 (eth0:0)');
     expect(evaluateVip({ vips: [], directors: [seen('healthy', 'frontal1')] }, policy)).toEqual({ state: State.OK, summary: 'no VIP to check', long: ['frontal1 (192.168.0.1): holds no VIP'], perf: [] });

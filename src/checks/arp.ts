@@ -152,7 +152,7 @@ export function evaluateArp(m: ArpModel, policy: ArpPolicy = { persistenceState:
       if (!ls) continue;
       const good = ls.filter((l) => listensFor(l, vip.address, p.port));
       if (good.length > 0) {
-        findings.push({ state: State.OK, text: `listening on ${good[0]!.address === vip.address ? vip.address : good[0]!.address}:${p.port}/${p.protocol}` });
+        findings.push({ state: State.OK, text: `listening on ${good[0]!.address}:${p.port}/${p.protocol}` });
         perf.push({ label: `listen_${p.protocol}_${p.port}`, value: 1, min: 0, max: 1 });
         continue;
       }

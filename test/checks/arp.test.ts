@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArpModel, arpAnnounceSafe, arpIgnoreSuppresses, evaluateArp, facingInterfaces, serverName, vipsFor } from '../../src/checks/arp';
+import { ArpModel, arpAnnounceSafe, arpCheck, arpIgnoreSuppresses, evaluateArp, facingInterfaces, serverName, vipsFor } from '../../src/checks/arp';
 import { referenceDeployment } from '../../src/model/reference';
 import { parseArping } from '../../src/parsers/arping';
 import { parseIpAddr } from '../../src/parsers/ipAddr';
@@ -493,5 +493,140 @@ describe('evaluateArp: whole results on the real trees and captures', () => {
         { label: 'arp_announce_lo', value: 2, min: 0 },
       ]
     });
+  });
+});
+
+describe('evaluateArp: the survivors of the second mutation run (real trees, one value edited)', () => {
+  const lvs = syn('sysctl/lvs-dr.conf');
+  const base = () => modelFor('correct');
+  const lines = (m: ArpModel) => evaluateArp(m).long!;
+  test('all: one of arp_ignore/arp_announce unreadable is UNKNOWN, either one', async () => {
+    for (const all of [{ arp_ignore: 1 }, { arp_announce: 2 }]) {
+      const m = await base();
+      m.sysctl.all = all;
+      expect(lines(m)).toContain('UNKNOWN: cannot read /proc/sys/net/ipv4/conf/all/arp_ignore and arp_announce on reel2');
+    }
+  });
+  test('eth0: one of its two unreadable is UNKNOWN, either one', async () => {
+    for (const eth0 of [{ arp_ignore: 1 }, { arp_announce: 2 }]) {
+      const m = await base();
+      m.sysctl.eth0 = eth0;
+      const r = evaluateArp(m);
+      expect(r.long).toContain('UNKNOWN: cannot read the ARP sysctls of eth0 on reel2');
+      expect(r.perf!.map((p) => p.label)).not.toContain('arp_ignore_eth0');
+    }
+  });
+  test('arp_ignore=3 suppresses only for a VIP of scope host: the scope is the VIP address own', async () => {
+    const host = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': 'net.ipv4.conf.all.arp_ignore = 3\nnet.ipv4.conf.all.arp_announce = 2\n' } });
+    host.sysctl.all = { arp_ignore: 3, arp_announce: 2 };
+    host.interfaces = host.interfaces.map((i) => (i.name !== 'lo' ? i : { ...i, addresses: i.addresses.map((a) => (a.address === VIP ? { ...a, scope: 'host' } : a)) }));
+    const r = evaluateArp(host);
+    expect(r.long!.slice(0, 2)).toEqual(['OK: 192.168.0.3/32 on lo', 'OK: eth0: arp_ignore=3 arp_announce=2 (max of all and eth0)']);
+    expect(r.long).toContain('OK: sysctl files restore arp_ignore/arp_announce at boot');
+    // The real capture: scope global, 3 answers.
+    const global = await modelFor('correct');
+    global.sysctl.all = { arp_ignore: 3, arp_announce: 2 };
+    expect(evaluateArp(global).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=3): set on lo only; the kernel uses max(all, eth0)');
+  });
+  test('VIP missing, or on an ARP interface: no lo alias persistence verdict', async () => {
+    const missing = await modelFor('correct', { persistence: true, ip: 'real-without-vip', etc: { 'etc/sysconfig/network-scripts/ifcfg-lo:1': syn('netconfig/ifcfg-lo:1') } });
+    expect(lines(missing).join('\n')).not.toMatch(/restored at boot|lost after reboot/);
+    const onEth0 = await modelFor('correct', { persistence: true, etc: { 'etc/sysconfig/network-scripts/ifcfg-lo:1': syn('netconfig/ifcfg-lo:1') } });
+    const lo = onEth0.interfaces.find((i) => i.name === 'lo')!;
+    const vipAddr = lo.addresses.find((a) => a.address === VIP)!;
+    onEth0.interfaces = onEth0.interfaces.map((i) =>
+      i.name === 'lo' ? { ...i, addresses: i.addresses.filter((a) => a !== vipAddr) } : i.name === 'eth0' ? { ...i, addresses: [...i.addresses, { ...vipAddr, label: 'eth0' }] } : i,
+    );
+    const r = evaluateArp(onEth0);
+    expect(r.long![0]).toBe('CRITICAL: reel2 holds 192.168.0.3 on eth0, an ARP interface: it answers ARP for the VIP (put it on lo)');
+    expect(r.long!.join('\n')).not.toMatch(/restored at boot|lost after reboot/);
+  });
+  test('no ARP-capable interface: said in long output, no boot verdict without a runtime one', async () => {
+    const m = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs } });
+    m.interfaces = m.interfaces.filter((i) => i.name === 'lo');
+    const r = evaluateArp(m);
+    expect(r.long).toContain('no ARP-capable interface with an IPv4 address on reel2: nothing to answer ARP');
+    expect(r.long!.join('\n')).not.toMatch(/sysctl files restore/);
+  });
+  test('arp_ignore wrong, arp_announce right: only arp_ignore named; lo hints need both of lo\'s values right', async () => {
+    const m = await base();
+    m.sysctl.all = { arp_ignore: 0, arp_announce: 0 };
+    m.sysctl.eth0 = { arp_ignore: 0, arp_announce: 2 };
+    m.sysctl.lo = { arp_ignore: 1, arp_announce: 2 };
+    expect(evaluateArp(m).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0): set on lo only; the kernel uses max(all, eth0)');
+    m.sysctl.lo = { arp_ignore: 0, arp_announce: 2 }; // lo's arp_ignore wrong too: no hint
+    expect(evaluateArp(m).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0)');
+    m.sysctl.lo = { arp_ignore: 1 }; // lo's arp_announce unreadable: no hint, no lo line
+    const r = evaluateArp(m);
+    expect(r.summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0)');
+    expect(r.long!.join('\n')).not.toMatch(/^lo: /m);
+    expect(r.perf!.map((p) => p.label)).not.toContain('arp_ignore_lo');
+  });
+  test('arp_announce wrong, arp_ignore right: the lo hint when lo has arp_announce=2, whatever lo\'s arp_ignore', async () => {
+    const m = await base();
+    m.sysctl.all = { arp_ignore: 0, arp_announce: 0 };
+    m.sysctl.eth0 = { arp_ignore: 1, arp_announce: 0 };
+    m.sysctl.lo = { arp_ignore: 0, arp_announce: 2 };
+    expect(evaluateArp(m).summary).toBe('reel2 announces 192.168.0.3 in its ARP requests on eth0 (arp_announce=0): set on lo only; the kernel uses max(all, eth0)');
+    m.sysctl.lo = { arp_announce: 2 }; // lo's arp_ignore unreadable: no hint
+    const r = evaluateArp(m);
+    expect(r.summary).toBe('reel2 announces 192.168.0.3 in its ARP requests on eth0 (arp_announce=0)');
+    expect(r.long!.join('\n')).not.toMatch(/^lo: /m);
+  });
+  test('listeners: on the VIP bound to lo, on 127.0.0.1 only; the one found named with its device', async () => {
+    const m = await base();
+    const l = (address: string, device?: string) => ({ state: 'LISTEN', address, port: 80, wildcard: false as const, ...(device ? { device } : {}) });
+    m.listeners = { tcp: [l(VIP, 'lo')] };
+    expect(evaluateArp(m).summary).toBe('nothing on reel2 listens on 192.168.0.3:80/tcp (only 192.168.0.3%lo:80)');
+    m.listeners = { tcp: [l('127.0.0.1')] };
+    expect(evaluateArp(m).summary).toBe('nothing on reel2 listens on 192.168.0.3:80/tcp (only 127.0.0.1:80)');
+    m.listeners = { tcp: [{ ...l('192.168.0.5'), port: 22 }] };
+    expect(evaluateArp(m).summary).toBe('nothing on reel2 listens on 192.168.0.3:80/tcp');
+  });
+  test('arping: two of our MACs, two others; the perfdata label of a server name with a dash', async () => {
+    const m = await base();
+    m.server = 'reel-2.lab';
+    const mac5 = '02:1a:00:00:00:05';
+    m.interfaces = [...m.interfaces, { ...m.interfaces.find((i) => i.name === 'eth0')!, name: 'eth1', mac: '02:1a:00:00:00:06', addresses: [] }];
+    const result = (macs: string[]) => ({ ...parseArping(capture('arping/arp-leak/client/arping').stdout), macs });
+    m.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: result([mac5, '02:1a:00:00:00:06']) }];
+    let r = evaluateArp(m);
+    expect(r.long).toContain(`CRITICAL: reel-2.lab (${mac5}, 02:1a:00:00:00:06) answered ARP for 192.168.0.3 (arping from client on eth0)`);
+    expect(r.perf!.map((p) => p.label)).toContain('arp_replies_reel_2_lab');
+    m.arping = [{ from: 'client', interface: 'eth0', vip: VIP, result: result(['02:1a:00:00:00:01', '02:1a:00:00:00:02']) }];
+    r = evaluateArp(m);
+    expect(r.long).toContain('OK: reel-2.lab did not answer ARP for 192.168.0.3 (arping from client on eth0: 02:1a:00:00:00:01, 02:1a:00:00:00:02)');
+  });
+  test('boot files: unreadable ones named; where each value comes from, or nothing; every file read listed', async () => {
+    const m = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/10-a.conf': 'net.ipv4.conf.all.arp_ignore = 1\n', 'etc/sysctl.conf': '# nothing\n' } });
+    m.boot!.unreadable = ['/etc/sysctl.d/99-secret.conf'];
+    const r = evaluateArp(m);
+    expect(r.summary).toBe('reel2 will leak after reboot: sysctl files give arp_announce=0 on eth0');
+    expect(r.long).toEqual(expect.arrayContaining([
+      'sysctl file not readable: /etc/sysctl.d/99-secret.conf',
+      'boot: eth0 arp_ignore=1 (/etc/sysctl.d/10-a.conf:1) arp_announce=0',
+      'sysctl files read: /etc/sysctl.d/10-a.conf /etc/sysctl.conf',
+    ]));
+    const a = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/10-a.conf': 'net.ipv4.conf.eth0.arp_announce = 2\n' } });
+    expect(evaluateArp(a).long).toContain('boot: eth0 arp_ignore=0 arp_announce=2 (/etc/sysctl.d/10-a.conf:1)');
+  });
+  test('lo alias: unparsable files named; in a file but not at boot; read files listed when none restores it', async () => {
+    const m = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/network/interfaces': syn('netconfig/interfaces-noauto').split('\n\n')[1]! } }); // its lo:1 stanza, no auto
+    m.alias!.errors = ['/etc/sysconfig/network-scripts/ifcfg-lo:2: bad line'];
+    const r = evaluateArp(m);
+    expect(r.long).toContain('cannot parse /etc/sysconfig/network-scripts/ifcfg-lo:2: bad line');
+    expect(r.summary).toMatch(/^192\.168\.0\.3 on lo(:1)? is in \/etc\/network\/interfaces but not brought up at boot: will be lost after reboot$/);
+    expect(r.state).toBe(State.WARNING);
+    const none = await modelFor('correct', { persistence: true, etc: { 'etc/sysctl.d/90-lvs-dr.conf': lvs, 'etc/network/interfaces': 'auto lo\niface lo inet loopback\n' } });
+    none.alias!.read = [...none.alias!.read, '/etc/systemd/network/lo.network'];
+    expect(evaluateArp(none).long).toContain('network files read: /etc/network/interfaces /etc/systemd/network/lo.network');
+  });
+  test('two VIPs: both named in the OK summary; the check\'s evaluate appends the config notes', async () => {
+    const m = await base();
+    m.vips = [vips[0]!, { ...vips[0]!, address: VIP, ports: [] }];
+    expect(evaluateArp(m).summary).toBe('reel2 holds 192.168.0.3, 192.168.0.3 on lo and does not answer ARP for it');
+    const c = { ...arpCheck.defaults(d), notes: ['a note from the deployment'] };
+    const r = arpCheck.evaluate(await base(), c);
+    expect(r.long!.slice(-2)).toEqual(['lo: arp_ignore=1 arp_announce=2 (effective; lo itself never sends or answers ARP)', 'a note from the deployment']);
   });
 });

@@ -178,6 +178,60 @@ describe('evaluateIpvs on real tables, reference deployment', () => {
   });
 });
 
+describe('evaluateIpvs: whole results (summary, long output, perfdata) on the real tables', () => {
+  const rs = (tag: string, act: number, inact: number, w: number) => [
+    { label: `t3_80_${tag}_act`, value: act, min: 0 },
+    { label: `t3_80_${tag}_inact`, value: inact, min: 0 },
+    { label: `t3_80_${tag}_w`, value: w, min: 0 },
+  ];
+  const live = (value: number, max = 2) => ({ label: 't3_80_live', value, warn: parseRange('2:'), crit: parseRange('1:'), min: 0, max });
+  test('reference: OK, the table in long output, live count with its default thresholds', () => {
+    expect(first('reference')).toEqual({
+      state: State.OK,
+      summary: 'tcp:192.168.0.3:80: 2 of 2 real servers live',
+      long: [
+        'OK: 2 of 2 real servers live',
+        'tcp:192.168.0.3:80 wlc persistent 3600 s: 2 in the table',
+        '  192.168.0.4:80 Route weight 1 active 0 inactive 10',
+        '  192.168.0.5:80 Route weight 1 active 0 inactive 10',
+      ],
+      perf: [live(2), ...rs('rs4_80', 0, 10, 1), ...rs('rs5_80', 0, 10, 1)],
+    });
+  });
+  test('fallback: CRITICAL naming the service, the removed reals in long output', () => {
+    expect(first('fallback')).toEqual({
+      state: State.CRITICAL,
+      summary: 'all real servers down, sorry server serving 192.168.0.3:80',
+      long: [
+        'CRITICAL: all real servers down, sorry server serving 192.168.0.3:80',
+        'tcp:192.168.0.3:80 wlc persistent 3600 s: 1 in the table',
+        '  127.0.0.1:80 Route weight 1 active 0 inactive 4',
+        '  192.168.0.4:80 removed from the table (failed check, quiescent=no), 192.168.0.5:80 removed from the table (failed check, quiescent=no)',
+      ],
+      perf: [live(0), ...rs('rs1_80', 0, 4, 1)],
+    });
+  });
+  test('weight 0 by hand: WARNING; service missing from an empty table: CRITICAL, a live count of 0 and nothing else', () => {
+    expect(first('weight0')).toEqual({
+      state: State.WARNING,
+      summary: '1 of 2 real servers live: 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)',
+      long: [
+        'WARNING: 1 of 2 real servers live: 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)',
+        'tcp:192.168.0.3:80 wlc persistent 3600 s: 2 in the table',
+        '  192.168.0.4:80 Route weight 1 active 0 inactive 14',
+        '  192.168.0.5:80 Route weight 0 active 0 inactive 14',
+      ],
+      perf: [live(1), ...rs('rs4_80', 0, 14, 1), ...rs('rs5_80', 0, 14, 0)],
+    });
+    expect(first('empty')).toEqual({
+      state: State.CRITICAL,
+      summary: 'tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)',
+      long: ['CRITICAL: tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)'],
+      perf: [{ label: 't3_80_live', value: 0, min: 0 }],
+    });
+  });
+});
+
 // ----------------------------------------------------------------- end to end (dist/, bin/)
 
 describeSpawning('bin/check_lvs_ipvs end to end: --root and --probe ipvsadm agree on the same kernel state', () => {

@@ -185,8 +185,8 @@ export function parseCrmMon(text: string): CrmMon {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError(WHAT, 'a DOCTYPE or ENTITY declaration (crm_mon writes none)');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?<pacemaker-result[\s>]/.test(text)) throw new ParseError(WHAT, 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
   const doc = xmlDocument(WHAT, text, NO_LISTS);
-  const root = one(doc, 'pacemaker-result');
-  if (!root) throw new ParseError(WHAT, 'no <pacemaker-result> element');
+  // the test above found the root element: one() gives it (an empty one as {})
+  const root = one(doc, 'pacemaker-result')!;
   const statusEl = one(root, 'status');
   const status = statusEl ? { code: int(statusEl, 'code', 'status'), message: typeof statusEl.message === 'string' ? statusEl.message : '' } : { code: 0, message: 'OK' };
   const summary = one(root, 'summary');

@@ -383,3 +383,123 @@ describe('parseCrmMon: every field of real captures (frontal1), whole', () => {
     });
   });
 });
+
+describe('parseCrmMon: defaults, optional fields and each rejection by its message (real captures, one attribute edited)', () => {
+  const H = cap('healthy', 'frontal1');
+  const K = cap('ldirectord-killed', 'frontal1');
+  /** Each replacement must change the text (a typo in a test would otherwise test nothing). */
+  const ed = (text: string, ...pairs: [string | RegExp, string][]) =>
+    pairs.reduce((t, [a, b]) => {
+      const out = t.replace(a, b);
+      if (out === t) throw new Error(`test edit found nothing: ${String(a)}`);
+      return out;
+    }, text);
+  const base = parseCrmMon(H);
+  const E = (m: string) => new ParseError('crm_mon XML', m);
+  const bad = (text: string, m: string) => expect(() => parseCrmMon(text)).toThrow(E(m));
+
+  test('flags with a default: the value when written, the default when not', () => {
+    const n = parseCrmMon(ed(H, ['standby_onfail="false"', 'standby_onfail="true"'], ['shutdown="false"', 'shutdown="true"'])).nodes[0]!;
+    expect([n.standbyOnfail, n.shutdown]).toEqual([true, true]);
+    expect(parseCrmMon(ed(H, [' standby_onfail="false"', ''], [' shutdown="false"', ''])).nodes[0]).toStrictEqual(base.nodes[0]);
+    const r = parseCrmMon(ed(H, ['orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false"', 'orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="true" maintenance="true"'])).resources[0]!;
+    expect([r.failureIgnored, r.maintenance]).toEqual([true, true]);
+    expect(parseCrmMon(ed(H, [' failure_ignored="false"', ''])).resources[0]).toStrictEqual(base.resources[0]);
+    expect(parseCrmMon(ed(H, ['managed="true" disabled="false">', 'managed="false" disabled="true">'])).groups).toEqual([{ id: 'lvs', managed: false, disabled: true, resources: ['vip', 'ldirectord'] }]);
+    expect(parseCrmMon(ed(H, [' managed="true" disabled="false">', '>'])).groups).toEqual(base.groups);
+    const o = parseCrmMon(ed(H, ['stonith-enabled="false"', 'stonith-enabled="true"'], ['maintenance-mode="false"', 'maintenance-mode="true"'], ['stop-all-resources="false"', 'stop-all-resources="true"']));
+    expect([o.stonithEnabled, o.maintenanceMode, o.stopAllResources]).toEqual([true, true, true]);
+    const none = parseCrmMon(ed(H, [/ *<cluster_options [^>]*>\n/, '']));
+    expect([none.stonithEnabled, none.maintenanceMode, none.stopAllResources, 'noQuorumPolicy' in none]).toEqual([true, false, false, false]);
+  });
+
+  test('counts: as written, else what is listed; no element at all is no error', () => {
+    const c = parseCrmMon(ed(H, ['<nodes_configured number="2"/>', '<nodes_configured number="3"/>'], ['<resources_configured number="2" disabled="0" blocked="0"/>', '<resources_configured number="3" disabled="1" blocked="2"/>']));
+    expect([c.nodesConfigured, c.resourcesConfigured, c.resourcesDisabled, c.resourcesBlocked]).toEqual([3, 3, 1, 2]);
+    const gone = parseCrmMon(ed(H, [/ *<nodes_configured [^>]*>\n/, ''], [/ *<resources_configured [^>]*>\n/, '']));
+    expect([gone.nodesConfigured, gone.resourcesConfigured, gone.resourcesDisabled, gone.resourcesBlocked]).toEqual([2, 2, 0, 0]);
+    const bare = parseCrmMon(ed(H, ['<resources_configured number="2" disabled="0" blocked="0"/>', '<resources_configured/>']));
+    expect([bare.resourcesConfigured, bare.resourcesDisabled, bare.resourcesBlocked]).toEqual([2, 0, 0]);
+  });
+
+  test('optional parts: status, stack, last update, DC, agent, target role, migration threshold', () => {
+    expect(parseCrmMon(ed(H, [/ *<status [^>]*>\n/, ''])).status).toEqual({ code: 0, message: 'OK' });
+    expect(parseCrmMon(ed(H, ['<status code="0" message="OK"/>', '<status code="0"/>'])).status).toEqual({ code: 0, message: '' });
+    const bareSummary = parseCrmMon(ed(H, [/ *<stack [^>]*>\n/, ''], [/ *<last_update [^>]*>\n/, ''], [/ *<current_dc [^>]*>\n/, '']));
+    expect(bareSummary).toStrictEqual((({ stack: _s, lastUpdate: _l, dc: _d, ...rest }) => ({ ...rest, quorum: false }))(base));
+    const noDc = parseCrmMon(ed(H, ['present="true"', 'present="false"']));
+    expect(['dc' in noDc, noDc.quorum]).toEqual([false, false]);
+    const r = parseCrmMon(ed(H, [' resource_agent="ocf:heartbeat:IPaddr2"', ''], ['role="Started" active', 'role="Started" target_role="Stopped" active'], [' migration-threshold="1000000"', '']));
+    expect(r.resources[0]).toStrictEqual({ ...base.resources[0]!, agent: '', targetRole: 'Stopped' });
+    expect('targetRole' in base.resources[0]!).toBe(false);
+    expect(r.history[0]).toStrictEqual({ node: 'frontal1', resource: 'vip', failCount: 0 });
+  });
+
+  test('resources outside a group, in a clone or a bundle (hand-written wrappers around the real resources)', () => {
+    const groupOpen = '<group id="lvs" number_resources="2" managed="true" disabled="false">';
+    const flat = parseCrmMon(ed(H, [groupOpen, ''], ['</group>', '']));
+    expect(flat.groups).toEqual([]);
+    expect(flat.resources).toStrictEqual(base.resources.map(({ group: _g, ...r }) => r));
+    for (const kind of ['clone', 'bundle']) {
+      expect(parseCrmMon(ed(H, [groupOpen, `<${kind} id="c">`], ['</group>', `</${kind}>`])).resources).toStrictEqual(flat.resources);
+      expect(parseCrmMon(ed(H, [groupOpen, `<${kind} id="c">${groupOpen}`], ['</group>', `</group></${kind}>`]))).toStrictEqual({ ...flat, groups: [] });
+    }
+    bad(ed(H, [groupOpen, ''], ['</group>', ''], ['<resource id="vip" ', '<resource ']), 'resources: id is missing');
+    bad(ed(H, [groupOpen, '<clone id="c">'], ['</group>', '</clone>'], ['<resource id="vip" ', '<resource ']), 'clone c: id is missing');
+    bad(ed(H, [groupOpen, `<clone id="c">${groupOpen}`], ['</group>', '</group></clone>'], ['<resource id="vip" ', '<resource ']), 'clone c: id is missing');
+  });
+
+  test('failures: task from the op_key when not written, texts default to empty, the op_key split only when it has the kernel form', () => {
+    const f = parseCrmMon(K).failures[0]!;
+    expect(f).toStrictEqual({ opKey: 'ldirectord_monitor_20000', resource: 'ldirectord', node: 'frontal1', task: 'monitor', exitstatus: 'not running', exitreason: '', exitcode: 7, lastRcChange: '2026-11-30 14:39:55Z' });
+    const one = (...p: [string | RegExp, string][]) => parseCrmMon(ed(K, ...p)).failures[0]!;
+    expect(one([' interval="20000" task="monitor"/>', ' interval="20000"/>'])).toStrictEqual(f);
+    expect(one(['interval="20000" task="monitor"/>', 'interval="20000" task="stop"/>']).task).toBe('stop');
+    expect(one([' exitstatus="not running"', ''], ['exitreason=""', 'exitreason="gone"'], [' last-rc-change="2026-11-30 14:39:55Z"', ''])).toStrictEqual({ ...(({ lastRcChange: _l, ...x }) => x)(f), exitstatus: '', exitreason: 'gone' });
+    expect(one([' exitreason=""', '']).exitreason).toBe('');
+    expect(one(['op_key="ldirectord_monitor_20000"', 'op_key="ldirectord_monitor_20000x"'], [' interval="20000" task="monitor"/>', ' interval="20000"/>'])).toMatchObject({ resource: 'ldirectord_monitor_20000x', task: '' });
+    expect(one(['op_key="ldirectord_monitor_20000"', 'op_key="x\nldirectord_monitor_20000"']).resource).toBe('x\nldirectord_monitor_20000');
+    bad(ed(K, ['op_key="ldirectord_monitor_20000" ', '']), 'failure: op_key is missing');
+    bad(ed(K, ['op_key="ldirectord_monitor_20000" node="frontal1"', 'op_key="ldirectord_monitor_20000"']), 'failure ldirectord_monitor_20000: node is missing');
+  });
+
+  test('bans (hand-written: the <ban> element crm_mon 2.1 writes for crm resource ban)', () => {
+    const ban = '<ban id="cli-ban-lvs-on-frontal1" resource="lvs" node="frontal1" weight="-1000000" promoted-only="false" master_only="false"/>';
+    const withBans = (...b: string[]) => ed(H, ['  <status code="0"', `  <bans>\n${b.map((x) => `    ${x}\n`).join('')}  </bans>\n  <status code="0"`]);
+    expect(parseCrmMon(withBans(ban, ban.replace('frontal1"', 'frontal2"').replace('node="frontal1"', 'node="frontal2"').replace('-1000000', '-INFINITY'))).bans).toEqual([
+      { id: 'cli-ban-lvs-on-frontal1', resource: 'lvs', node: 'frontal1', weight: -1000000 },
+      { id: 'cli-ban-lvs-on-frontal2', resource: 'lvs', node: 'frontal2', weight: -1000000 },
+    ]);
+    bad(withBans(ban.replace('id="cli-ban-lvs-on-frontal1" ', '')), 'ban: id is missing');
+    bad(withBans(ban.replace('resource="lvs" ', '')), 'ban cli-ban-lvs-on-frontal1: resource is missing');
+    bad(withBans(ban.replace('node="frontal1" ', '')), 'ban cli-ban-lvs-on-frontal1: node is missing');
+    bad(withBans(ban.replace('weight="-1000000"', 'weight="x"')), 'ban cli-ban-lvs-on-frontal1: weight="x" is not an integer');
+  });
+
+  test('blanks and the XML declaration before the root; anything else refused by its message', () => {
+    for (const pre of ['\n ', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n']) expect(parseCrmMon(pre + H)).toEqual(base);
+    bad(`x${H}`, 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
+    bad(H.replace('<pacemaker-result ', '<pacemaker-results '), 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
+  });
+
+  test('each rejection names its element and attribute', () => {
+    bad(ed(H, ['name="frontal1" id="1" online', 'name="" id="1" online']), 'node: name is missing');
+    bad(ed(H, ['name="frontal1" id="1" online', 'name="frontal1" online']), 'node frontal1: id is missing');
+    bad(ed(H, [' standby="false"', '']), 'node frontal1: standby=null is not true or false');
+    for (const v of ['2x', 'x2', '1234567890123456']) bad(ed(H, ['resources_running="2"', `resources_running="${v}"`]), `node frontal1: resources_running="${v}" is not an integer`);
+    bad(ed(H, ['<node name="frontal1" id="1" cached="true"/>', '<node id="1" cached="true"/>']), 'resource vip node: name is missing');
+    bad(ed(H, ['<group id="lvs" ', '<group ']), 'group: id is missing');
+    bad(ed(H, ['managed="true" disabled="false">', 'managed="x" disabled="false">']), 'group lvs: managed="x" is not true or false');
+    bad(ed(H, ['managed="true" disabled="false">', 'managed="true" disabled="x">']), 'group lvs: disabled="x" is not true or false');
+    bad(ed(H, ['<nodes_configured number="2"/>', '<nodes_configured number="x"/>']), 'nodes_configured: number="x" is not an integer');
+    for (const a of ['number', 'disabled', 'blocked']) bad(ed(H, [new RegExp(`(<resources_configured [^>]*)${a}="\\d"`), `$1${a}="x"`]), `resources_configured: ${a}="x" is not an integer`);
+    for (const a of ['stonith-enabled', 'maintenance-mode', 'stop-all-resources']) bad(ed(H, [new RegExp(`${a}="(true|false)"`), `${a}="x"`]), `cluster_options: ${a}="x" is not true or false`);
+    bad(ed(H, ['present="true"', 'present="x"']), 'current_dc: present="x" is not true or false');
+    bad(ed(H, ['with_quorum="true"', 'with_quorum="x"']), 'current_dc: with_quorum="x" is not true or false');
+    bad(ed(H, ['name="frontal2" id="2" with_quorum', 'id="2" with_quorum']), 'current_dc: name is missing');
+    bad(ed(H, ['<status code="0"', '<status code="x"']), 'status: code="x" is not an integer');
+    bad(ed(H, ['<node name="frontal1">', '<node>']), 'node_history node: name is missing');
+    bad(ed(H, ['<resource_history id="vip" ', '<resource_history ']), 'node_history frontal1: id is missing');
+    bad(ed(H, ['migration-threshold="1000000"', 'migration-threshold="x"']), 'node_history frontal1 vip: migration-threshold="x" is not an integer');
+  });
+});

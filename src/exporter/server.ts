@@ -16,6 +16,7 @@ import { renderRegistry } from './metrics';
 import { ProbeAllow } from './allow';
 import { MODULES, ModuleName, moduleSpec } from './modules';
 import { scrape, SingleFlight } from './scrape';
+import { gzip } from './gzip';
 import type { WebConfig } from './webConfig';
 
 export { DEFAULT_PORT } from './port';
@@ -472,7 +473,8 @@ export class Exporter {
 /*
  * Prometheus always sends `Accept-Encoding: gzip`: a 37 000-backend /metrics is 17 MB of text,
  * about 0.5 MB gzipped. Compressed in libuv's thread pool (zlib's async API), never on the event
- * loop, and once per rendered answer: callers sharing a single flight share its gzip too.
+ * loop, in up to 4 pieces at once (./gzip.ts), and once per rendered answer: callers sharing a
+ * single flight share its gzip too.
  */
 const gzipped = new WeakMap<object, Promise<Buffer>>();
 const GZIP_MIN = 1024;
@@ -496,9 +498,7 @@ async function send(req: IncomingMessage, res: ServerResponse, out: { text: stri
   }
   let z = gzipped.get(out);
   if (!z) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const zlib = require('node:zlib') as typeof import('node:zlib');
-    z = new Promise<Buffer>((resolve, reject) => zlib.gzip(out.text, { level: GZIP_LEVEL }, (e, b) => (e ? reject(e) : resolve(b))));
+    z = gzip(out.text, GZIP_LEVEL).then((r) => r.body);
     gzipped.set(out, z);
   }
   const body = await z;

@@ -2,15 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateIpvs, IpvsPolicy, parseServiceSpec, selectServices, WantedService } from '../../src/checks/ipvs';
+import { evaluateIpvs, evaluateIpvsCheck, ipvsDefaults, IpvsPolicy, parseServiceSpec, selectServices, WantedService } from '../../src/checks/ipvs';
 import { referenceDeployment } from '../../src/model/reference';
 import { VirtualService } from '../../src/model/types';
 import { mergeCounters, parseIpvsadmList } from '../../src/parsers/ipvsadm';
-import { parseProcIpvs } from '../../src/parsers/procIpvs';
+import { parseIpAddr } from '../../src/parsers/ipAddr';
+import { parseProcIpvs, parseProcIpvsStats } from '../../src/parsers/procIpvs';
 import { applyHz, IpvsSnapshot } from '../../src/probes/ipvs';
 import { UsageError } from '../../src/runtime/errors';
 import { parseRange } from '../../src/runtime/range';
 import { State } from '../../src/runtime/state';
+import { capture } from '../probes/replay';
 import { describeSpawning } from './fast';
 
 const ROOT = join(__dirname, '..', '..');
@@ -228,6 +230,95 @@ describe('evaluateIpvs: whole results (summary, long output, perfdata) on the re
       summary: 'tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)',
       long: ['CRITICAL: tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)'],
       perf: [{ label: 't3_80_live', value: 0, min: 0 }],
+    });
+  });
+});
+
+describe('evaluateIpvsCheck: no IPVS, the passive director, HZ from /proc only', () => {
+  const c = ipvsDefaults(referenceDeployment);
+  const ifs = (who: string) => parseIpAddr(capture(`ip/healthy/${who}/addr`).stdout);
+  const missing = 'tcp:192.168.0.3:80 not in the IPVS table (table empty: passive director, or ldirectord not running?)';
+  test('no IPVS: CRITICAL with the probe\'s reason, or a plain one', () => {
+    expect(evaluateIpvsCheck({ unavailable: 'IPVS not available in this kernel (frontal1: no /proc/net/ip_vs)' }, c)).toEqual({ state: State.CRITICAL, summary: 'IPVS not available in this kernel (frontal1: no /proc/net/ip_vs)' });
+    expect(evaluateIpvsCheck({}, c)).toEqual({ state: State.CRITICAL, summary: 'IPVS not available' });
+  });
+  test('empty table where the VIP is not held (frontal2, or only on a NOARP lo): OK; held, unknown, --role active or --all: judged', () => {
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, c)).toEqual({
+      state: State.OK,
+      summary: 'passive director: 192.168.0.3 not held here, no IPVS service expected',
+      long: ['tcp:192.168.0.3:80 absent from the table; use --role active where the table must always be loaded'],
+      perf: [{ label: 'services', value: 0, min: 0 }],
+    });
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('reel2') }, c).state).toBe(State.OK);
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal1') }, c).summary).toBe(missing);
+    expect(evaluateIpvsCheck({ snapshot: snap('empty') }, c).summary).toBe(missing);
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, { ...c, role: 'active' }).summary).toBe(missing);
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, { ...c, all: true })).toEqual({
+      state: State.UNKNOWN,
+      summary: 'no service to check: the deployment has none and the IPVS table is empty',
+    });
+    // a service in the table: no passive-director shortcut, whatever the interfaces say
+    expect(evaluateIpvsCheck({ snapshot: snap('reference'), interfaces: ifs('frontal2') }, c).summary).toBe('tcp:192.168.0.3:80: 2 of 2 real servers live');
+  });
+  test('the HZ note goes with /proc jiffies only (--probe proc), not with ipvsadm\'s seconds', () => {
+    const hz = { hz: 1000, origin: '--hz' };
+    expect(evaluateIpvsCheck({ snapshot: snap('reference', 1000), hz }, c).summary).toBe('persistent 900 s, configured 3600 s (HZ 1000: --hz)');
+    expect(evaluateIpvsCheck({ snapshot: snap('reference', 1000), hz }, { ...c, probe: 'ipvsadm' }).summary).toBe('persistent 900 s, configured 3600 s');
+  });
+});
+
+describe('evaluateIpvs: each verdict of a service', () => {
+  test('nothing to check: UNKNOWN, saying whether the table is empty', () => {
+    expect(evaluateIpvs(snap('reference'), [], policy())).toEqual({ state: State.UNKNOWN, summary: 'no service to check (give --service or --all)' });
+    expect(evaluateIpvs(snap('empty'), [], policy())).toEqual({ state: State.UNKNOWN, summary: 'no service to check: the deployment has none and the IPVS table is empty' });
+  });
+  test('configured weight 0 but live: WARNING naming it', () => {
+    const r = first('reference', {}, ref({ realServers: [www.realServers[0]!, { ...www.realServers[1]!, weight: 0 }] }));
+    expect([r.state, r.summary]).toEqual([State.WARNING, '192.168.0.5:80 weight 1, configured 0 (drained)']);
+    expect(r.long!.slice(0, 2)).toEqual(['WARNING: 192.168.0.5:80 weight 1, configured 0 (drained)', 'OK: 2 of 2 real servers live']);
+  });
+  test('drained and gone from the table: OK, the warning threshold lowered to what is expected', () => {
+    const r = first('one-removed', { drained: ['192.168.0.5'] });
+    expect(r.state).toBe(State.OK);
+    expect(r.summary).toBe('tcp:192.168.0.3:80: 1 of 2 real servers live');
+    expect(r.long).toEqual([
+      'OK: 1 of 2 real servers live: 192.168.0.5:80 drained (not in the table)',
+      'tcp:192.168.0.3:80 wlc persistent 3600 s: 1 in the table',
+      '  192.168.0.4:80 Route weight 1 active 0 inactive 16',
+      '  drained on purpose: 192.168.0.5:80 drained (not in the table)',
+    ]);
+    expect(r.perf![0]).toEqual({ label: 't3_80_live', value: 1, warn: parseRange('1:'), crit: parseRange('1:'), min: 0, max: 2 });
+  });
+  test('gone from the table with quiescent=yes: "missing" (ldirectord would have kept it at weight 0)', () => {
+    expect(first('one-removed', {}, ref({ quiescent: true })).summary).toBe('1 of 2 real servers live: 192.168.0.5:80 missing from the table');
+  });
+  test('persistence drift: not persistent, persistent but not configured, another netmask', () => {
+    const https = [{ key: 'tcp:192.168.0.3:443', config: { ...www, port: 443, persistent: 600 } }];
+    expect(evaluateIpvs(snap('mixed'), https, policy()).summary).toMatch(/; scheduler rr, configured wlc; not persistent, configured 600 s$/);
+    expect(first('reference', {}, ref({ persistent: undefined })).summary).toBe('persistent in the table, not configured');
+    expect(first('reference', {}, ref({ persistentNetmask: '255.255.255.0' })).summary).toBe('persistence netmask 255.255.255.255, configured 255.255.255.0');
+  });
+  test('persistence in jiffies when HZ was not applied; namespace totals from /proc/net/ip_vs_stats', () => {
+    const raw: IpvsSnapshot = { table: parseProcIpvs(real('reference', 'proc-net-ip_vs.txt')), source: 'proc' };
+    expect(evaluateIpvs(raw, ref(), policy()).long![1]).toBe('tcp:192.168.0.3:80 wlc persistent 900000 jiffies: 2 in the table');
+    const totals = parseProcIpvsStats(real('reference', 'proc-net-ip_vs_stats.txt'));
+    const perf = (p: Partial<IpvsPolicy>) => evaluateIpvs({ ...snap('reference'), totals }, ref(), policy(p)).perf!.filter((x) => x.label.startsWith('total_'));
+    expect(perf({ stats: true, rate: true })).toEqual([
+      { label: 'total_cps', value: 1, min: 0 },
+      { label: 'total_inbps', value: 540, min: 0 },
+      { label: 'total_outbps', value: 0, min: 0 },
+      { label: 'total_conns', value: 20, uom: 'c', min: 0 },
+    ]);
+    expect(perf({ rate: true }).map((x) => x.label)).toEqual(['total_cps', 'total_inbps', 'total_outbps']);
+    expect(perf({ stats: true }).map((x) => x.label)).toEqual(['total_conns']);
+    expect(perf({})).toEqual([]);
+  });
+  test('a service with no real server: CRITICAL, no fallback either', () => {
+    expect(evaluateIpvs(snap('mixed'), [{ key: 'tcp:192.168.0.6:80' }], policy())).toEqual({
+      state: State.CRITICAL,
+      summary: 'no real server and no fallback',
+      long: ['CRITICAL: no real server and no fallback', 'tcp:192.168.0.6:80 wlc: 0 in the table'],
+      perf: [{ label: 't6_80_live', value: 0, crit: parseRange('1:'), min: 0, max: 0 }],
     });
   });
 });

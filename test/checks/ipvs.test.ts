@@ -313,6 +313,19 @@ describe('evaluateIpvs: each verdict of a service', () => {
     expect(perf({ stats: true }).map((x) => x.label)).toEqual(['total_conns']);
     expect(perf({})).toEqual([]);
   });
+  test('threshold boundaries: 1 of 2 live is 50 %; a percent range alerts below its start only; WARNING by percent under a quiet critical one', () => {
+    const st = (p: Partial<IpvsPolicy>) => first('one-removed', { warning: parseRange('1:'), ...p }).state;
+    expect(st({ criticalPercent: parseRange('50:') })).toBe(State.OK);
+    expect(st({ criticalPercent: parseRange('51:') })).toBe(State.CRITICAL);
+    expect(st({ warningPercent: parseRange('50:') })).toBe(State.OK);
+    expect(st({ warningPercent: parseRange('51:') })).toBe(State.WARNING);
+    expect(st({ criticalPercent: parseRange('50:'), warningPercent: parseRange('51:') })).toBe(State.WARNING);
+    expect(st({ warning: parseRange('1:'), critical: parseRange('1:') })).toBe(State.OK);
+    expect(st({ warning: parseRange('2:'), critical: parseRange('1:') })).toBe(State.WARNING);
+    expect(st({ critical: parseRange('2:') })).toBe(State.CRITICAL);
+    // a count threshold beats the WARNING default: CRITICAL wins over a WARNING percent
+    expect(st({ critical: parseRange('2:'), warningPercent: parseRange('51:') })).toBe(State.CRITICAL);
+  });
   test('a service with no real server: CRITICAL, no fallback either', () => {
     expect(evaluateIpvs(snap('mixed'), [{ key: 'tcp:192.168.0.6:80' }], policy())).toEqual({
       state: State.CRITICAL,

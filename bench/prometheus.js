@@ -8,6 +8,10 @@
 //   Then its HTTP API: scrape_duration_seconds and scrape_samples_scraped of each job, every
 //   sample Prometheus kept (median, min, max), the ratio lvsha / node_exporter (goal ≤ 0.25),
 //   and the series count of each IPVS family on both sides (goal: the same).
+//   A third job, `floor`: lvsha's own answer, captured once and served as it is (gzipped once)
+//   by a static server in this process. Its scrape_duration_seconds is what Prometheus itself
+//   spends on that answer (transfer, parsing, storing ~116 000 samples); each exporter's
+//   duration minus the floor is what the exporter adds, printed as a second ratio.
 // Options: --services N (2284) --reals N (16) --scrapes N (12) --interval S (5) --timeout S (4)
 //          --dist DIR (compiled tree, default ./dist)
 'use strict';
@@ -92,6 +96,25 @@ function stop(child) {
     children.push(ne);
     await waitUp(ourPort, '/-/healthy', 'lvsha exporter', ours);
     await waitUp(nePort, '/', 'node_exporter', ne);
+    // The floor: lvsha's answer (one capture, both encodings) from a static loopback server.
+    const captured = await new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: ourPort, path: '/metrics', agent: false }, (res) => {
+        const chunks = [];
+        res.on('data', (b) => chunks.push(b));
+        res.on('end', () => resolve({ type: res.headers['content-type'], body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.setTimeout(60000, () => req.destroy(new Error('capture timed out')));
+      req.on('error', reject);
+    });
+    const zipped = require('node:zlib').gzipSync(captured.body, { level: 6 });
+    const floor = http.createServer((req, res) => {
+      const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      res.writeHead(200, { 'Content-Type': captured.type, ...(gz ? { 'Content-Encoding': 'gzip' } : {}) }).end(gz ? zipped : captured.body);
+    });
+    const floorPort = await freePort();
+    await new Promise((r) => floor.listen(floorPort, '127.0.0.1', r));
+    children.push({ exitCode: null, signalCode: null, floor });
     const cfg = path.join(dir, 'prometheus.yml');
     writeFileSync(
       cfg,
@@ -104,6 +127,8 @@ function stop(child) {
         `    static_configs: [{ targets: ['127.0.0.1:${ourPort}'] }]`,
         '  - job_name: node',
         `    static_configs: [{ targets: ['127.0.0.1:${nePort}'] }]`,
+        '  - job_name: floor',
+        `    static_configs: [{ targets: ['127.0.0.1:${floorPort}'] }]`,
         '',
       ].join('\n'),
     );
@@ -114,15 +139,18 @@ function stop(child) {
     // Bounded: at most SCRAPES intervals and a margin.
     const window = `${(SCRAPES + 4) * INTERVAL}s`;
     const count = async (job) => Number((await query(promPort, `count_over_time(scrape_duration_seconds{job="${job}"}[${window}])`))[0]?.value[1] ?? 0);
-    for (let i = 0; i < (SCRAPES + 6) * INTERVAL && ((await count('lvsha')) < SCRAPES || (await count('node')) < SCRAPES); i++) await sleep(1000);
+    for (let i = 0; i < (SCRAPES + 6) * INTERVAL && ((await count('lvsha')) < SCRAPES || (await count('node')) < SCRAPES || (await count('floor')) < SCRAPES); i++) await sleep(1000);
     const samplesOf = async (metric, job) => ((await query(promPort, `${metric}{job="${job}"}[${window}]`))[0]?.values ?? []).map((v) => Number(v[1]));
     const up = async (job) => (await samplesOf('up', job)).filter((x) => x === 0).length;
-    const d = { lvsha: await samplesOf('scrape_duration_seconds', 'lvsha'), node: await samplesOf('scrape_duration_seconds', 'node') };
+    const d = { lvsha: await samplesOf('scrape_duration_seconds', 'lvsha'), node: await samplesOf('scrape_duration_seconds', 'node'), floor: await samplesOf('scrape_duration_seconds', 'floor') };
     const n = { lvsha: await samplesOf('scrape_samples_scraped', 'lvsha'), node: await samplesOf('scrape_samples_scraped', 'node') };
     const fmt = (xs) => `median ${(median(xs) * 1000).toFixed(0)} ms (min ${(Math.min(...xs) * 1000).toFixed(0)}, max ${(Math.max(...xs) * 1000).toFixed(0)}) over ${xs.length} scrapes`;
     console.log(`lvsha exporter: scrape_duration_seconds ${fmt(d.lvsha)}; scrape_samples_scraped ${median(n.lvsha)}; failed scrapes (up 0) ${await up('lvsha')}`);
     console.log(`node_exporter (ipvs): scrape_duration_seconds ${fmt(d.node)}; scrape_samples_scraped ${median(n.node)}; failed scrapes (up 0) ${await up('node')}`);
+    console.log(`floor (lvsha's answer from a static server): scrape_duration_seconds ${fmt(d.floor)}; failed scrapes (up 0) ${await up('floor')}`);
     console.log(`ratio lvsha / node_exporter (median scrape_duration_seconds): ${(median(d.lvsha) / median(d.node)).toFixed(2)} (goal ≤ 0.25)`);
+    const f = median(d.floor);
+    console.log(`above the floor: lvsha ${((median(d.lvsha) - f) * 1000).toFixed(0)} ms, node_exporter ${((median(d.node) - f) * 1000).toFixed(0)} ms: ratio ${((median(d.lvsha) - f) / (median(d.node) - f)).toFixed(2)}`);
     // The IPVS families: lvsha_ipvs_X against node_ipvs_X, series in the last scrape.
     // The series of each IPVS family in the job's last successful scrape: an instant query at
     // that scrape's time (a failed scrape leaves staleness markers, and the series API on
@@ -150,7 +178,7 @@ function stop(child) {
     }
     console.log(`IPVS families of node_exporter's with the same series count in lvsha's: ${same} of ${shared}${b.size ? '' : ' (no successful node_exporter scrape)'}`);
   } finally {
-    for (const c of children.reverse()) await stop(c);
+    for (const c of children.reverse()) await (c.floor ? new Promise((r) => (c.floor.close(r), c.floor.closeAllConnections())) : stop(c));
     rmSync(dir, { recursive: true, force: true });
   }
 })().catch((e) => {

@@ -87,7 +87,7 @@ async function main() {
       if (i === 0) continue; // warm-up
       tm.push(a);
       ts.push(b);
-      metricsBytes = m.text.length;
+      metricsBytes = m.bytes;
       htmlBytes = h.text.length;
     }
     jsonBytes = (await page.answer('json')).text.length;

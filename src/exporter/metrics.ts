@@ -162,20 +162,22 @@ export class Family<L extends string = string> {
     this.rawValues.length = 0;
   }
 
-  /**
-   * The exposition text of this family (no trailing newline), in prom-client's layout.
-   * Built by appending to one string: V8 keeps it as a rope and copies it once when it is
-   * written out, where an array of 60 000 lines joined cost twice the time and garbage.
-   */
+  /** The exposition text of this family (no trailing newline), in prom-client's layout. */
   text(): string {
+    const sink = new StringSink();
+    this.write(sink);
+    return sink.out;
+  }
+
+  /** Writes text() to `sink`, one series (line) per add. */
+  write(sink: TextSink): void {
     const help = this.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-    let out = `# HELP ${this.name} ${help}\n# TYPE ${this.name} ${this.type}`;
+    sink.add(`# HELP ${this.name} ${help}\n# TYPE ${this.name} ${this.type}`);
     const open = `\n${this.name}{`;
-    for (const [t, s] of this.series) out += t === '' ? `\n${this.name} ${formatValue(s.value)}` : open + t + '} ' + formatValue(s.value);
+    for (const [t, s] of this.series) sink.add(t === '' ? `\n${this.name} ${formatValue(s.value)}` : open + t + '} ' + formatValue(s.value));
     const texts = this.rawTexts;
     const values = this.rawValues;
-    for (let i = 0; i < texts.length; i++) out += open + texts[i] + '} ' + formatValue(values[i]!);
-    return out;
+    for (let i = 0; i < texts.length; i++) sink.add(open + texts[i] + '} ' + formatValue(values[i]!));
   }
 
   /** prom-client's Metric interface, for reg.metrics() and getMetricsAsJSON(). */
@@ -214,18 +216,76 @@ export function setEnum<L extends string>(g: Family<L>, labels: Partial<Record<L
   for (const s of states) g.set({ ...labels, [stateLabel]: s } as Labels<L>, s === current ? 1 : 0);
 }
 
+/** Where exposition text goes, a line at a time. */
+export interface TextSink {
+  add(s: string): void;
+}
+
+/** The text as one string (V8 keeps it as a rope until it is read). */
+class StringSink implements TextSink {
+  out = '';
+  add(s: string): void {
+    this.out += s;
+  }
+}
+
+const CHUNK = 64 * 1024;
+
 /**
- * The exposition text of a registry: Families write their own text, any other prom-client
- * metric goes through prom-client. Same layout as Registry.metrics() (blank line between).
+ * The text as UTF-8 Buffers of ~64 KiB, each a short rope encoded once. At 2 284 × 16 backends
+ * (17 MB, 116 000 lines) one rope of the whole answer cost ~100 ms to flatten before it could be
+ * encoded or compressed, more than building it; the chunks also feed ./gzip.ts' pieces as they are.
  */
-export async function renderRegistry(reg: Registry): Promise<string> {
-  let out = '';
+export class ChunkSink implements TextSink {
+  private cur = '';
+  readonly chunks: Buffer[] = [];
+  bytes = 0;
+  add(s: string): void {
+    this.cur += s;
+    if (this.cur.length >= CHUNK) this.flush();
+  }
+  flush(): void {
+    if (this.cur === '') return;
+    const b = Buffer.from(this.cur, 'utf8');
+    this.chunks.push(b);
+    this.bytes += b.length;
+    this.cur = '';
+  }
+}
+
+/**
+ * The exposition text of a registry into `sink`: Families write their own text, any other
+ * prom-client metric goes through prom-client. Same layout as Registry.metrics() (blank line
+ * between families, one newline at the end).
+ */
+async function renderTo(reg: Registry, sink: TextSink): Promise<void> {
   let first = true;
   for (const m of reg.getMetricsAsArray() as unknown[]) {
-    if (!first) out += '\n\n';
+    if (!first) sink.add('\n\n');
     first = false;
-    if (m instanceof Family) out += m.text();
-    else out += await (reg as unknown as { getMetricsAsString(m: unknown): Promise<string> }).getMetricsAsString(m);
+    if (m instanceof Family) m.write(sink);
+    else sink.add(await (reg as unknown as { getMetricsAsString(m: unknown): Promise<string> }).getMetricsAsString(m));
   }
-  return `${out}\n`;
+  sink.add('\n');
+}
+
+/** The exposition text of a registry, as a string. */
+export async function renderRegistry(reg: Registry): Promise<string> {
+  const sink = new StringSink();
+  await renderTo(reg, sink);
+  return sink.out;
+}
+
+/** An answer ready to send: the exposition text as UTF-8 chunks (what the exporter serves). */
+export interface Rendered {
+  chunks: Buffer[];
+  bytes: number;
+  contentType: string;
+}
+
+export async function renderChunks(reg: Registry): Promise<Rendered> {
+  const sink = new ChunkSink();
+  await renderTo(reg, sink);
+  sink.flush();
+  return { chunks: sink.chunks, bytes: sink.bytes, contentType: reg.contentType };
 }

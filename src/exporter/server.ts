@@ -12,7 +12,7 @@ import { SshSource } from '../sources/ssh';
 import { RunOptions, RunResult, Source } from '../sources/source';
 import { VERSION } from '../runtime/version';
 import { ScrapeEnv } from './collector';
-import { renderRegistry } from './metrics';
+import { renderChunks, Rendered } from './metrics';
 import { ProbeAllow } from './allow';
 import { MODULES, ModuleName, moduleSpec } from './modules';
 import { scrape, SingleFlight } from './scrape';
@@ -179,7 +179,7 @@ class ScrapeScoped implements Source {
 
 export class Exporter {
   readonly pool: SshPool;
-  readonly flights = new SingleFlight<{ text: string; contentType: string }>();
+  readonly flights = new SingleFlight<Rendered>();
   private server?: Server;
   private readonly local: Source;
 
@@ -220,7 +220,7 @@ export class Exporter {
   }
 
   /** Runs one module against a target (undefined = this host) and renders the exposition text. */
-  async render(module: ModuleName, target: string | undefined, deadline: number): Promise<{ text: string; contentType: string }> {
+  async render(module: ModuleName, target: string | undefined, deadline: number): Promise<Rendered> {
     const cleanup: (() => void | Promise<void>)[] = [];
     const scoped = this.scrapeSources(deadline, cleanup);
     const hostTarget = module === 'sorry' ? undefined : target;
@@ -244,7 +244,7 @@ export class Exporter {
     };
     try {
       const reg: Registry = await scrape(moduleSpec(module, target, this.o), env, this.o.log);
-      return { text: await renderRegistry(reg), contentType: reg.contentType };
+      return await renderChunks(reg);
     } finally {
       for (const c of cleanup) await c();
     }
@@ -359,7 +359,9 @@ export class Exporter {
           res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`unknown format '${format.slice(0, 50)}' (html or json)\n`);
           return;
         }
-        await send(req, res, await this.statusPage().answer(format));
+        const page = await this.statusPage().answer(format);
+        const body = Buffer.from(page.text, 'utf8');
+        await send(req, res, { chunks: [body], bytes: body.length, contentType: page.contentType });
         return;
       }
       case '/probe': {
@@ -491,14 +493,17 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
   return false;
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, out: { text: string; contentType: string }): Promise<void> {
-  if (out.text.length < GZIP_MIN || !acceptsGzip(req.headers['accept-encoding'])) {
-    res.writeHead(200, { 'Content-Type': out.contentType, Vary: 'Accept-Encoding' }).end(out.text);
+async function send(req: IncomingMessage, res: ServerResponse, out: Rendered): Promise<void> {
+  if (out.bytes < GZIP_MIN || !acceptsGzip(req.headers['accept-encoding'])) {
+    res.writeHead(200, { 'Content-Type': out.contentType, Vary: 'Accept-Encoding', 'Content-Length': out.bytes });
+    res.cork();
+    for (const c of out.chunks) res.write(c);
+    res.end();
     return;
   }
   let z = gzipped.get(out);
   if (!z) {
-    z = gzip(out.text, GZIP_LEVEL).then((r) => r.body);
+    z = gzip(out.chunks, GZIP_LEVEL).then((r) => r.body);
     gzipped.set(out, z);
   }
   const body = await z;

@@ -11,7 +11,7 @@ import { ipvsCollector } from '../../src/exporter/collectors/ipvs';
 import { sorryCollector } from '../../src/exporter/collectors/sorry';
 import { syncCollector } from '../../src/exporter/collectors/sync';
 import { vipCollector } from '../../src/exporter/collectors/vip';
-import { renderRegistry } from '../../src/exporter/metrics';
+import { renderChunks, renderRegistry } from '../../src/exporter/metrics';
 import { scrape } from '../../src/exporter/scrape';
 import { referenceDeployment } from '../../src/model/reference';
 import { Deployment } from '../../src/model/types';
@@ -46,6 +46,10 @@ async function run(collectors: Collector[], o: LabOptions, extra: Partial<Scrape
   const logs: string[] = [];
   const reg = await scrape({ collectors, checks: [] }, envFor(lab, extra), (m) => logs.push(m));
   const text = await renderRegistry(reg);
+  // What the exporter serves (UTF-8 chunks) is the same text, byte for byte.
+  const served = await renderChunks(reg);
+  expect(Buffer.concat(served.chunks).toString('utf8')).toBe(text);
+  expect(served.bytes).toBe(Buffer.byteLength(text));
   return { text, s: sortedSamples(text), logs, lab };
 }
 

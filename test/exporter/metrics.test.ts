@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { BACKEND_LABELS, ScrapeEnv } from '../../src/exporter/collector';
 import { ipvsCollector } from '../../src/exporter/collectors/ipvs';
-import { counterLike, gauge, renderRegistry, setEnum } from '../../src/exporter/metrics';
+import { counterLike, gauge, renderChunks, renderRegistry, setEnum } from '../../src/exporter/metrics';
 import { referenceDeployment } from '../../src/model/reference';
 import { LocalSource } from '../../src/sources/local';
 import { MemoSource } from '../../src/sources/memo';
@@ -35,6 +35,15 @@ async function viaPromClient(reg: Registry): Promise<string> {
   return plain.metrics();
 }
 
+/** What the exporter serves for `reg` (renderChunks' UTF-8 chunks), as text; checks the byte count. */
+async function served(reg: Registry): Promise<string> {
+  const r = await renderChunks(reg);
+  const all = Buffer.concat(r.chunks);
+  expect(r.bytes).toBe(all.length);
+  expect(r.contentType).toBe(reg.contentType);
+  return all.toString('utf8');
+}
+
 async function ipvsRegistry(scenario: string, backendLabels: string[], ipvsProbe: 'proc' | 'ipvsadm' = 'proc'): Promise<Registry> {
   const lab = makeLab({ ipvs: scenario });
   labs.push(lab);
@@ -56,6 +65,7 @@ describe('renderRegistry: the text prom-client writes for the same samples', () 
       expect(text).toBe(await viaPromClient(reg));
       // And prom-client's Registry over our families' get(): same text again.
       expect(text).toBe(await reg.metrics());
+      expect(await served(reg)).toBe(text);
     }
   });
 
@@ -80,5 +90,18 @@ describe('renderRegistry: the text prom-client writes for the same samples', () 
     expect(text).toContain('lvsha_test_sum_total{x="a"} 42');
     expect(text).toBe(await viaPromClient(reg));
     expect(text).toBe(await reg.metrics());
+    expect(await served(reg)).toBe(text);
+  });
+
+  test('a table too large for one chunk: the served chunks are the same text, multi-byte values whole', async () => {
+    const reg = new Registry();
+    const g = gauge(reg, 'lvsha_test_big', 'Many series.', ['host', 'note']);
+    for (let i = 0; i < 20_000; i++) g.set({ host: `10.${i >> 8}.${i & 255}.1`, note: i % 7 ? 'plain' : 'répartiteur 💥' }, i);
+    const text = await renderRegistry(reg);
+    const r = await renderChunks(reg);
+    expect(r.chunks.length).toBeGreaterThan(10);
+    for (const c of r.chunks) expect(c.length).toBeLessThan(200 * 1024); // ~64 KiB each, never the whole answer
+    expect(await served(reg)).toBe(text);
+    expect(text).toBe(await viaPromClient(reg));
   });
 });

@@ -394,19 +394,20 @@ describe('parseCrmMon: defaults, optional fields and each rejection by its messa
       if (out === t) throw new Error(`test edit found nothing: ${String(a)}`);
       return out;
     }, text);
-  const base = parseCrmMon(H);
+  // parsed inside each test: a describe-level call makes every mutant of parseCrmMon 'static' for Stryker (all tests run on it)
+  const base = () => parseCrmMon(H);
   const E = (m: string) => new ParseError('crm_mon XML', m);
   const bad = (text: string, m: string) => expect(() => parseCrmMon(text)).toThrow(E(m));
 
   test('flags with a default: the value when written, the default when not', () => {
     const n = parseCrmMon(ed(H, ['standby_onfail="false"', 'standby_onfail="true"'], ['shutdown="false"', 'shutdown="true"'])).nodes[0]!;
     expect([n.standbyOnfail, n.shutdown]).toEqual([true, true]);
-    expect(parseCrmMon(ed(H, [' standby_onfail="false"', ''], [' shutdown="false"', ''])).nodes[0]).toStrictEqual(base.nodes[0]);
+    expect(parseCrmMon(ed(H, [' standby_onfail="false"', ''], [' shutdown="false"', ''])).nodes[0]).toStrictEqual(base().nodes[0]);
     const r = parseCrmMon(ed(H, ['orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false"', 'orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="true" maintenance="true"'])).resources[0]!;
     expect([r.failureIgnored, r.maintenance]).toEqual([true, true]);
-    expect(parseCrmMon(ed(H, [' failure_ignored="false"', ''])).resources[0]).toStrictEqual(base.resources[0]);
+    expect(parseCrmMon(ed(H, [' failure_ignored="false"', ''])).resources[0]).toStrictEqual(base().resources[0]);
     expect(parseCrmMon(ed(H, ['managed="true" disabled="false">', 'managed="false" disabled="true">'])).groups).toEqual([{ id: 'lvs', managed: false, disabled: true, resources: ['vip', 'ldirectord'] }]);
-    expect(parseCrmMon(ed(H, [' managed="true" disabled="false">', '>'])).groups).toEqual(base.groups);
+    expect(parseCrmMon(ed(H, [' managed="true" disabled="false">', '>'])).groups).toEqual(base().groups);
     const o = parseCrmMon(ed(H, ['stonith-enabled="false"', 'stonith-enabled="true"'], ['maintenance-mode="false"', 'maintenance-mode="true"'], ['stop-all-resources="false"', 'stop-all-resources="true"']));
     expect([o.stonithEnabled, o.maintenanceMode, o.stopAllResources]).toEqual([true, true, true]);
     const none = parseCrmMon(ed(H, [/ *<cluster_options [^>]*>\n/, '']));
@@ -426,12 +427,12 @@ describe('parseCrmMon: defaults, optional fields and each rejection by its messa
     expect(parseCrmMon(ed(H, [/ *<status [^>]*>\n/, ''])).status).toEqual({ code: 0, message: 'OK' });
     expect(parseCrmMon(ed(H, ['<status code="0" message="OK"/>', '<status code="0"/>'])).status).toEqual({ code: 0, message: '' });
     const bareSummary = parseCrmMon(ed(H, [/ *<stack [^>]*>\n/, ''], [/ *<last_update [^>]*>\n/, ''], [/ *<current_dc [^>]*>\n/, '']));
-    expect(bareSummary).toStrictEqual((({ stack: _s, lastUpdate: _l, dc: _d, ...rest }) => ({ ...rest, quorum: false }))(base));
+    expect(bareSummary).toStrictEqual((({ stack: _s, lastUpdate: _l, dc: _d, ...rest }) => ({ ...rest, quorum: false }))(base()));
     const noDc = parseCrmMon(ed(H, ['present="true"', 'present="false"']));
     expect(['dc' in noDc, noDc.quorum]).toEqual([false, false]);
     const r = parseCrmMon(ed(H, [' resource_agent="ocf:heartbeat:IPaddr2"', ''], ['role="Started" active', 'role="Started" target_role="Stopped" active'], [' migration-threshold="1000000"', '']));
-    expect(r.resources[0]).toStrictEqual({ ...base.resources[0]!, agent: '', targetRole: 'Stopped' });
-    expect('targetRole' in base.resources[0]!).toBe(false);
+    expect(r.resources[0]).toStrictEqual({ ...base().resources[0]!, agent: '', targetRole: 'Stopped' });
+    expect('targetRole' in base().resources[0]!).toBe(false);
     expect(r.history[0]).toStrictEqual({ node: 'frontal1', resource: 'vip', failCount: 0 });
   });
 
@@ -439,7 +440,7 @@ describe('parseCrmMon: defaults, optional fields and each rejection by its messa
     const groupOpen = '<group id="lvs" number_resources="2" managed="true" disabled="false">';
     const flat = parseCrmMon(ed(H, [groupOpen, ''], ['</group>', '']));
     expect(flat.groups).toEqual([]);
-    expect(flat.resources).toStrictEqual(base.resources.map(({ group: _g, ...r }) => r));
+    expect(flat.resources).toStrictEqual(base().resources.map(({ group: _g, ...r }) => r));
     for (const kind of ['clone', 'bundle']) {
       expect(parseCrmMon(ed(H, [groupOpen, `<${kind} id="c">`], ['</group>', `</${kind}>`])).resources).toStrictEqual(flat.resources);
       expect(parseCrmMon(ed(H, [groupOpen, `<${kind} id="c">${groupOpen}`], ['</group>', `</group></${kind}>`]))).toStrictEqual({ ...flat, groups: [] });
@@ -477,7 +478,7 @@ describe('parseCrmMon: defaults, optional fields and each rejection by its messa
   });
 
   test('blanks and the XML declaration before the root; anything else refused by its message', () => {
-    for (const pre of ['\n ', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n']) expect(parseCrmMon(pre + H)).toEqual(base);
+    for (const pre of ['\n ', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n']) expect(parseCrmMon(pre + H)).toEqual(base());
     bad(`x${H}`, 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
     bad(H.replace('<pacemaker-result ', '<pacemaker-results '), 'no <pacemaker-result> element (is this crm_mon --output-as=xml?)');
   });

@@ -276,12 +276,13 @@ describe('keepalived parsers: the last mutation survivors (real dumps and replie
   const data = cap('healthy', 'frontal1', 'keepalived.data');
   const d = (m: string, line?: number) => new ParseError('keepalived data dump', m, line);
   const at = (needle: string) => data.split('\n').findIndex((l) => l === needle) + 1;
-  const healthy = parseKeepalivedData(data);
+  // parsed inside each test: a describe-level call makes the parser's mutants 'static' for Stryker (all tests run on them)
+  const healthy = () => parseKeepalivedData(data);
   test('data: a section header is a whole line; its name picks the section', () => {
-    expect(healthy).toEqual({ instances: [{ name: 'VI_1', state: 'MASTER', tracked: [{ script: 'chk_sorry', weight: -60 }] }], scripts: [{ name: 'chk_sorry', status: 'GOOD', weight: -60 }] });
+    expect(healthy()).toEqual({ instances: [{ name: 'VI_1', state: 'MASTER', tracked: [{ script: 'chk_sorry', weight: -60 }] }], scripts: [{ name: 'chk_sorry', status: 'GOOD', weight: -60 }] });
     // a header-like line inside the topology with text before or after it ends nothing
     for (const h of ['x------< Other >------', '------< Other >------x'])
-      expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1\n', ` VRRP Instance = VI_1\n${h}\n`))).toEqual(healthy);
+      expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1\n', ` VRRP Instance = VI_1\n${h}\n`))).toEqual(healthy());
     expect(parseKeepalivedData(data.replace(' VRRP Instance = VI_1\n', ' VRRP Instance = VI_1\n------< Other >------\n')).instances).toEqual([{ name: 'VI_1', state: '', tracked: [] }]);
     // script lines read only under VRRP Scripts
     expect(parseKeepalivedData(data.replace('------< VRRP Scripts >------', '------< VRRP Scripts 2 >------')).scripts).toEqual([]);
@@ -290,7 +291,7 @@ describe('keepalived parsers: the last mutation survivors (real dumps and replie
     expect(parseKeepalivedData(data.replace('   State = MASTER', '    State = MASTER')).instances[0]!.state).toBe('');
     expect(parseKeepalivedData(data.replace('   Tracked scripts :', '   x   Tracked scripts :')).instances[0]!.tracked).toEqual([]);
     // a 6-space line under Tracked scripts is no script line (and no error)
-    expect(parseKeepalivedData(data.replace('     chk_sorry weight -60\n', '     chk_sorry weight -60\n      more\n'))).toEqual(healthy);
+    expect(parseKeepalivedData(data.replace('     chk_sorry weight -60\n', '     chk_sorry weight -60\n      more\n'))).toEqual(healthy());
     const line = at('     chk_sorry weight -60');
     expect(() => parseKeepalivedData(data.replace('     chk_sorry weight -60', '     x     chk_sorry weight -60'))).toThrow(d("tracked script line 'x     chk_sorry weight -60'", line));
     // a 4-space Status line is not the script's: it has none then

@@ -16,7 +16,7 @@ import { renderChunks, Rendered } from './metrics';
 import { ProbeAllow } from './allow';
 import { MODULES, ModuleName, moduleSpec } from './modules';
 import { scrape, SingleFlight } from './scrape';
-import { gzip } from './gzip';
+import { gzip, GzipPipe } from './gzip';
 import type { WebConfig } from './webConfig';
 
 export { DEFAULT_PORT } from './port';
@@ -220,7 +220,7 @@ export class Exporter {
   }
 
   /** Runs one module against a target (undefined = this host) and renders the exposition text. */
-  async render(module: ModuleName, target: string | undefined, deadline: number): Promise<Rendered> {
+  async render(module: ModuleName, target: string | undefined, deadline: number, gzipped = false): Promise<Rendered> {
     const cleanup: (() => void | Promise<void>)[] = [];
     const scoped = this.scrapeSources(deadline, cleanup);
     const hostTarget = module === 'sorry' ? undefined : target;
@@ -244,7 +244,8 @@ export class Exporter {
     };
     try {
       const reg: Registry = await scrape(moduleSpec(module, target, this.o), env, this.o.log);
-      return await renderChunks(reg);
+      // Compressed while rendered when the client asked for gzip (Prometheus always does).
+      return await renderChunks(reg, gzipped && GzipPipe.available() ? new GzipPipe(GZIP_LEVEL) : undefined);
     } finally {
       for (const c of cleanup) await c();
     }
@@ -349,7 +350,7 @@ export class Exporter {
         return;
       case '/metrics': {
         const deadline = deadlineFrom(req.headers['x-prometheus-scrape-timeout-seconds'], this.o.timeout, this.maxScrape);
-        const out = await this.flights.run('metrics', deadline, () => this.render('director', undefined, deadline));
+        const out = await this.flights.run('metrics', deadline, () => this.render('director', undefined, deadline, acceptsGzip(req.headers['accept-encoding'])));
         await send(req, res, out);
         return;
       }
@@ -381,7 +382,7 @@ export class Exporter {
           return;
         }
         const deadline = deadlineFrom(req.headers['x-prometheus-scrape-timeout-seconds'], this.o.timeout, this.maxScrape);
-        const out = await this.flights.run(`${module}\u0000${target}`, deadline, () => this.render(module as ModuleName, target, deadline));
+        const out = await this.flights.run(`${module}\u0000${target}`, deadline, () => this.render(module as ModuleName, target, deadline, acceptsGzip(req.headers['accept-encoding'])));
         await send(req, res, out);
         return;
       }
@@ -503,7 +504,7 @@ async function send(req: IncomingMessage, res: ServerResponse, out: Rendered): P
   }
   let z = gzipped.get(out);
   if (!z) {
-    z = gzip(out.chunks, GZIP_LEVEL).then((r) => r.body);
+    z = out.gzip ?? gzip(out.chunks, GZIP_LEVEL).then((r) => r.body);
     gzipped.set(out, z);
   }
   const body = await z;

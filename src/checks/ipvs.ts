@@ -113,7 +113,6 @@ function evaluateService(w: WantedService, svc: IpvsService | undefined, p: Ipvs
   if (!svc) {
     const why = tableEmpty ? ' (table empty: passive director, or ldirectord not running?)' : '';
     v.findings.push({ state: State.CRITICAL, text: `${w.key} not in the IPVS table${why}` });
-    v.configured = cfg?.realServers.length ?? 0;
     v.perf.push({ label: `${sp}live`, value: 0, min: 0 });
     return v;
   }
@@ -191,7 +190,7 @@ function evaluateService(w: WantedService, svc: IpvsService | undefined, p: Ipvs
   // The service the clients use is what a sysadmin needs in the first line; the fallback's
   // own address follows in the long output.
   if (v.live === 0 && fallbacks.length > 0) text = `${name}all real servers down, sorry server serving ${svc.protocol === 'fwm' ? `fwm:${svc.fwmark}` : endpoint(svc.address ?? '', svc.port ?? 0)}`;
-  else if (configured.length === 0) text = `${name}no real server${fallbacks.length ? '' : ' and no fallback'}`;
+  else if (configured.length === 0) text = `${name}no real server and no fallback`; // a live fallback took the branch above
   else text = `${name}${v.live} of ${configured.length} real servers live`;
   const detail = [...down, ...drained];
   if (detail.length && !(v.live === 0 && fallbacks.length > 0 && state !== State.OK)) text += `: ${detail.join(', ')}`;
@@ -343,11 +342,11 @@ export async function gatherIpvs(c: IpvsConfig, env: GatherEnv): Promise<IpvsMod
 
 /** The whole policy of check_lvs_ipvs: kernel without IPVS, passive director, then each service. */
 export function evaluateIpvsCheck(m: IpvsModel, c: IpvsConfig): Result {
-  if (m.unavailable !== undefined || !m.snapshot) return { state: State.CRITICAL, summary: m.unavailable ?? 'IPVS not available' };
+  if (!m.snapshot) return { state: State.CRITICAL, summary: m.unavailable ?? 'IPVS not available' }; // gather sets unavailable without a snapshot
   const snap = m.snapshot;
   const wanted = domain.selectServices(snap.table, c.services, c.keys, c.all);
   const present = new Set(snap.table.services.map((x) => serviceKey(x)));
-  const noneInTable = wanted.length > 0 && wanted.every((w) => !present.has(w.key));
+  const noneInTable = wanted.every((w) => !present.has(w.key)); // no wanted service: no VIP either, below
   const vips = vipsOf(wanted);
   if (c.role === 'auto' && noneInTable && !c.all && vips.length > 0 && m.interfaces) {
     // On the passive director an empty table is normal: Heartbeat starts ldirectord only

@@ -259,6 +259,18 @@ describe('evaluateIpvsCheck: no IPVS, the passive director, HZ from /proc only',
     });
     // a service in the table: no passive-director shortcut, whatever the interfaces say
     expect(evaluateIpvsCheck({ snapshot: snap('reference'), interfaces: ifs('frontal2') }, c).summary).toBe('tcp:192.168.0.3:80: 2 of 2 real servers live');
+    // one wanted service in the table, another not: judged, not passive
+    expect(evaluateIpvsCheck({ snapshot: snap('reference'), interfaces: ifs('frontal2') }, { ...c, keys: ['tcp:192.168.0.3:80', 'tcp:192.168.0.3:81'] }).summary).toBe('tcp:192.168.0.3:81 not in the IPVS table');
+    // a wanted service with no VIP (a mark outside the deployment): judged
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, { ...c, keys: ['fwm:9'] }).summary).toBe('fwm:9 not in the IPVS table (table empty: passive director, or ldirectord not running?)');
+    // two services, two VIPs: both named
+    const two = { ...c, services: [www, { ...www, name: 'www2', address: '192.168.0.30' }] };
+    expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, two)).toEqual({
+      state: State.OK,
+      summary: 'passive director: 192.168.0.3, 192.168.0.30 not held here, no IPVS service expected',
+      long: ['tcp:192.168.0.3:80, tcp:192.168.0.30:80 absent from the table; use --role active where the table must always be loaded'],
+      perf: [{ label: 'services', value: 0, min: 0 }],
+    });
   });
   test('the HZ note goes with /proc jiffies only (--probe proc), not with ipvsadm\'s seconds', () => {
     const hz = { hz: 1000, origin: '--hz' };
@@ -325,6 +337,80 @@ describe('evaluateIpvs: each verdict of a service', () => {
     expect(st({ critical: parseRange('2:') })).toBe(State.CRITICAL);
     // a count threshold beats the WARNING default: CRITICAL wins over a WARNING percent
     expect(st({ critical: parseRange('2:'), warningPercent: parseRange('51:') })).toBe(State.CRITICAL);
+  });
+  test('the survivors of the first full mutation run: drained names, fallbacks, details, joins', () => {
+    // --drained of another real server drains nothing here
+    expect(first('weight0', { drained: ['192.168.0.4:81', '192.168.0.9'] }).summary).toBe('1 of 2 real servers live: 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)');
+    // drained on purpose, but too few live: WARNING, and no "drained on purpose" line
+    const few = first('weight0', { drained: ['192.168.0.5'], warning: parseRange('2:') });
+    expect(few.long!.join('\n')).not.toContain('drained on purpose');
+    // without a description the fallback (loopback) is neither configured nor live
+    const bare = evaluateIpvs(snap('fallback'), [{ key: 'tcp:192.168.0.3:80' }], policy());
+    expect([bare.state, bare.summary]).toEqual([State.CRITICAL, 'all real servers down, sorry server serving 192.168.0.3:80']);
+    expect(bare.perf![0]).toEqual({ label: 't3_80_live', value: 0, crit: parseRange('1:'), min: 0, max: 0 });
+    // every real at weight 0 and no fallback: not "sorry server serving"; both named in the summary
+    const zero = snap('weight0');
+    zero.table.services[0]!.realServers.forEach((r) => (r.weight = 0));
+    expect(evaluateIpvs(zero, ref(), policy()).summary).toBe('0 of 2 real servers live: 192.168.0.4:80 weight 0 (by hand? --drained if on purpose), 192.168.0.5:80 weight 0 (by hand? --drained if on purpose)');
+    // ...both drained in the description, thresholds that allow 0: OK, both listed as drained on purpose
+    const allDrained = evaluateIpvs(zero, ref({ realServers: www.realServers.map((r) => ({ ...r, weight: 0 })) }), policy({ critical: parseRange('0:') }));
+    expect(allDrained.state).toBe(State.OK);
+    expect(allDrained.long!.slice(-1)).toEqual(['  drained on purpose: 192.168.0.4:80 drained (weight 0), 192.168.0.5:80 drained (weight 0)']);
+    // a fallback at weight 0 is not serving
+    const f0 = snap('fallback');
+    f0.table.services[0]!.realServers[0]!.weight = 0;
+    expect(evaluateIpvs(f0, ref(), policy()).summary).toBe('0 of 2 real servers live: 192.168.0.4:80 removed from the table (failed check, quiescent=no), 192.168.0.5:80 removed from the table (failed check, quiescent=no)');
+    // the fallback serving beside a live real server: the live count leads, details in the summary
+    const beside = snap('one-removed');
+    beside.table.services[0]!.realServers.push({ ...snap('fallback').table.services[0]!.realServers[0]! });
+    expect(evaluateIpvs(beside, ref(), policy()).summary).toBe('1 of 2 real servers live: 192.168.0.5:80 removed from the table (failed check, quiescent=no)');
+    // only the fallback, but thresholds that allow it: OK, and the details stay in the summary
+    const allowed = first('fallback', { critical: parseRange('0:'), warning: parseRange('0:') });
+    expect([allowed.state, allowed.summary]).toEqual([State.OK, 'tcp:192.168.0.3:80: 0 of 2 real servers live']);
+    expect(allowed.long![0]).toBe('OK: all real servers down, sorry server serving 192.168.0.3:80: 192.168.0.4:80 removed from the table (failed check, quiescent=no), 192.168.0.5:80 removed from the table (failed check, quiescent=no)');
+  });
+  test('IPv6: addresses of the description normalised, the netmask a prefix length (128 by default, /64 given)', () => {
+    const v6 = (persistentNetmask?: string): WantedService[] => [{
+      key: 'tcp:[2001:db8::3]:80',
+      config: { ...www, address: '2001:0db8::3', scheduler: 'lc', persistent: 300, persistentNetmask, fallback: undefined, realServers: [
+        { address: '2001:0DB8:0:0::4', port: 80, weight: 1, forwarding: 'gate' },
+        { address: '2001:db8::5', port: 80, weight: 1, forwarding: 'gate' },
+      ] },
+    }];
+    const r = evaluateIpvs(snap('mixed'), v6(), policy());
+    expect([r.state, r.summary]).toEqual([State.WARNING, 'persistence netmask 64, configured 128']);
+    expect(evaluateIpvs(snap('mixed'), v6('/64'), policy()).summary).toBe('tcp:[2001:db8::3]:80: 2 of 2 real servers live');
+    expect(evaluateIpvs(snap('mixed'), v6('64'), policy()).state).toBe(State.OK);
+  });
+  test('a persistent service with a /24 netmask: only "not configured" when the description has no persistence', () => {
+    const t = snap('reference');
+    t.table.services[0]!.persistenceNetmask = '255.255.255.0';
+    expect(evaluateIpvs(t, ref({ persistent: undefined }), policy()).summary).toBe('persistent in the table, not configured');
+    expect(evaluateIpvs(t, ref(), policy()).summary).toBe('persistence netmask 255.255.255.0, configured 255.255.255.255');
+  });
+  test('ipvsadm\'s table (seconds, no /32 mask printed): no HZ note even with one, no netmask drift', () => {
+    const t = parseIpvsadmList(real('reference', 'ipvsadm-Ln.txt'));
+    if (t.kind !== 'table') throw new Error('not a table');
+    const adm: IpvsSnapshot = { table: t.table, source: 'ipvsadm' };
+    expect(evaluateIpvs(adm, ref(), policy({ hz: { hz: 1000, origin: '--hz' } })).state).toBe(State.OK);
+    expect(evaluateIpvs(adm, ref({ persistent: 600 }), policy({ hz: { hz: 1000, origin: '--hz' } })).summary).toBe('persistent 3600 s, configured 600 s');
+  });
+  test('fwmark: real servers named by the table port (a NAT fwmark real with a port), missing ones by port 0', () => {
+    const t = snap('mixed');
+    const f5 = t.table.services.find((s) => s.fwmark === 5)!;
+    f5.realServers.forEach((r) => (r.port = 8080));
+    const cfg = { ...www, protocol: 'fwm' as const, address: undefined, port: undefined, fwmark: 5, scheduler: 'wrr', persistent: undefined, fallback: undefined, realServers: [
+      { address: '192.168.0.4', port: 80, weight: 1, forwarding: 'gate' as const },
+      { address: '192.168.0.5', port: 80, weight: 1, forwarding: 'gate' as const },
+      { address: '192.168.0.9', port: 80, weight: 1, forwarding: 'gate' as const },
+    ] };
+    const r = evaluateIpvs(t, [{ key: 'fwm:5', config: cfg }], policy());
+    expect(r.long!.slice(0, 2)).toEqual(['WARNING: 2 of 3 real servers live: 192.168.0.9:0 removed from the table (failed check, quiescent=no)', 'WARNING: 192.168.0.4:8080 weight 3, configured 1']);
+    // the fallback of a fwmark service is named by its mark
+    const fb = snap('mixed');
+    const s5 = fb.table.services.find((s) => s.fwmark === 5)!;
+    s5.realServers = [{ ...s5.realServers[0]!, address: '127.0.0.1' }];
+    expect(evaluateIpvs(fb, [{ key: 'fwm:5' }], policy()).summary).toBe('all real servers down, sorry server serving fwm:5');
   });
   test('a service with no real server: CRITICAL, no fallback either', () => {
     expect(evaluateIpvs(snap('mixed'), [{ key: 'tcp:192.168.0.6:80' }], policy())).toEqual({

@@ -196,7 +196,7 @@ export function evaluateArp(m: ArpModel, policy: ArpPolicy = { persistenceState:
     if (runtimeArpOk && perIf.size > 0) {
       const leaks: string[] = [];
       for (const name of perIf.keys()) {
-        const scope = findAddress(m.interfaces, m.vips[0]?.address ?? '')[0]?.addr.scope ?? 'global';
+        const scope = findAddress(m.interfaces, m.vips[0]!.address)[0]?.addr.scope ?? 'global'; // perIf has entries: there is a VIP
         const bi = bootEffective(m.boot.files, name, 'arp_ignore');
         const ba = bootEffective(m.boot.files, name, 'arp_announce');
         if (!arpIgnoreSuppresses(bi.value, scope)) leaks.push(`arp_ignore=${bi.value} on ${name}`);
@@ -336,7 +336,7 @@ export const arpCheck: CheckDef<ArpConfig, ArpModel, ArpOptions, Deployment> = {
   gather: gatherArp,
   evaluate(m, c): Result {
     const r = evaluateArp(m);
-    return { ...r, long: [...(r.long ?? []), ...c.notes] };
+    return { ...r, long: [...r.long!, ...c.notes] }; // combine() always gives long
   },
 };
 

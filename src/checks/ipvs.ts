@@ -273,7 +273,7 @@ export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: Ipv
   }
   const ok = multi ? `${wanted.length} services, ${live} of ${configured} real servers live` : `${wanted[0]!.key}: ${live} of ${configured} real servers live`;
   const result = combine(findings, ok, perf, long);
-  result.perf = stableLabels(result.perf ?? []);
+  result.perf = stableLabels(result.perf!); // combine() always returns perf
   // combine() lists the findings in long output; the OK ones are already in the summary.
   return result;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { evaluatePacemaker, PacemakerCheckConfig, pacemakerDefaults } from '../../src/checks/pacemaker';
 import { referenceDeployment } from '../../src/model/reference';
 import { Deployment } from '../../src/model/types';
-import { parseCrmMon } from '../../src/parsers/crmMon';
+import { CrmMon, parseCrmMon } from '../../src/parsers/crmMon';
 import { PacemakerStatus, probePacemaker } from '../../src/probes/pacemaker';
 import { State } from '../../src/runtime/state';
 import { RunResult, Source } from '../../src/sources/source';
@@ -367,5 +367,190 @@ describe('evaluatePacemaker: whole results (summary, long output, perfdata) on t
         { label: 'failed_actions', value: 0, min: 0 }
       ]
     });
+  });
+});
+
+describe('evaluatePacemaker: the survivors of the second mutation run (the healthy capture, one field edited)', () => {
+  const healthy = () => parseCrmMon(cap('healthy', 'frontal1'));
+  const ev = (m: CrmMon, c: Partial<PacemakerCheckConfig> = {}, extra: Partial<PacemakerStatus> = {}) =>
+    evaluatePacemaker({ status: { daemon: 'running', detail: 'test', mon: m, cli: [], ...extra }, host: 'frontal1' }, { ...config, ...c });
+  const node = (m: CrmMon, name: string) => m.nodes.find((n) => n.name === name)!;
+  const res = (m: CrmMon, id: string) => m.resources.find((r) => r.id === id)!;
+  const vip = config.vipResources[0]!;
+  const ld = config.ldirectordResource;
+  test('crm_mon not answering: its detail is the long output', () => {
+    for (const daemon of ['stopped', 'hung', 'refused'] as const)
+      expect(evaluatePacemaker({ status: { daemon, detail: `frontal1: ${daemon}`, cli: [] }, host: 'frontal1' }, config).long).toEqual([`frontal1: ${daemon}`]);
+  });
+  test('the cluster as a whole: status code, no DC, no quorum (stop / ignore / unset), maintenance-mode, stop-all-resources', () => {
+    const m = healthy();
+    m.status = { code: 1, message: 'Error occurred' };
+    expect(ev(m).summary).toBe('crm_mon status 1: Error occurred');
+    const nodc = healthy();
+    delete nodc.dc;
+    const r = ev(nodc);
+    expect([r.state, r.summary]).toEqual([State.WARNING, 'no DC elected (the cluster is forming or split)']);
+    expect(r.long!.slice(-1)).toEqual(['risk: fencing disabled (stonith-enabled=false) on a 2-node cluster: a cut link lets both nodes run the VIP']);
+    const q = healthy();
+    q.quorum = false;
+    for (const [policy, state, text] of [['stop', State.CRITICAL, 'stop'], ['ignore', State.WARNING, 'ignore'], [undefined, State.CRITICAL, 'stop']] as const) {
+      q.noQuorumPolicy = policy;
+      const x = ev(q);
+      expect([x.state, x.summary]).toEqual([state, `frontal1's partition has no quorum (no-quorum-policy ${text})`]);
+    }
+    q.noQuorumPolicy = 'ignore';
+    expect(ev(q).long).toContain('WARNING: frontal1\'s partition has no quorum (no-quorum-policy ignore)');
+    const mm = healthy();
+    mm.maintenanceMode = true;
+    expect([ev(mm).state, ev(mm).summary]).toEqual([State.WARNING, 'cluster in maintenance-mode: Pacemaker neither starts, stops nor moves anything']);
+    const sa = healthy();
+    sa.stopAllResources = true;
+    expect([ev(sa).state, ev(sa).summary]).toEqual([State.CRITICAL, 'stop-all-resources is set: every resource is stopped']);
+  });
+  test('the directors as nodes: not a node, UNCLEAN, pending, maintenance, standby on-fail; their long lines', () => {
+    const m = healthy();
+    expect(ev(m, { directors: ['frontal1', 'frontal3'] }).summary).toBe('frontal3 is not a node of the cluster (nodes: frontal1, frontal2)');
+    const none = healthy();
+    none.nodes = [];
+    expect(ev(none).summary).toMatch(/^frontal1 is not a node of the cluster \(nodes: none\); frontal2 is not a node of the cluster \(nodes: none\)/);
+    const u = healthy();
+    node(u, 'frontal2').unclean = true;
+    const ru = ev(u);
+    expect([ru.state, ru.summary]).toEqual([State.CRITICAL, 'frontal2 UNCLEAN: to be fenced before the cluster trusts it']);
+    expect(ru.long).toContain('node frontal2: UNCLEAN, DC, 0 resources');
+    expect(ru.perf![0]).toEqual({ label: 'nodes_online', value: 1, min: 0, max: 2 });
+    const p = healthy();
+    node(p, 'frontal2').pending = true;
+    expect(ev(p).summary).toBe('frontal2 is pending (joining)');
+    const mt = healthy();
+    node(mt, 'frontal2').maintenance = true;
+    const rm = ev(mt);
+    expect(rm.summary).toBe('frontal2 is in maintenance: its resources are unmanaged');
+    expect(rm.long).toContain('node frontal2: online, maintenance, DC, 0 resources');
+    const so = healthy();
+    node(so, 'frontal2').standbyOnfail = true;
+    expect(ev(so).summary).toBe('frontal2 was put in standby by a failure (on-fail=standby)');
+    // a director that is not a node has no maintenance or standby flags to read
+    expect(ev(healthy(), { directors: ['frontal9'] }).summary).toBe('frontal9 is not a node of the cluster (nodes: frontal1, frontal2)');
+  });
+  test('VIP and ldirectord: split brain said once, ldirectord twice in long output; ldirectord elsewhere; VIPs split', () => {
+    const sb = healthy();
+    res(sb, vip).nodes = ['frontal1', 'frontal2'];
+    res(sb, ld).nodes = ['frontal1', 'frontal2'];
+    const r = ev(sb);
+    expect(r.summary).toBe(`split brain: ${vip} runs on frontal1 and frontal2`);
+    expect(r.long).toContain(`${ld} too runs on frontal1 and frontal2`);
+    // ldirectord alone twice: its own split brain
+    const l2 = healthy();
+    res(l2, ld).nodes = ['frontal1', 'frontal2'];
+    expect(ev(l2).summary).toBe(`split brain: ${ld} runs on frontal1 and frontal2`);
+    expect(ev(l2).long!.join('\n')).not.toContain('too runs on');
+    // the VIP twice, ldirectord once: no "too runs" line
+    const v2 = healthy();
+    res(v2, vip).nodes = ['frontal1', 'frontal2'];
+    expect(ev(v2).long!.join('\n')).not.toContain('too runs on');
+    // ldirectord on the other node than the VIP
+    const away = healthy();
+    res(away, ld).nodes = ['frontal2'];
+    expect(ev(away).summary).toBe(`${ld} runs on frontal2, the VIP on frontal1: nothing drives IPVS where the VIP is`);
+    // ldirectord stopped: its own finding only
+    const ldStopped = healthy();
+    res(ldStopped, ld).nodes = [];
+    expect(ev(ldStopped).summary).toBe(`${ld} (ldirectord) is stopped`);
+    // two VIPs on two nodes
+    const two = healthy();
+    const vip2 = { ...res(two, vip), id: 'vip2', nodes: ['frontal2'] };
+    two.resources.push(vip2);
+    const rt = ev(two, { vipResources: [vip, 'vip2'] });
+    expect(rt.summary).toBe(`the VIPs are split: ${vip} on frontal1, vip2 on frontal2`);
+    // one of two VIPs missing: named with '?' only when the VIPs are split
+    const miss = ev(healthy(), { vipResources: [vip, 'vip3'] });
+    expect(miss.summary).toBe('no resource vip3 (VIP) in the cluster');
+  });
+  test('placement: the group away from the preferred node, with and without auto_failback, per reason', () => {
+    const away = healthy();
+    res(away, vip).nodes = ['frontal2'];
+    res(away, ld).nodes = ['frontal2'];
+    const on = ev(away, { autoFailback: true });
+    expect(on.summary).toBe(`${config.group} on frontal2, preferred frontal1 online (auto_failback)`);
+    expect(on.long).toContain(`frontal1 is online and not in standby: a ban, a move or a failure keeps ${config.group} away (crm_simulate -sL shows the scores)`);
+    const off = ev(away, { autoFailback: false });
+    expect(off.state).toBe(State.OK);
+    expect(off.long).toContain(`${config.group} runs on frontal2, failed over from frontal1 (online); no auto_failback: it stays`);
+    expect(off.long!.join('\n')).not.toContain('is online and not in standby');
+    const unclean = healthy();
+    res(unclean, vip).nodes = ['frontal2'];
+    res(unclean, ld).nodes = ['frontal2'];
+    node(unclean, 'frontal1').unclean = true;
+    const ru = ev(unclean, { autoFailback: true });
+    expect(ru.summary).toBe('frontal1 UNCLEAN: to be fenced before the cluster trusts it');
+    expect(ru.long).toContain(`${config.group} runs on frontal2, failed over from frontal1 (UNCLEAN); it goes back once frontal1 is online`);
+    expect(ru.long!.join('\n')).not.toContain('is online and not in standby');
+    const gone = ev(away, { autoFailback: true, preferred: 'frontal9' });
+    expect(gone.summary).toBe(`${config.group} on frontal2, preferred frontal9 not a node (auto_failback)`);
+    expect(gone.long!.join('\n')).not.toContain('is online and not in standby');
+    const standby = healthy();
+    res(standby, vip).nodes = ['frontal2'];
+    res(standby, ld).nodes = ['frontal2'];
+    node(standby, 'frontal1').standby = true;
+    node(standby, 'frontal2').standby = true;
+    const rs = ev(standby, { autoFailback: true });
+    expect(rs.summary).toBe(`${config.group} on frontal2, preferred frontal1 in standby (auto_failback)`);
+    expect(rs.long).toContain('frontal2 is in standby (planned: crm node online frontal2 to bring it back)');
+    expect(rs.long!.join('\n')).not.toContain('frontal1 is in standby (planned');
+    expect(rs.long!.join('\n')).not.toContain('is online and not in standby');
+  });
+  test('failures and fail counts: INFINITY from 1000000, operation and exit code when crm_mon leaves them out; cli-* constraints', () => {
+    const m = healthy();
+    m.history = [{ node: 'frontal1', resource: ld, failCount: 1000000 }, { node: 'frontal2', resource: ld, failCount: 999999 }];
+    m.failures = [{ opKey: 'x', resource: vip, node: 'frontal2', task: '', exitstatus: '', exitreason: 'no such device', exitcode: 5 }];
+    const r = ev(m);
+    expect(r.long!.filter((l) => l.startsWith('WARNING: '))).toEqual([
+      `WARNING: ${ld} fail-count INFINITY on frontal1: crm resource cleanup ${ld}`,
+      `WARNING: ${ld} fail-count 999999 on frontal2: crm resource cleanup ${ld}`,
+      `WARNING: ${vip} failed on frontal2: operation exit 5 (no such device): crm resource cleanup ${vip}`,
+    ]);
+    expect(r.perf!.slice(2)).toEqual([{ label: 'fail_count', value: 1999999, min: 0 }, { label: 'failed_actions', value: 1, min: 0 }]);
+    const b = healthy();
+    b.bans = [
+      { id: 'cli-ban-lvs-on-frontal1', resource: 'lvs', node: 'frontal1', weight: -1000000 },
+      { id: 'cli-prefer-lvs', resource: 'lvs', node: 'frontal2', weight: 1000000 },
+      { id: 'no-frontal3', resource: 'lvs', node: 'frontal3', weight: -1000000 },
+    ];
+    const cli = [
+      { id: 'cli-prefer-lvs', kind: 'prefer' as const, resource: 'lvs', node: 'frontal2' },
+      { id: 'cli-ban-x', kind: 'ban' as const, resource: 'x', node: 'frontal1' },
+    ];
+    const rb = ev(b, {}, { cli: cli as PacemakerStatus['cli'], cliError: 'cibadmin: timed out' });
+    expect(rb.long!.filter((l) => l.startsWith('WARNING: ')).sort()).toEqual([
+      'WARNING: cli-ban-lvs-on-frontal1 (crm resource ban lvs frontal1) is left in the CIB: crm resource clear lvs',
+      'WARNING: cli-ban-x (crm resource ban x frontal1) is left in the CIB: crm resource clear x',
+      'WARNING: cli-prefer-lvs (crm resource move lvs frontal2) is left in the CIB: crm resource clear lvs',
+    ]);
+    expect(rb.long).toContain('ban no-frontal3: lvs never on frontal3 (score -1000000)');
+    expect(rb.long).toContain('cli-* constraints not read: cibadmin: timed out');
+  });
+  test('fencing on: no risk line; the OK summary without a holder, quorum or DC; only active resources counted', () => {
+    const m = healthy();
+    m.stonithEnabled = true;
+    expect(ev(m).long!.join('\n')).not.toContain('fencing disabled');
+    const q = healthy();
+    q.quorum = false;
+    q.noQuorumPolicy = 'ignore';
+    delete q.dc;
+    res(q, vip).nodes = [];
+    res(q, vip).active = false;
+    const r = ev(q, {});
+    expect(r.perf![1]).toEqual({ label: 'resources_active', value: 1, min: 0, max: 2 });
+    const ok = healthy();
+    res(ok, vip).nodes = [];
+    const x = ev(ok, { vipResources: [] });
+    expect(x.summary).toBe(`${config.group} on ?, 2/2 nodes online, quorum, DC frontal2`);
+    const nq = healthy();
+    nq.quorum = false;
+    nq.noQuorumPolicy = 'ignore';
+    delete nq.dc;
+    const y = ev(nq, { vipResources: [] });
+    expect(y.long).toContain('WARNING: no DC elected (the cluster is forming or split)');
   });
 });

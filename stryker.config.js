@@ -43,7 +43,9 @@ module.exports = {
   jest: { projectType: 'custom', configFile: 'jest.mutation.config.js' },
   coverageAnalysis: 'perTest',
   mutate: checks ? evaluateRanges() : core,
-  ignorePatterns: ['.lab', '.lab-vm', 'coverage', 'reports'],
+  // .stryker-tmp: each scope's sandboxes (core/, checks/); Stryker skips only its own tempDirName,
+  // so a run beside the other scope's copied that one's sandbox mid-change (ENOENT, run lost).
+  ignorePatterns: ['.lab', '.lab-vm', 'coverage', 'reports', '.stryker-tmp'],
   reporters: ['clear-text', 'html', 'json', 'progress-append-only'],
   htmlReporter: { fileName: `${report}/index.html` },
   jsonReporter: { fileName: `${report}/mutation.json` },

@@ -125,10 +125,10 @@ export function evaluateSync(o: SyncObservation, p: SyncPolicy): Result {
       });
     perf.push({ label: 'ratio', value: Math.round(ratio * 1000) / 1000, warn: parseRange(`${p.minRatio}:`), min: 0, max: 1 });
   }
-  const running = expected.filter((r) => o.daemons.some((d) => d.role === r));
-  const ids = [...new Set(running.map((r) => expectedSyncid(p, r)))];
+  // Read only when every finding is OK: each expected daemon is then running.
+  const ids = [...new Set(expected.map((r) => expectedSyncid(p, r)))];
   const okText =
-    `${running.join(' and ')} sync daemon${running.length > 1 ? 's' : ''} (syncid ${ids.join('/')}, ${p.interface}), ` +
+    `${expected.join(' and ')} sync daemon${expected.length > 1 ? 's' : ''} (syncid ${ids.join('/')}, ${p.interface}), ` +
     `${c.local} local, ${c.sync} synced connections` +
     (cmp ? `, ${cmp.synced} of ${cmp.masterEstablished} on ${cmp.backupHost}` : '');
   return combine(findings, okText, perf, long);

@@ -255,6 +255,9 @@ describe('evaluateSync and the check\'s evaluate: the survivors of the first mut
     expect(passive.summary).toBe('backup sync daemon (syncid 1, eth0), 0 local, 1 synced connections, 1 of 2 on frontal2');
     expect(passive.long).toContain('role: frontal2 is the passive director (VIP ownership)');
     expect(syncCheck.evaluate({ host: 'frontal1', daemons: [d('master')], conns: mine, interfaces: f1 }, cfg).summary).toBe('master sync daemon (syncid 1, eth0), 2 local, 0 synced connections');
+    // two VIPs, this director holds one of them: active
+    const twoVips = syncCheck.evaluate({ host: 'frontal1', daemons: [d('master')], conns: mine, interfaces: f1 }, { ...cfg, vips: ['192.168.0.30', '192.168.0.3'] });
+    expect(twoVips.long).toContain('role: frontal1 is the active director (VIP ownership)');
     expect(syncCheck.evaluate({ host: 'frontal1', daemons: [d('master'), d('backup')], conns: mine, peerConns: theirs }, { ...cfg, mode: 'both', peer: undefined }).summary).toBe(
       'master and backup sync daemons (syncid 1, eth0), 2 local, 0 synced connections',
     );

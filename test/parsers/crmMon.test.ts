@@ -502,5 +502,14 @@ describe('parseCrmMon: defaults, optional fields and each rejection by its messa
     bad(ed(H, ['<node name="frontal1">', '<node>']), 'node_history node: name is missing');
     bad(ed(H, ['<resource_history id="vip" ', '<resource_history ']), 'node_history frontal1: id is missing');
     bad(ed(H, ['migration-threshold="1000000"', 'migration-threshold="x"']), 'node_history frontal1 vip: migration-threshold="x" is not an integer');
+    bad(ed(H, [' resources_running="2"', '']), 'node frontal1: resources_running=null is not an integer');
+    bad(ed(H, ['<resource id="vip" ', '<resource ']), 'group lvs: id is missing');
+  });
+
+  test('no api-version: an empty one, with or without a cluster; a cibadmin syntax error named as such', () => {
+    expect(parseCrmMon(ed(H, [' api-version="2.25"', ''])).apiVersion).toBe('');
+    const down = readFileSync(join(__dirname, '..', 'fixtures', 'real', 'crm_mon', 'not-running.xml'), 'utf8');
+    expect(parseCrmMon(ed(down, [' api-version="2.25"', ''])).apiVersion).toBe('');
+    expect(() => parseCliConstraints('<constraints><rsc_location></constraints>')).toThrow(/^cannot parse cibadmin XML: /);
   });
 });

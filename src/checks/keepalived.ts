@@ -122,7 +122,7 @@ export function evaluateKeepalived(m: KeepalivedModel, c: KeepalivedCheckConfig)
     perf.push(...r.perf.map((p) => (multi ? { ...p, label: `${i.name}_${p.label}` } : p)));
   }
   const okText = s.instances.map((i) => `${i.name} ${i.state}${i.dump ? ` prio ${i.dump.effectivePriority}` : ''}`).join(', ');
-  return combine(findings, `${me ?? where}: ${okText || 'no VRRP instance'}`, perf, long);
+  return combine(findings, `${me ?? where}: ${okText}`, perf, long); // no instance at all is the CRITICAL above
 }
 
 export const keepalivedCheck: CheckDef<KeepalivedCheckConfig, KeepalivedModel, KeepalivedOptions, Deployment> = {

@@ -298,3 +298,18 @@ describe('evaluateKeepalived: the survivors of the first mutation run (DBus-styl
     expect(two.summary).toBe(`frontal2: ${config.instance} BACKUP, VI_2 MASTER`);
   });
 });
+
+describe('evaluateKeepalived: the survivors of the second mutation run (a real json dump)', () => {
+  test('two instances: each perfdata label carries its instance name; two directors at the dump priority: neither is assumed', async () => {
+    const status = await probeKeepalived(new FakeDirector('healthy', 'frontal1'), opts());
+    const own = status.instances.find((i) => i.name === config.instance)!;
+    const one = evaluateKeepalived({ status, host: 'h1', now: 0 }, config);
+    const labels = one.perf!.map((p) => p.label);
+    expect(labels.length).toBeGreaterThan(0);
+    const two = evaluateKeepalived({ status: { ...status, instances: [...status.instances, { ...own, name: 'VI_2' }] }, host: 'h1', now: 0 }, config);
+    expect(two.perf!.map((p) => p.label)).toEqual([...labels.map((l) => `${config.instance}_${l}`), ...labels.map((l) => `VI_2_${l}`)]);
+    const base = own.dump!.basePriority;
+    expect(evaluateKeepalived({ status, host: 'h1', now: 0 }, { ...config, priorities: { frontal1: base, frontal2: base - 50 } }).summary).toMatch(/^frontal1: /);
+    expect(evaluateKeepalived({ status, host: 'h1', now: 0 }, { ...config, priorities: { frontal1: base, frontal2: base } }).summary).toMatch(/^h1: /);
+  });
+});

@@ -59,6 +59,10 @@ module.exports = {
   incremental: true,
   incrementalFile: `reports/stryker-incremental-${checks ? 'checks' : 'core'}.json`,
   tempDirName: checks ? '.stryker-tmp/checks' : '.stryker-tmp/core',
+  // The sandbox sits inside the project: node and jest find /work/main/node_modules upwards.
+  // Symlinking it made Stryker walk the whole tree for node_modules folders, .stryker-tmp
+  // included, and crash (ENOENT) when the other scope's run removed a sandbox meanwhile.
+  ...(checks ? { symlinkNodeModules: false } : {}),
   cleanTempDir: true,
   thresholds: { high: 85, low: 70, break: null },
 };

@@ -166,7 +166,7 @@ function evaluateService(w: WantedService, svc: IpvsService | undefined, p: Ipvs
       v.findings.push({ state: State.WARNING, text: `${name}persistent ${svc.persistentSeconds} s, configured ${cfg.persistent} s${hzNote}` });
     if (cfg.persistent !== undefined && svc.persistent) {
       const want = cfg.persistentNetmask ?? (svc.family === 'inet' ? '255.255.255.255' : '128');
-      const wantN = svc.family === 'inet' ? (normaliseAddress(want) ?? want) : want.replace(/^\//, '');
+      const wantN = want.replace(/^\//, ''); // IPv6: '/64' or '64'; a dotted IPv4 mask is already canonical (no leading zeros pass isIPv4)
       if (svc.persistenceNetmask !== undefined && svc.persistenceNetmask !== wantN)
         v.findings.push({ state: State.WARNING, text: `${name}persistence netmask ${svc.persistenceNetmask}, configured ${wantN}` });
     }

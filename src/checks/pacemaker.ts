@@ -102,7 +102,7 @@ export function evaluatePacemaker(model: PacemakerModel, c: PacemakerCheckConfig
   if (holder && ld.r && ld.r.nodes.length === 1 && ld.r.nodes[0] !== holder)
     findings.push({ state: State.CRITICAL, text: `${c.ldirectordResource} runs on ${ld.r.nodes[0]}, the VIP on ${holder}: nothing drives IPVS where the VIP is` });
   else if (holders.length > 1 && !vips.some((x) => (x.r?.nodes.length ?? 0) > 1))
-    findings.push({ state: State.CRITICAL, text: `the VIPs are split: ${vips.map((x) => `${x.r?.id} ${x.r ? where(x.r) : '?'}`).join(', ')}` });
+    findings.push({ state: State.CRITICAL, text: `the VIPs are split: ${vips.map((x, i) => `${c.vipResources[i]} ${x.r ? where(x.r) : 'missing'}`).join(', ')}` });
 
   // Placement: the preferred node, auto_failback, bans and moves left behind
   const pref = byName.get(c.preferred);
@@ -152,7 +152,8 @@ export function evaluatePacemaker(model: PacemakerModel, c: PacemakerCheckConfig
     { label: 'fail_count', value: fails, min: 0 },
     { label: 'failed_actions', value: m.failures.length, min: 0 },
   ];
-  const ok = `${c.group} on ${holder ?? '?'}, ${online}/${m.nodes.length} nodes online, ${m.quorum ? 'quorum' : 'NO quorum'}, DC ${m.dc ?? 'none'}`;
+  // Shown only when every finding is OK: no quorum and no DC are findings of their own.
+  const ok = `${c.group} on ${holder ?? '?'}, ${online}/${m.nodes.length} nodes online, quorum, DC ${m.dc}`;
   return combine(findings, ok, perf, long);
 }
 

@@ -388,6 +388,11 @@ describe('evaluateIpvs: each verdict of a service', () => {
     expect(evaluateIpvs(t, ref({ persistent: undefined }), policy()).summary).toBe('persistent in the table, not configured');
     expect(evaluateIpvs(t, ref(), policy()).summary).toBe('persistence netmask 255.255.255.0, configured 255.255.255.255');
   });
+  test('a persistent service whose table gives no netmask: no netmask drift', () => {
+    const t = snap('reference');
+    delete t.table.services[0]!.persistenceNetmask;
+    expect(evaluateIpvs(t, ref(), policy()).state).toBe(State.OK);
+  });
   test('ipvsadm\'s table (seconds, no /32 mask printed): no HZ note even with one, no netmask drift', () => {
     const t = parseIpvsadmList(real('reference', 'ipvsadm-Ln.txt'));
     if (t.kind !== 'table') throw new Error('not a table');

@@ -553,4 +553,32 @@ describe('evaluatePacemaker: the survivors of the second mutation run (the healt
     const y = ev(nq, { vipResources: [] });
     expect(y.long).toContain('WARNING: no DC elected (the cluster is forming or split)');
   });
+  test('two VIPs, one of them twice: one split brain, ldirectord twice only in long output; VIPs split with one missing named by its id', () => {
+    const m = healthy();
+    m.resources.push({ ...res(m, vip), id: 'vip2', nodes: ['frontal1'] });
+    res(m, vip).nodes = ['frontal1', 'frontal2'];
+    res(m, ld).nodes = ['frontal1', 'frontal2'];
+    res(m, ld).managed = false;
+    const r = ev(m, { vipResources: ['vip2', vip] });
+    expect(r.long!.filter((l) => /^(CRITICAL|WARNING): /.test(l))).toEqual([`CRITICAL: split brain: ${vip} runs on frontal1 and frontal2`, `WARNING: ${ld} is unmanaged: Pacemaker will not recover it`]);
+    expect(r.long).toContain(`${ld} too runs on frontal1 and frontal2`);
+    // ldirectord missing while the VIP is split
+    const g = healthy();
+    res(g, vip).nodes = ['frontal1', 'frontal2'];
+    expect(ev(g, { ldirectordResource: 'nope' }).long).toContain('CRITICAL: no resource nope (ldirectord) in the cluster');
+    // VIPs on two nodes, ldirectord with the second: the split, not a mismatch with the first
+    const two = healthy();
+    two.resources.push({ ...res(two, vip), id: 'vip2', nodes: ['frontal2'] });
+    res(two, ld).nodes = ['frontal2'];
+    expect(ev(two, { vipResources: [vip, 'vip2'] }).summary).toBe(`the VIPs are split: ${vip} on frontal1, vip2 on frontal2`);
+    // ...and a third VIP missing: named by its id (it read 'undefined ?')
+    expect(ev(two, { vipResources: [vip, 'vip2', 'vip3'] }).long).toContain(`CRITICAL: the VIPs are split: ${vip} on frontal1, vip2 on frontal2, vip3 missing`);
+  });
+  test('a ban whose id only contains cli-ban- is not one of crm\'s', () => {
+    const b = healthy();
+    b.bans = [{ id: 'keep-cli-ban-lvs', resource: 'lvs', node: 'frontal2', weight: -1000000 }];
+    const r = ev(b);
+    expect(r.state).toBe(State.OK);
+    expect(r.long).toContain('ban keep-cli-ban-lvs: lvs never on frontal2 (score -1000000)');
+  });
 });

@@ -40,13 +40,6 @@ export function groupChunks(chunks: readonly Buffer[], max: number, minPiece: nu
 }
 
 const HEAD = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]); // RFC 1952: magic, deflate, no flags/mtime, Unix
-/**
- * zlib's output buffer per call (16 KiB by default): each time it fills, the pool's work stops
- * until the event loop hands it a new one, and the event loop is busy rendering. Exposition
- * text compresses ~25 times, so 128 KiB holds a 1 MiB chunk's output in one go.
- */
-const OUT_BUFFER = 128 * 1024;
-
 /** A final, empty, fixed-Huffman deflate block: ends a stream of sync-flushed pieces (as pigz does). */
 const FINAL = Buffer.from([0x03, 0x00]);
 
@@ -79,7 +72,7 @@ export class GzipPipe {
     this.crc = z.crc32(chunk, this.crc);
     this.size += chunk.length;
     const p = new Promise<Buffer>((resolve, reject) =>
-      z.deflateRaw(chunk, { level: this.level, finishFlush: z.constants.Z_SYNC_FLUSH, chunkSize: OUT_BUFFER }, (e, b) => (e ? reject(e) : resolve(b))),
+      z.deflateRaw(chunk, { level: this.level, finishFlush: z.constants.Z_SYNC_FLUSH }, (e, b) => (e ? reject(e) : resolve(b))),
     );
     // Awaited by finish(); a render that throws before it must not leave an unhandled rejection.
     p.catch(() => undefined);
@@ -111,7 +104,7 @@ export function gzip(chunks: readonly Buffer[], level: number, opts: { maxPieces
   const deflated = runs.map(
     (run, i) =>
       new Promise<Buffer>((resolve, reject) => {
-        const d = z.createDeflateRaw({ level, chunkSize: OUT_BUFFER, finishFlush: i === runs.length - 1 ? z.constants.Z_FINISH : z.constants.Z_SYNC_FLUSH });
+        const d = z.createDeflateRaw({ level, finishFlush: i === runs.length - 1 ? z.constants.Z_FINISH : z.constants.Z_SYNC_FLUSH });
         const out: Buffer[] = [];
         d.on('data', (b: Buffer) => out.push(b));
         d.on('error', reject);

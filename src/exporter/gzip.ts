@@ -39,52 +39,6 @@ export function groupChunks(chunks: readonly Buffer[], max: number, minPiece: nu
   return out;
 }
 
-const HEAD = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]); // RFC 1952: magic, deflate, no flags/mtime, Unix
-/** A final, empty, fixed-Huffman deflate block: ends a stream of sync-flushed pieces (as pigz does). */
-const FINAL = Buffer.from([0x03, 0x00]);
-
-function trailer(crc: number, size: number): Buffer {
-  const t = Buffer.alloc(8);
-  t.writeUInt32LE(crc >>> 0, 0);
-  t.writeUInt32LE(size >>> 0, 4); // ISIZE is the length modulo 2^32
-  return t;
-}
-
-/**
- * Compresses an answer while it is rendered (metrics.ts' renderChunks): each chunk (~1 MiB)
- * goes to the thread pool as it is made, deflated on its own and sync-flushed, so compression
- * runs beside the rendering instead of after it; finish() closes the stream with an empty
- * final block and frames it as one gzip member.
- */
-export class GzipPipe {
-  private readonly parts: Promise<Buffer>[] = [];
-  private crc = 0;
-  private size = 0;
-  constructor(private readonly level: number) {}
-
-  /** Whether this Node can (zlib.crc32: Node 20.15 and later). */
-  static available(): boolean {
-    return typeof zlib().crc32 === 'function';
-  }
-
-  push(chunk: Buffer): void {
-    const z = zlib();
-    this.crc = z.crc32(chunk, this.crc);
-    this.size += chunk.length;
-    const p = new Promise<Buffer>((resolve, reject) =>
-      z.deflateRaw(chunk, { level: this.level, finishFlush: z.constants.Z_SYNC_FLUSH }, (e, b) => (e ? reject(e) : resolve(b))),
-    );
-    // Awaited by finish(); a render that throws before it must not leave an unhandled rejection.
-    p.catch(() => undefined);
-    this.parts.push(p);
-  }
-
-  async finish(): Promise<Buffer> {
-    const parts = await Promise.all(this.parts);
-    return Buffer.concat([HEAD, ...parts, FINAL, trailer(this.crc, this.size)]);
-  }
-}
-
 /** What gzip() did, for the tests (a broken fast path must not hide behind the slow one). */
 export interface GzipResult {
   body: Buffer;
@@ -120,5 +74,12 @@ export function gzip(chunks: readonly Buffer[], level: number, opts: { maxPieces
     crc = z.crc32(c, crc);
     size += c.length;
   }
-  return Promise.all(deflated).then((parts) => ({ body: Buffer.concat([HEAD, ...parts, trailer(crc, size)]), pieces: parts.length }));
+  return Promise.all(deflated).then((parts) => {
+    // RFC 1952: magic, CM=8 (deflate), no flags, no mtime, XFL 0, OS 3 (Unix).
+    const head = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32LE(crc >>> 0, 0);
+    tail.writeUInt32LE(size >>> 0, 4); // ISIZE is the length modulo 2^32
+    return { body: Buffer.concat([head, ...parts, tail]), pieces: parts.length };
+  });
 }

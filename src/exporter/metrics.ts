@@ -229,26 +229,20 @@ class StringSink implements TextSink {
   }
 }
 
-/** A chunk is also one gzip piece (./gzip.ts): 1 MiB pieces cost 0.2 % of ratio, 64 KiB ones 3 %. */
-export const CHUNK = 1 << 20;
+const CHUNK = 64 * 1024;
 
 /**
- * The text as UTF-8 Buffers of ~1 MiB, each a rope of a few thousand lines encoded once. At
- * 2 284 × 16 backends (17 MB, 116 000 lines) one rope of the whole answer cost ~100 ms to flatten
- * before it could be encoded or compressed, more than building it. `onChunk` sees each chunk as
- * it is made (the gzip pipe starts compressing it while the rest is rendered).
+ * The text as UTF-8 Buffers of ~64 KiB, each a short rope encoded once. At 2 284 × 16 backends
+ * (17 MB, 116 000 lines) one rope of the whole answer cost ~100 ms to flatten before it could be
+ * encoded or compressed, more than building it; the chunks also feed ./gzip.ts' pieces as they are.
  */
 export class ChunkSink implements TextSink {
   private cur = '';
   readonly chunks: Buffer[] = [];
   bytes = 0;
-  constructor(
-    private readonly onChunk?: (b: Buffer) => void,
-    private readonly chunkChars = CHUNK,
-  ) {}
   add(s: string): void {
     this.cur += s;
-    if (this.cur.length >= this.chunkChars) this.flush();
+    if (this.cur.length >= CHUNK) this.flush();
   }
   flush(): void {
     if (this.cur === '') return;
@@ -256,7 +250,6 @@ export class ChunkSink implements TextSink {
     this.chunks.push(b);
     this.bytes += b.length;
     this.cur = '';
-    this.onChunk?.(b);
   }
 }
 
@@ -288,24 +281,11 @@ export interface Rendered {
   chunks: Buffer[];
   bytes: number;
   contentType: string;
-  /** Its gzip file, when it was compressed while being rendered. */
-  gzip?: Promise<Buffer>;
 }
 
-/** What renderChunks feeds chunk by chunk when the answer is wanted gzipped (./gzip.ts' GzipPipe). */
-export interface ChunkPipe {
-  push(chunk: Buffer): void;
-  finish(): Promise<Buffer>;
-}
-
-export async function renderChunks(reg: Registry, pipe?: ChunkPipe): Promise<Rendered> {
-  const sink = new ChunkSink(pipe && ((b) => pipe.push(b)));
+export async function renderChunks(reg: Registry): Promise<Rendered> {
+  const sink = new ChunkSink();
   await renderTo(reg, sink);
   sink.flush();
-  const out: Rendered = { chunks: sink.chunks, bytes: sink.bytes, contentType: reg.contentType };
-  if (pipe) {
-    out.gzip = pipe.finish();
-    out.gzip.catch(() => undefined); // only a gzip client awaits it (send())
-  }
-  return out;
+  return { chunks: sink.chunks, bytes: sink.bytes, contentType: reg.contentType };
 }

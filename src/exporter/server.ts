@@ -16,7 +16,7 @@ import { renderChunks, Rendered } from './metrics';
 import { ProbeAllow } from './allow';
 import { MODULES, ModuleName, moduleSpec } from './modules';
 import { scrape, SingleFlight } from './scrape';
-import { gzip, GzipPipe } from './gzip';
+import { gzip } from './gzip';
 import type { WebConfig } from './webConfig';
 
 export { DEFAULT_PORT } from './port';
@@ -220,7 +220,7 @@ export class Exporter {
   }
 
   /** Runs one module against a target (undefined = this host) and renders the exposition text. */
-  async render(module: ModuleName, target: string | undefined, deadline: number, gzipped = false): Promise<Rendered> {
+  async render(module: ModuleName, target: string | undefined, deadline: number): Promise<Rendered> {
     const cleanup: (() => void | Promise<void>)[] = [];
     const scoped = this.scrapeSources(deadline, cleanup);
     const hostTarget = module === 'sorry' ? undefined : target;
@@ -244,8 +244,7 @@ export class Exporter {
     };
     try {
       const reg: Registry = await scrape(moduleSpec(module, target, this.o), env, this.o.log);
-      // Compressed while rendered when the client asked for gzip (Prometheus always does).
-      return await renderChunks(reg, gzipped && GzipPipe.available() ? new GzipPipe(GZIP_LEVEL) : undefined);
+      return await renderChunks(reg);
     } finally {
       for (const c of cleanup) await c();
     }
@@ -350,7 +349,7 @@ export class Exporter {
         return;
       case '/metrics': {
         const deadline = deadlineFrom(req.headers['x-prometheus-scrape-timeout-seconds'], this.o.timeout, this.maxScrape);
-        const out = await this.flights.run('metrics', deadline, () => this.render('director', undefined, deadline, acceptsGzip(req.headers['accept-encoding'])));
+        const out = await this.flights.run('metrics', deadline, () => this.render('director', undefined, deadline));
         await send(req, res, out);
         return;
       }
@@ -382,7 +381,7 @@ export class Exporter {
           return;
         }
         const deadline = deadlineFrom(req.headers['x-prometheus-scrape-timeout-seconds'], this.o.timeout, this.maxScrape);
-        const out = await this.flights.run(`${module}\u0000${target}`, deadline, () => this.render(module as ModuleName, target, deadline, acceptsGzip(req.headers['accept-encoding'])));
+        const out = await this.flights.run(`${module}\u0000${target}`, deadline, () => this.render(module as ModuleName, target, deadline));
         await send(req, res, out);
         return;
       }
@@ -504,7 +503,7 @@ async function send(req: IncomingMessage, res: ServerResponse, out: Rendered): P
   }
   let z = gzipped.get(out);
   if (!z) {
-    z = out.gzip ?? gzip(out.chunks, GZIP_LEVEL).then((r) => r.body);
+    z = gzip(out.chunks, GZIP_LEVEL).then((r) => r.body);
     gzipped.set(out, z);
   }
   const body = await z;

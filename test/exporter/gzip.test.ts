@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { Registry } from 'prom-client';
-import { crc32, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
-import { groupChunks, gzip, GzipPipe, MAX_PIECES } from '../../src/exporter/gzip';
-import { ChunkSink, gauge, renderChunks } from '../../src/exporter/metrics';
+import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import { groupChunks, gzip, MAX_PIECES } from '../../src/exporter/gzip';
+import { ChunkSink } from '../../src/exporter/metrics';
 import { prng } from '../helpers/fuzz';
 
 /** An exposition-like text of `lines` series, with multi-byte label values (é, 💥) on some. */
@@ -16,9 +15,9 @@ function exposition(lines: number, seed = 7): string {
   return out;
 }
 
-/** The text as the exporter renders it, a line at a time, in UTF-8 chunks of ~64 KiB (not 1 MiB: more pieces to group). */
+/** The text as the exporter renders it: ~64 KiB UTF-8 chunks, a line at a time. */
 function chunked(text: string): Buffer[] {
-  const sink = new ChunkSink(undefined, 64 * 1024);
+  const sink = new ChunkSink();
   for (const line of text.split(/(?=\n)/)) sink.add(line);
   sink.flush();
   expect(Buffer.concat(sink.chunks).toString('utf8')).toBe(text);
@@ -91,45 +90,5 @@ describe('exporter gzip in pieces (issue #18)', () => {
     const one = await gzip(chunked(text), 6, { maxPieces: 1 });
     expect(one.pieces).toBe(1);
     expect(par.body.length).toBeLessThan(one.body.length * 1.02);
-  });
-});
-
-describe('GzipPipe: compressing while rendering (issue #18)', () => {
-  test('chunks pushed as they are made: one gzip member, one deflate stream, the gzip program reads it', async () => {
-    const text = exposition(40_000);
-    const pipe = new GzipPipe(6);
-    expect(GzipPipe.available()).toBe(true); // Node 20.15+: the pipe is what the exporter uses here
-    const sink = new ChunkSink((b) => pipe.push(b));
-    for (const line of text.split(/(?=\n)/)) sink.add(line);
-    sink.flush();
-    expect(sink.chunks.length).toBeGreaterThan(3);
-    const body = await pipe.finish();
-    const m = member(body);
-    expect(inflateRawSync(m.deflate).toString('utf8')).toBe(text);
-    expect(m.crc).toBe(crc32(Buffer.from(text, 'utf8')));
-    expect(m.size).toBe(Buffer.byteLength(text));
-    const p = spawnSync('gzip', ['-dc'], { input: body, maxBuffer: 64 << 20 });
-    expect(p.status).toBe(0);
-    expect(p.stdout.toString('utf8')).toBe(text);
-    // Within 2 % of one stream of the whole text (0.2 % on the 17 MB bench answer).
-    expect(body.length).toBeLessThan(gzipSync(text, { level: 6 }).length * 1.02);
-  });
-
-  test('nothing pushed: a valid empty file; one small chunk: that text', async () => {
-    expect(gunzipSync(await new GzipPipe(6).finish()).toString()).toBe('');
-    const one = new GzipPipe(6);
-    one.push(Buffer.from('lvsha_up 1\n'));
-    expect(gunzipSync(await one.finish()).toString()).toBe('lvsha_up 1\n');
-  });
-
-  test('renderChunks with a pipe: the gzip file of exactly the served chunks', async () => {
-    const reg = new Registry();
-    const g = gauge(reg, 'lvsha_test_big', 'Many series.', ['host']);
-    for (let i = 0; i < 30_000; i++) g.set({ host: `10.${i >> 8}.${i & 255}.1 répartiteur` }, i);
-    const r = await renderChunks(reg, new GzipPipe(6));
-    expect(r.chunks.length).toBeGreaterThan(1);
-    expect(r.gzip).toBeDefined();
-    expect(gunzipSync(await r.gzip!).equals(Buffer.concat(r.chunks))).toBe(true);
-    expect((await renderChunks(reg)).gzip).toBeUndefined(); // no pipe, no gzip made
   });
 });

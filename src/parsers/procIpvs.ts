@@ -95,44 +95,35 @@ export interface IpvsTotals {
 export function normaliseAddress(a: string): string | undefined {
   if (isIPv4(a)) return a.split('.').map((x) => String(Number(x))).join('.');
   if (!isIPv6(a) || a.includes('.') || a.includes('%')) return undefined;
-  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  if (groups.length !== 8) return undefined;
-  const g = groups.map((x) => parseInt(x, 16).toString(16));
+  const g = v6Groups(a).map((x) => parseInt(x, 16).toString(16));
+  // The longest run of zero groups (the first of equal ones) becomes `::`; a single zero stays.
   let best = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
+  let bestLen = 1;
+  let run = 0;
+  g.forEach((x, i) => {
+    run = x === '0' ? run + 1 : 0;
+    if (run > bestLen) [best, bestLen] = [i + 1 - run, run];
+  });
   if (best < 0) return g.join(':');
   return `${g.slice(0, best).join(':')}::${g.slice(best + bestLen).join(':')}`;
+}
+
+/** The eight groups of an IPv6 address isIPv6 accepts without a dotted tail (`::` expanded). */
+function v6Groups(a: string): string[] {
+  const [head, tail] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  return [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
 }
 
 export function addressFamily(a: string): Family {
   return a.includes(':') ? 'inet6' : 'inet';
 }
 
-/** Bytes of an address for sorting (IPv4 before IPv6 by length). */
+/** Bytes of an address the parsers accepted, for sorting (IPv4 before IPv6 by length). */
 function addressBytes(a: string): number[] {
   if (!a.includes(':')) return a.split('.').map(Number);
-  const n = normaliseAddress(a) ?? a;
-  const [head, tail] = n.includes('::') ? n.split('::') : [n, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.flatMap((x) => {
+  return v6Groups(a).flatMap((x) => {
     const v = parseInt(x, 16);
     return [v >> 8, v & 0xff];
   });
@@ -155,10 +146,13 @@ function compareServicesBy(a: IpvsService, b: IpvsService, bytes: (a: string) =>
   const fa = a.fwmark !== undefined ? 1 : 0;
   const fb = b.fwmark !== undefined ? 1 : 0;
   if (fa !== fb) return fa - fb;
-  if (fa) return (a.fwmark! - b.fwmark!) || (a.family === b.family ? 0 : a.family === 'inet' ? -1 : 1);
-  if (a.family !== b.family) return a.family === 'inet' ? -1 : 1;
-  return PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] || compareBytes(bytes(a.address!), bytes(b.address!)) || a.port! - b.port!;
+  const family = familyRank(a) - familyRank(b);
+  if (fa) return a.fwmark! - b.fwmark! || family;
+  return family || PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] || compareBytes(bytes(a.address!), bytes(b.address!)) || a.port! - b.port!;
 }
+
+/** IPv4 before IPv6. */
+const familyRank = (s: IpvsService) => (s.family === 'inet' ? 0 : 1);
 
 export function compareReals(a: { address: string; port: number }, b: { address: string; port: number }): number {
   return compareBytes(addressBytes(a.address), addressBytes(b.address)) || a.port - b.port;
@@ -169,8 +163,11 @@ export function sortTable<T extends { services: IpvsService[] }>(t: T): T {
   return sortTableWith(t, () => undefined);
 }
 
-/** Address bytes computed once per address, not on every comparison. */
-function cachedBytes(): (a: string) => number[] {
+/**
+ * Address bytes computed once per address, not on every comparison. Exported for its tests:
+ * the cache must be the one used (recomputing gives the same bytes, only slower).
+ */
+export function cachedBytes(): (a: string) => number[] {
   const bytes = new Map<string, number[]>();
   return (a: string) => {
     let b = bytes.get(a);
@@ -188,29 +185,39 @@ function sortTableWith<T extends { services: IpvsService[] }>(t: T, realKeys: (s
   t.services.sort((a, b) => compareServicesBy(a, b, key));
   for (const s of t.services) {
     const k = realKeys(s);
-    if (k) s.realServers = sortByKeys(s.realServers, k);
-    else s.realServers.sort((a, b) => compareBytes(key(a.address), key(b.address)) || a.port - b.port);
+    if (k) {
+      s.realServers = sortByKeys(s.realServers, k);
+      procIpvsFastPaths.keyedSorts++;
+    } else s.realServers.sort((a, b) => compareBytes(key(a.address), key(b.address)) || a.port - b.port);
   }
   return t;
 }
 
 /**
- * A stable sort of `items` by `keys` (same indexes). /proc lists real servers reversed: then a
- * reverse is enough. Exported for its tests: the shortcuts must be the ones taken.
+ * A stable sort of `items` by `keys` (same indexes). Already in order (equal keys too): as is;
+ * /proc lists real servers reversed: then a reverse is enough (strictly decreasing keys only,
+ * equal ones would swap). Exported for its tests: the shortcuts must be the ones taken.
  */
 export function sortByKeys<T>(items: T[], keys: number[]): T[] {
   let ascending = true;
   let descending = true;
   for (let i = 1; i < keys.length; i++) {
-    if (!(keys[i - 1]! < keys[i]!)) ascending = false;
+    if (!(keys[i - 1]! <= keys[i]!)) ascending = false;
     if (!(keys[i - 1]! > keys[i]!)) descending = false;
   }
   if (ascending) return items;
   if (descending) return items.reverse();
   const order = items.map((_, i) => i);
-  order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  order.sort((a, b) => keys[a]! - keys[b]!); // Array.prototype.sort is stable
   return order.map((i) => items[i]!);
 }
+
+/**
+ * How often parseProcIpvs took its fast paths: real server lines read in place (fastRealServer)
+ * and services whose real servers were ordered by those lines' keys (sortByKeys). Read by its
+ * tests: either path falling back to the general one would give the same model, only slower.
+ */
+export const procIpvsFastPaths = { realServers: 0, keyedSorts: 0 };
 
 /** `tcp:192.168.0.3:80`, `tcp:[2001:db8::3]:80`, `fwm:5`, `fwm:6:ipv6`: the name used in output and --service. */
 export function serviceKey(s: Pick<IpvsService, 'protocol' | 'address' | 'port' | 'fwmark' | 'family'>): string {
@@ -255,8 +262,8 @@ function procAddrPort(s: string, what: string, line: number): { address: string;
 const SIGNED = /^-?\d{1,15}$/;
 const UNSIGNED = /^\d{1,15}$/;
 
-function decimal(s: string | undefined, what: string, line: number, signed = false): number {
-  if (s === undefined || !(signed ? SIGNED : UNSIGNED).test(s)) throw new ParseError(what, `'${s ?? ''}' is not a number`, line);
+function decimal(s: string, what: string, line: number, signed = false): number {
+  if (!(signed ? SIGNED : UNSIGNED).test(s)) throw new ParseError(what, `'${s}' is not a number`, line);
   return Number(s);
 }
 
@@ -334,13 +341,12 @@ function forwardingAt(text: string, from: number, to: number): IpvsForwarding | 
  * (`  -> %08X:%04X      %-7s %-6d %-10d %-10d`, spaces only), read in place, without
  * slicing or splitting: 20 000 such lines are most of a large table. Undefined for anything
  * else (IPv6, tabs, a malformed field): the general path then reads the line and gives the
- * same result or the same error. Pushes onto `keys` a number that orders real servers as
+ * same result or the same error. Pushes onto `keys` (if given) a number that orders real servers as
  * compareReals does (address, then port). Exported for its tests: the fast path must be the
  * one taken on the kernel's lines, not hidden behind the general one.
  */
-export function fastRealServer(text: string, from: number, to: number, keys: number[]): IpvsRealServer | undefined {
+export function fastRealServer(text: string, from: number, to: number, keys: number[] | undefined): IpvsRealServer | undefined {
   if (
-    to - from < 27 ||
     text.charCodeAt(from) !== 32 ||
     text.charCodeAt(from + 1) !== 32 ||
     text.charCodeAt(from + 2) !== 45 /* - */ ||
@@ -361,7 +367,8 @@ export function fastRealServer(text: string, from: number, to: number, keys: num
     if (d < 0) return undefined;
     port = port * 16 + d;
   }
-  // Four fields, each after at least one space: forwarding, weight, active, inactive.
+  // Four fields, each after at least one space: forwarding, weight, active, inactive (a
+  // missing number is an empty field: NaN). A line shorter than its header ends in it.
   let p = from + 18;
   let b = skipSpaces(text, p, to);
   if (b === p) return undefined;
@@ -369,19 +376,16 @@ export function fastRealServer(text: string, from: number, to: number, keys: num
   const forwarding = forwardingAt(text, b, p);
   if (!forwarding) return undefined;
   b = skipSpaces(text, p, to);
-  if (b === p) return undefined;
   p = fieldEnd(text, b, to);
   const weight = decimalAt(text, b, p, false);
   b = skipSpaces(text, p, to);
-  if (b === p) return undefined;
   p = fieldEnd(text, b, to);
   const activeConns = decimalAt(text, b, p, true);
   b = skipSpaces(text, p, to);
-  if (b === p) return undefined;
   p = fieldEnd(text, b, to);
   const inactiveConns = decimalAt(text, b, p, true);
   if (Number.isNaN(weight) || Number.isNaN(activeConns) || Number.isNaN(inactiveConns) || skipSpaces(text, p, to) !== to) return undefined;
-  keys.push(v * 65536 + port);
+  keys?.push(v * 65536 + port);
   return { address: `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`, port, forwarding, weight, activeConns, inactiveConns };
 }
 
@@ -408,9 +412,10 @@ export function parseProcIpvs(text: string): IpvsTable {
     const from = start;
     start = end + 1;
     if (current) {
-      const fast = fastRealServer(text, from, end, currentKeys ?? []);
+      const fast = fastRealServer(text, from, end, currentKeys);
       if (fast) {
         current.realServers.push(fast);
+        procIpvsFastPaths.realServers++;
         continue;
       }
     }
@@ -431,9 +436,9 @@ export function parseProcIpvs(text: string): IpvsTable {
         address: ap.address,
         port: ap.port,
         forwarding,
-        weight: decimal(tok[3], WHAT_IPVS, n),
-        activeConns: decimal(tok[4], WHAT_IPVS, n, true),
-        inactiveConns: decimal(tok[5], WHAT_IPVS, n, true),
+        weight: decimal(tok[3]!, WHAT_IPVS, n),
+        activeConns: decimal(tok[4]!, WHAT_IPVS, n, true),
+        inactiveConns: decimal(tok[5]!, WHAT_IPVS, n, true),
       });
       continue;
     }
@@ -463,7 +468,7 @@ export function parseProcIpvs(text: string): IpvsTable {
     if (rest.length > 0) {
       if (rest[0] !== 'persistent' || rest.length !== 3) throw new ParseError(WHAT_IPVS, `unexpected flags '${rest.join(' ')}'`, n);
       svc.persistent = true;
-      svc.persistentJiffies = decimal(rest[1], WHAT_IPVS, n);
+      svc.persistentJiffies = decimal(rest[1]!, WHAT_IPVS, n);
       svc.persistenceNetmask = rest[2]!; // decoded once the family is known (fwmark: from reals)
     }
     services.push(svc);
@@ -563,25 +568,26 @@ export function parseProcIpvsConn(text: string): IpvsConnection[] {
     };
     const state = tok[7]!;
     if (!/^[A-Z][A-Z0-9_]*$/.test(state)) throw new ParseError(what, `'${state}' is not a state`, n);
+    const clientAddress = procAddress(tok[1]!, what, n);
+    const clientPort = port(tok[2]!);
     const c: IpvsConnection = {
       protocol: protocol.toLowerCase(),
-      clientAddress: procAddress(tok[1]!, what, n),
-      clientPort: port(tok[2]!),
+      clientAddress,
+      clientPort,
       virtualAddress: procAddress(tok[3]!, what, n),
       virtualPort: port(tok[4]!),
       destAddress: procAddress(tok[5]!, what, n),
       destPort: port(tok[6]!),
       state,
       expiresSeconds: 0,
-      template: false,
+      template: clientPort === 0,
     };
-    c.template = c.clientPort === 0;
     if (sync) {
       if (tok[8] !== 'LOCAL' && tok[8] !== 'SYNC') throw new ParseError(what, `origin '${tok[8]}' is neither LOCAL nor SYNC`, n);
       c.origin = tok[8];
-      c.expiresSeconds = decimal(tok[9], what, n);
+      c.expiresSeconds = decimal(tok[9]!, what, n);
     } else {
-      c.expiresSeconds = decimal(tok[8], what, n);
+      c.expiresSeconds = decimal(tok[8]!, what, n);
       if (tok.length > 9) {
         c.peName = tok[9];
         c.peData = tok.slice(10).join(' ');

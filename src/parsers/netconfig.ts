@@ -84,12 +84,10 @@ export function parseIfcfg(text: string, fileName = ''): PersistedAddress[] {
   for (const suffix of ['', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
     const ip = vars.get(`IPADDR${suffix}`);
     if (!ip || ip.value === '') continue;
-    const prefixVar = vars.get(`PREFIX${suffix}`)?.value;
-    const maskVar = vars.get(`NETMASK${suffix}`)?.value;
-    let prefix: number | undefined;
-    if (prefixVar) prefix = netmaskToPrefix(prefixVar);
-    else if (maskVar) prefix = netmaskToPrefix(maskVar);
-    if ((prefixVar || maskVar) && prefix === undefined) throw new ParseError('ifcfg file', `bad netmask/prefix for IPADDR${suffix}`, ip.line);
+    // PREFIX wins over NETMASK; an empty one is absent.
+    const mask = vars.get(`PREFIX${suffix}`)?.value || vars.get(`NETMASK${suffix}`)?.value || '';
+    const prefix = netmaskToPrefix(mask);
+    if (mask && prefix === undefined) throw new ParseError('ifcfg file', `bad netmask/prefix for IPADDR${suffix}`, ip.line);
     const a = addressWithPrefix(ip.value, prefix);
     if (!a) throw new ParseError('ifcfg file', `bad address '${ip.value.slice(0, 40)}' in IPADDR${suffix}`, ip.line);
     // initscripts' default for a loopback alias without a mask is a host route (/32).
@@ -113,7 +111,7 @@ export function addressesFromCommand(cmd: string): { interface: string; address:
   const out: { interface: string; address: string; prefixlen: number; how: string }[] = [];
   for (const part of cmd.split(/;|&&|\|\|/)) {
     const w = part.trim().split(/\s+/);
-    const prog = (w[0] ?? '').replace(/^.*\//, '');
+    const prog = w[0]!.replace(/^.*\//, '');
     if (prog === 'ip') {
       // ip [-4] addr|address|a add ADDR[/P] [...] dev IF [label L]
       const args = w.slice(1).filter((x) => !/^-\d$/.test(x));
@@ -160,21 +158,21 @@ export function parseInterfaces(text: string): InterfacesFile {
     logical.push({ text: acc + l, line: start });
     acc = '';
   });
-  if (acc !== '') logical.push({ text: acc, line: start });
+  logical.push({ text: acc, line: start }); // a last continued line (or nothing: a blank line)
 
   interface Stanza {
     name: string;
     method: string;
     address?: { text: string; line: number };
     netmask?: string;
-    extra: PersistedAddress[];
+    /** Their atBoot is the stanza's, known at the end. */
+    extra: Omit<PersistedAddress, 'atBoot'>[];
   }
   const stanzas: Stanza[] = [];
   let cur: Stanza | undefined;
   for (const { text: t, line } of logical) {
-    const s = t.trim();
-    if (s === '' || s.startsWith('#')) continue;
-    const w = s.split(/\s+/);
+    // Blank and comment lines (`#…`) match no keyword below: they change nothing.
+    const w = t.trim().split(/\s+/);
     const kw = w[0]!;
     if (kw === 'iface') {
       if (w.length < 4) throw new ParseError('/etc/network/interfaces', `iface needs NAME FAMILY METHOD`, line);
@@ -206,12 +204,12 @@ export function parseInterfaces(text: string): InterfacesFile {
       if (!cur.address) cur.address = { text: w[1], line };
       else {
         const a = addressWithPrefix(w[1], 32);
-        if (a) cur.extra.push({ interface: cur.name, ...a, atBoot: false, how: 'address', line });
+        if (a) cur.extra.push({ interface: cur.name, ...a, how: 'address', line });
       }
     } else if (kw === 'netmask') {
       cur.netmask = w[1];
     } else if (['up', 'post-up', 'pre-up'].includes(kw)) {
-      for (const a of addressesFromCommand(w.slice(1).join(' '))) cur.extra.push({ ...a, how: `${kw} ${a.how}`, atBoot: false, line });
+      for (const a of addressesFromCommand(w.slice(1).join(' '))) cur.extra.push({ ...a, how: `${kw} ${a.how}`, line });
     }
   }
   for (const st of stanzas) {
@@ -238,8 +236,8 @@ export interface NetworkUnit {
   addresses: PersistedAddress[];
 }
 
-function classfulPrefix(address: string): number | undefined {
-  if (!isIpv4(address)) return undefined;
+/** Only read for an IPv4 address without /P (addressWithPrefix refuses anything else). */
+function classfulPrefix(address: string): number {
   const first = Number(address.split('.')[0]);
   return first < 128 ? 8 : first < 192 ? 16 : first < 224 ? 24 : 32;
 }
@@ -305,7 +303,7 @@ export function parseNetworkUnit(text: string): NetworkUnit {
       else unit.matchNames.push(...value.split(/\s+/));
     } else if (section === 'Match') {
       unit.matchOther[key] = value;
-    } else if ((section === 'Network' || section === 'Address') && key === 'Address' && value !== '') {
+    } else if ((section === 'Network' || section === 'Address') && key === 'Address') {
       pending.push({ text: value, line: i + 1, how: `[${section}] Address` });
     }
   });
@@ -314,9 +312,9 @@ export function parseNetworkUnit(text: string): NetworkUnit {
     // networkd gives an address without /P its classful mask (systemd issue #11307):
     // `Address=192.168.0.3` on lo is a /24, not a /32.
     const a = addressWithPrefix(p.text, classfulPrefix(p.text));
-    // IPv6 and other families are not our question; skip rather than fail.
+    // IPv6 and other families (and an empty Address=) are not our question; skip rather than fail.
     if (!a) {
-      if (isIpv4(p.text.split('/')[0] ?? '')) throw new ParseError('.network unit', `bad address '${p.text.slice(0, 40)}'`, p.line);
+      if (isIpv4(p.text.split('/')[0]!)) throw new ParseError('.network unit', `bad address '${p.text.slice(0, 40)}'`, p.line);
       continue;
     }
     unit.addresses.push({ interface: iface, ...a, atBoot: true, how: p.how, line: p.line });

@@ -4,7 +4,9 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { Deployment } from '../model/types';
-import { LocalSource } from '../sources/local';
+import { EXIT_GRACE_MS, LocalSource } from '../sources/local';
+import { Spawner } from '../sources/spawner';
+import { MAX_READ_BYTES } from '../runtime/readBounded';
 import { MemoSource } from '../sources/memo';
 import { SshPool } from '../sources/pool';
 import { RootSource } from '../sources/root';
@@ -55,6 +57,11 @@ export interface ExporterOptions {
   timeout: number;
   root?: string;
   sudo: boolean;
+  /**
+   * Run local programs through a small long-lived child (../sources/spawner.ts) rather than
+   * forking the exporter, whose fork blocks its event loop (default true).
+   */
+  spawner?: boolean;
   ssh: { port: number; user: string; keyPath?: string; knownHostsPath?: string };
   programs: Record<string, string>;
   backendLabels: string[];
@@ -188,6 +195,7 @@ export class Exporter {
   private readonly maxScrape: number;
   /** Requests being answered (/metrics, /probe), against maxRequests. */
   private busy = 0;
+  private readonly spawner?: Spawner;
   private status?: import('./status/page').StatusPage;
   private sampler?: NodeJS.Timeout;
   /** rate_limit's token bucket. */
@@ -196,7 +204,8 @@ export class Exporter {
 
   constructor(private readonly o: ExporterOptions) {
     this.pool = new SshPool({ maxSize: Math.max(1, o.poolSize), idleMs: o.poolIdleMs });
-    this.base = new LocalSource({ sudo: o.sudo });
+    this.spawner = o.spawner === false ? undefined : new Spawner(MAX_READ_BYTES, EXIT_GRACE_MS);
+    this.base = new LocalSource({ sudo: o.sudo, spawner: this.spawner });
     this.local = o.root ? new RootSource(o.root, this.base) : this.base;
     this.allow = new ProbeAllow(o.deployment, o.probeAllow ?? []);
     this.maxScrape = o.scrapeTimeoutMax ?? DEFAULT_SCRAPE_TIMEOUT_MAX;
@@ -391,6 +400,7 @@ export class Exporter {
   }
 
   listen(): Promise<{ host: string; port: number }> {
+    this.spawner?.start(); // while the exporter is small: its own fork is the cheapest now
     const headersTimeout = this.o.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     // Inbound bounds: a slow or silent client (slowloris) is cut once its headers are late;
     // Node checks the open connections every connectionsCheckingInterval (default 30 s).
@@ -469,6 +479,7 @@ export class Exporter {
       await closed;
     }
     await this.pool.close();
+    this.spawner?.close();
   }
 }
 

@@ -10,7 +10,8 @@
 //      adding a LAN's round trip (--rtt-ms 0,1). Goal: ≥ 5× faster pooled.
 // Options: --scrapes N (15) --warmup N (2) --heap N (10000) --services N (1000) --reals N (20)
 //          --rtt-ms LIST (0,1) --skip-heap --skip-ssh --skip-metrics --dist DIR (compiled tree, default ./dist)
-//          --baseline-dist DIR (SSH part: an older compiled tree, interleaved with this one)
+//          --baseline-dist DIR (an older compiled tree, interleaved with this one: its /metrics with gzip
+//          in part 1, its pooled /probe in part 3)
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -147,6 +148,15 @@ async function benchMetrics() {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(ours);
+    // --baseline-dist: the older exporter on the same tree, its gzip scrapes interleaved with ours.
+    const baseDist = opt('baseline-dist');
+    const basePort = baseDist ? await freePort() : undefined;
+    if (baseDist) {
+      const base = spawn(process.execPath, ['-e', `require(${JSON.stringify(path.join(path.resolve(baseDist), 'cli'))}).main()`, 'lvsha', 'exporter', '--listen', `127.0.0.1:${basePort}`, '--root', dir], { stdio: 'ignore' });
+      children.push(base);
+      await waitUp(basePort, '/-/healthy', `baseline exporter ${baseDist}`);
+      await gzipScrape(basePort);
+    }
     let ourLog = '';
     ours.stderr.on('data', (b) => (ourLog += b.toString()));
     const ne = spawn(NODE_EXPORTER, [`--path.procfs=${dir}/proc`, '--collector.disable-defaults', '--collector.ipvs', `--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
@@ -179,13 +189,24 @@ async function benchMetrics() {
     const gb = [];
     let wa = 0;
     let wb = 0;
+    const gbase = [];
+    const pairs = [];
     for (let i = 0; i < SCRAPES; i++) {
       const x = await gzipScrape(ourPort);
       ga.push(x.ms);
       wa = x.wire;
+      if (basePort) {
+        const z = await gzipScrape(basePort);
+        gbase.push(z.ms);
+        pairs.push(x.ms / z.ms);
+      }
       const y = await gzipScrape(nePort);
       gb.push(y.ms);
       wb = y.wire;
+    }
+    if (basePort) {
+      console.log(`gzip: baseline ${opt('baseline-dist')} median ${median(gbase).toFixed(1)} ms (min ${Math.min(...gbase).toFixed(1)}), this median ${median(ga).toFixed(1)} ms (min ${Math.min(...ga).toFixed(1)})`);
+      console.log(`ratio this / baseline with gzip, per interleaved pair: median ${median(pairs).toFixed(2)} (min ${Math.min(...pairs).toFixed(2)}, max ${Math.max(...pairs).toFixed(2)}); of the medians ${(median(ga) / median(gbase)).toFixed(2)}`);
     }
     const mga = median(ga);
     const mgb = median(gb);

@@ -27,6 +27,7 @@ export interface RawRun {
  * exits. argv[1] = the output cap, argv[2] = the grace in ms.
  */
 export const SPAWNER_JS = `'use strict';
+process.title = 'lvsha-spawner';
 const { spawn } = require('child_process');
 const MAX = Number(process.argv[1]);
 const GRACE = Number(process.argv[2]);

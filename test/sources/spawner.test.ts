@@ -150,6 +150,18 @@ test('a stuck spawner: the run gives up after its deadline and a backstop, the s
   }
 });
 
+test('ps names it: lvsha-spawner, not a page of JavaScript', () => {
+  const s = newSpawner();
+  s.start();
+  const pid = s.pid!;
+  // process.title is set as the script's first statement: poll, bounded.
+  const name = () => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  return waitFor(() => name() === 'lvsha-spawner').then((ok) => {
+    expect(name()).toBe('lvsha-spawner');
+    expect(ok).toBe(true);
+  });
+});
+
 test('a closed spawner refuses new runs', async () => {
   const s = newSpawner();
   s.close();

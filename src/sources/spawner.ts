@@ -109,7 +109,8 @@ export class Spawner {
   private child?: ChildProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private rx: Buffer = Buffer.alloc(0);
+  private rx: Buffer[] = [];
+  private have = 0;
   private header?: { id: number; out: number; err: number; h: Record<string, unknown> };
   /** Programs run through the spawner (tests: the path is really taken). */
   runs = 0;
@@ -141,7 +142,7 @@ export class Spawner {
         // The spawner did not answer past the deadline it enforces itself: it is stuck.
         this.pending.delete(id);
         reject(new SpawnError(`no answer from the spawner for ${argv[0]} within ${((timeoutMs + this.graceMs + this.backstopMs) / 1000).toFixed(1)} s`));
-        this.restart();
+        this.restart('the spawner was replaced: it stopped answering');
       }, timeoutMs + this.graceMs + this.backstopMs);
       this.pending.set(id, { resolve, reject, backstop });
       child.stdin!.write(JSON.stringify({ id, argv, timeoutMs }) + '\n');
@@ -151,10 +152,10 @@ export class Spawner {
   /** Closing stdin makes the spawner kill every group it started, then exit. */
   close(): void {
     this.closed = true;
-    this.restart();
+    this.restart('the spawner was closed');
   }
 
-  private restart(): void {
+  private restart(why: string): void {
     const c = this.child;
     if (!c) return;
     this.child = undefined;
@@ -163,7 +164,7 @@ export class Spawner {
     const t = setTimeout(() => c.kill('SIGKILL'), 2000);
     t.unref();
     c.once('exit', () => clearTimeout(t));
-    this.fail(c, 'the spawner was restarted');
+    this.fail(c, why);
   }
 
   private ensure(): ChildProcess {
@@ -172,7 +173,8 @@ export class Spawner {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.child = c;
-    this.rx = Buffer.alloc(0);
+    this.rx = [];
+    this.have = 0;
     this.header = undefined;
     c.stdout!.on('data', (b: Buffer) => this.onData(c, b));
     c.stdin!.on('error', () => {}); // EPIPE when it died: its exit fails the pending runs
@@ -196,22 +198,47 @@ export class Spawner {
     }
   }
 
+  /**
+   * Frames from the spawner: a header line, then its `out` + `err` bytes. The bytes are kept as
+   * the chunks they came in and joined once a frame is whole (a 64 MiB output arrives in ~1 000
+   * chunks: joining at each would copy gigabytes).
+   */
   private onData(c: ChildProcess, b: Buffer): void {
     if (this.child !== c) return;
-    this.rx = this.rx.length ? Buffer.concat([this.rx, b]) : b;
+    this.rx.push(b);
+    this.have += b.length;
     for (;;) {
       if (!this.header) {
-        const nl = this.rx.indexOf(10);
-        if (nl < 0) return;
-        const h = JSON.parse(this.rx.subarray(0, nl).toString('utf8')) as Record<string, unknown>;
-        this.rx = this.rx.subarray(nl + 1);
-        this.header = { id: Number(h.id), out: Number(h.out ?? 0), err: Number(h.err ?? 0), h };
+        // The header follows the previous frame: what is pending is at most a chunk's rest and this chunk.
+        const all = this.rx.length > 1 ? Buffer.concat(this.rx) : this.rx[0];
+        if (!all) return;
+        const nl = all.indexOf(10);
+        if (nl < 0) {
+          this.rx = [all];
+          if (all.length > 64 * 1024) this.garbled(c); // no header is that long
+          return;
+        }
+        let h: Record<string, unknown>;
+        try {
+          h = JSON.parse(all.subarray(0, nl).toString('utf8')) as Record<string, unknown>;
+        } catch {
+          this.garbled(c);
+          return;
+        }
+        const rest = all.subarray(nl + 1);
+        this.rx = rest.length ? [rest] : [];
+        this.have = rest.length;
+        const n = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+        this.header = { id: n(h.id), out: n(h.out), err: n(h.err), h };
       }
       const { id, out, err, h } = this.header;
-      if (this.rx.length < out + err) return;
-      const stdout = Buffer.from(this.rx.subarray(0, out));
-      const stderr = Buffer.from(this.rx.subarray(out, out + err));
-      this.rx = this.rx.subarray(out + err);
+      if (this.have < out + err) return;
+      const all = this.rx.length > 1 ? Buffer.concat(this.rx, this.have) : (this.rx[0] ?? Buffer.alloc(0));
+      const stdout = all.subarray(0, out);
+      const stderr = all.subarray(out, out + err);
+      const rest = all.subarray(out + err);
+      this.rx = rest.length ? [Buffer.from(rest)] : [];
+      this.have = rest.length;
       this.header = undefined;
       const p = this.pending.get(id);
       if (!p) continue;
@@ -220,12 +247,18 @@ export class Spawner {
       p.resolve({
         stdout,
         stderr,
-        code: (h.code as number | null | undefined) ?? null,
-        signal: (h.signal as NodeJS.Signals | null | undefined) ?? null,
+        code: typeof h.code === 'number' ? h.code : null,
+        signal: typeof h.signal === 'string' ? (h.signal as NodeJS.Signals) : null,
         timedOut: h.timedOut === true,
         tooMuch: h.tooMuch === true,
         ...(typeof h.error === 'string' ? { error: h.error, message: String(h.message ?? '') } : {}),
       });
     }
+  }
+
+  /** Not a frame from our spawner (it printed something else): its answers cannot be trusted; replace it. */
+  private garbled(c: ChildProcess): void {
+    if (this.child !== c) return;
+    this.restart('the spawner sent something that is not an answer: replaced');
   }
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,31 @@ test('ps names it: lvsha-spawner, not a page of JavaScript', () => {
     expect(name()).toBe('lvsha-spawner');
     expect(ok).toBe(true);
   });
+});
+
+test('a large output arrives whole, byte for byte (kept as chunks, joined once)', async () => {
+  const s = newSpawner();
+  // 20 MB of numbered lines: any lost, doubled or reordered chunk changes the text.
+  const r = await s.run(['seq', '1', '2500000'], 60_000);
+  const text = r.stdout.toString();
+  expect(r.stdout.length).toBe(Number(execFileSync('sh', ['-c', 'seq 1 2500000 | wc -c'], { encoding: 'utf8' }).trim()));
+  expect(text.startsWith('1\n2\n3\n')).toBe(true);
+  expect(text.endsWith('\n2499999\n2500000\n')).toBe(true);
+  expect(text.split('\n')[1234567]).toBe('1234568');
+});
+
+test('something that is not an answer on the spawner\'s stdout: its runs fail, it is replaced', async () => {
+  const s = newSpawner();
+  const p = outcome(s.run(['sleep', '5'], 10_000));
+  await waitFor(() => s.pid !== undefined);
+  const first = s.pid!;
+  // As if the spawner had printed a stray line (a warning on stdout).
+  const child = (s as unknown as { child: unknown }).child;
+  (s as unknown as { onData(c: unknown, b: Buffer): void }).onData(child, Buffer.from('(node:1) Warning: something\n'));
+  expect(await p).toEqual({ error: 'SpawnError', message: 'the spawner sent something that is not an answer: replaced' });
+  expect((await s.run(['printf', 'ok'], 5000)).stdout.toString()).toBe('ok');
+  expect(s.pid).not.toBe(first);
+  expect(await waitFor(() => gone(first))).toBe(true);
 });
 
 test('a closed spawner refuses new runs', async () => {

@@ -259,7 +259,15 @@ async function main() {
 
     // Load stopped: after the longest deadline any child of a scrape must be gone.
     await sleep(3000);
-    const kids = descendants(exporter.pid);
+    // The exporter's own long-lived child (lvsha-spawner, src/sources/spawner.ts) is not a scrape's.
+    const isSpawner = (p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] === 'lvsha-spawner';
+      } catch {
+        return false;
+      }
+    };
+    const kids = descendants(exporter.pid).filter((p) => !isSpawner(p));
     const rssAfter = rssKiB(exporter.pid);
     await new Promise((resolve) => {
       exporter.once('exit', resolve);

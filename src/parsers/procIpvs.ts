@@ -420,7 +420,8 @@ export function parseProcIpvs(text: string): IpvsTable {
       }
     }
     const raw = text.slice(from, end);
-    if (current && currentKeys && raw.startsWith('  -> ')) keys.set(current, (currentKeys = undefined));
+    // currentKeys is set only with a service (current), never before the first one.
+    if (currentKeys && raw.startsWith('  -> ')) keys.set(current!, (currentKeys = undefined));
     if (raw.trim() === '') {
       if (text.slice(from).trim() === '') break;
       throw new ParseError(WHAT_IPVS, 'blank line inside the table', n);

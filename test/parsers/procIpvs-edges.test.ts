@@ -53,6 +53,9 @@ const parseCounting = (text: string) => {
 };
 
 describe('parseProcIpvs: the fast paths are taken on the real captures', () => {
+  test('the counters start at zero (first test of the file: nothing has parsed yet)', () => {
+    expect(procIpvsFastPaths).toEqual({ realServers: 0, keyedSorts: 0 });
+  });
   test.each(scenarios)('%s: every kernel-layout IPv4 real server read in place, every such service ordered by its keys', (sc) => {
     const text = real(sc, 'proc-net-ip_vs.txt');
     const { table, paths } = parseCounting(text);

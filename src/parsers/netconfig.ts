@@ -146,17 +146,22 @@ export function parseInterfaces(text: string): InterfacesFile {
   const res: InterfacesFile = { addresses: [], sources: [], auto: [] };
   // Join continuation lines, remembering where each logical line started.
   const logical: { text: string; line: number }[] = [];
+  // As ifupdown does (ifquery 0.8.41, test/fixtures/real/ifupdown/continuation): the backslash
+  // is removed and the next line appended as it is, no space added, its indentation kept.
   let acc = '';
   let start = 0;
+  let open = false;
   text.split('\n').forEach((raw, i) => {
     const l = raw.replace(/\r$/, '');
-    if (acc === '') start = i + 1;
+    if (!open) start = i + 1;
     if (l.endsWith('\\')) {
-      acc += l.slice(0, -1) + ' ';
+      acc += l.slice(0, -1);
+      open = true;
       return;
     }
     logical.push({ text: acc + l, line: start });
     acc = '';
+    open = false;
   });
   logical.push({ text: acc, line: start }); // a last continued line (or nothing: a blank line)
 

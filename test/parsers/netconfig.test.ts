@@ -359,6 +359,22 @@ describe('netconfig: the survivors of the first mutation run', () => {
     expect(err(() => parseIfcfg(`DEVICE=lo\n${'x'.repeat(80)}\n`))).toBe(`cannot parse ifcfg file: not a KEY=VALUE line: '${'x'.repeat(60)}' (line 2)`);
     expect(err(() => parseIfcfg(`DEVICE=lo\nIPADDR=${'9'.repeat(50)}\n`))).toBe(`cannot parse ifcfg file: bad address '${'9'.repeat(40)}' in IPADDR (line 2)`);
   });
+  test('continuations join as ifupdown joins them: no space added (real ifquery 0.8.41)', () => {
+    const dir = join(__dirname, '..', 'fixtures', 'real', 'ifupdown', 'continuation');
+    const q = readFileSync(join(dir, 'ifquery-lo1.txt'), 'utf8');
+    // What ifupdown itself read: the address split after '/3' is a /32, the command split in 'dev' is 'dev lo'.
+    expect(q).toContain('address: 192.168.0.3\n');
+    expect(q).toContain('netmask: 255.255.255.255\n');
+    expect(q).toContain('up: ip addr add 192.168.0.30/32 dev lo label lo:2\n');
+    expect(q).toContain('up: echo a    b\n');
+    const r = parseInterfaces(readFileSync(join(dir, 'interfaces'), 'utf8'));
+    expect(r.addresses.map((a) => [a.interface, a.address, a.prefixlen, a.how, a.line])).toEqual([
+      ['lo:1', '192.168.0.3', 32, 'address', 3],
+      ['lo:2', '192.168.0.30', 32, 'post-up ip addr add', 5],
+    ]);
+    // A line that is only a backslash still continues, and the logical line keeps its first number.
+    expect(parseInterfaces('iface lo inet static\n\\\n address 10.0.0.1\n').addresses.map((a) => [a.address, a.line])).toEqual([['10.0.0.1', 2]]);
+  });
   test('interfaces(5): blank and comment lines, continuation spacing, extra addresses not at boot without auto', () => {
     const r = parseInterfaces('iface lo inet static\n\n  # address 10.0.0.9\n  address 10.0.0.1\n  address 10.0.0.2\n  up ip addr add 10.0.0.3 \\\ndev lo\n');
     expect(r.addresses.map((a) => `${a.address} ${a.atBoot} ${a.line}`)).toEqual(['10.0.0.1 false 4', '10.0.0.2 false 5', '10.0.0.3 false 6']);

@@ -248,37 +248,63 @@ function classfulPrefix(address: string): number {
 }
 
 /**
- * Does this unit's [Match] select the loopback interface `name`? Name= patterns (with
- * `!` negations); Type= must allow `loopback`; any other key (Driver, MACAddress, Path,
+ * Does this unit's [Match] select the loopback interface `name`? Name= patterns and Type=
+ * (`loopback`) tested as systemd tests them (`!` negations); any other key (Driver, MACAddress, Path,
  * WLANInterfaceType...) describes hardware lo does not have.
  */
 export function unitMatchesLoopback(unit: NetworkUnit, name = 'lo'): boolean {
-  const pos = unit.matchNames.filter((m) => !m.startsWith('!'));
-  const neg = unit.matchNames.filter((m) => m.startsWith('!'));
-  if (pos.length > 0 && !pos.some((m) => matchesName(m, name))) return false;
-  if (!neg.every((m) => matchesName(m, name))) return false;
+  if (!conditionTest(unit.matchNames, name)) return false;
   for (const [k, v] of Object.entries(unit.matchOther)) {
     if (k === 'Type') {
-      const types = v.split(/\s+/);
-      const negated = types.every((t) => t.startsWith('!'));
-      if (negated ? types.includes('!loopback') : !types.some((t) => matchesName(t, 'loopback'))) return false;
+      if (!conditionTest(v.split(/\s+/).filter(Boolean), 'loopback')) return false;
     } else if (!['Host', 'Virtualization', 'KernelCommandLine', 'KernelVersion', 'Architecture', 'Firmware', 'Credential'].includes(k) && v !== '') return false;
   }
   return true;
 }
 
-/** fnmatch-style test of an interface name against a networkd `Name=` pattern. */
+/**
+ * systemd's test of a [Match] list (net_condition_test_strv): a `!pattern` that matches
+ * refuses at once; when the list has a plain pattern, one of them must match.
+ */
+function conditionTest(patterns: readonly string[], s: string): boolean {
+  let match = false;
+  let positive = false;
+  for (const p of patterns) {
+    const invert = p.startsWith('!');
+    if (!invert) positive = true;
+    if (globMatch(invert ? p.slice(1) : p, s)) {
+      if (invert) return false;
+      match = true;
+    }
+  }
+  return positive ? match : true;
+}
+
+/**
+ * The words of one `[Match]` list assignment as systemd stores them: a leading `!` inverts the
+ * whole line (`Name=!eth0 eth1` is `!eth0 !eth1`), not just its first word.
+ */
+function matchWords(value: string): string[] {
+  const invert = value.startsWith('!');
+  const words = (invert ? value.slice(1) : value).split(/\s+/).filter(Boolean);
+  return invert ? words.map((w) => '!' + w) : words;
+}
+
+/** fnmatch-style test of an interface name against a networkd `Name=` pattern (`!` negates). */
 export function matchesName(pattern: string, name: string): boolean {
   const neg = pattern.startsWith('!');
-  const p = neg ? pattern.slice(1) : pattern;
-  let ok: boolean;
+  const ok = globMatch(neg ? pattern.slice(1) : pattern, name);
+  return neg ? !ok : ok;
+}
+
+/** fnmatch(3) without flags: `*`, `?` and `[...]`; any other character, `!` included, is itself. */
+function globMatch(p: string, name: string): boolean {
   try {
     // `[...]` classes pass through; a malformed one is no match, not a crash.
-    ok = new RegExp('^' + p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$').test(name);
+    return new RegExp('^' + p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$').test(name);
   } catch {
-    ok = false;
+    return false;
   }
-  return neg ? !ok : ok;
 }
 
 /**
@@ -305,7 +331,11 @@ export function parseNetworkUnit(text: string): NetworkUnit {
     const value = line.slice(eq + 1).trim();
     if (section === 'Match' && key === 'Name') {
       if (value === '') unit.matchNames = [];
-      else unit.matchNames.push(...value.split(/\s+/));
+      else unit.matchNames.push(...matchWords(value));
+    } else if (section === 'Match' && key === 'Type') {
+      // A list like Name=: lines add to it, an empty one resets it.
+      const prev = value !== '' && unit.matchOther.Type ? unit.matchOther.Type + ' ' : '';
+      unit.matchOther.Type = prev + matchWords(value).join(' ');
     } else if (section === 'Match') {
       unit.matchOther[key] = value;
     } else if ((section === 'Network' || section === 'Address') && key === 'Address') {

@@ -285,7 +285,8 @@ describe('netconfig: networkd rule by rule', () => {
     ]);
     expect(parseNetworkUnit('[Match]\nName=l*\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('l*');
     expect(parseNetworkUnit('[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('');
-    expect(parseNetworkUnit('[Match]\nName=!eth0 lo\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo');
+    expect(parseNetworkUnit('[Match]\nName=!eth0\nName=lo\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo');
+    expect(parseNetworkUnit('[Match]\nName=!eth0 lo\n').matchNames).toEqual(['!eth0', '!lo']);
     expect(parseNetworkUnit('[Match]\nName=lo?\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo?');
     expect(parseNetworkUnit('[Match]\nName=lo[0]\n[Network]\nAddress=10.0.0.1/32\n').addresses[0]!.interface).toBe('lo[0]');
   });
@@ -296,14 +297,20 @@ describe('netconfig: networkd rule by rule', () => {
     expect(m('Name=eth0 lo')).toBe(true);
     expect(m('Name=!lo')).toBe(false);
     expect(m('Name=!eth0 !eth1')).toBe(true);
-    expect(m('Name=!eth0 !l*')).toBe(false);
+    // systemd (config_parse_match_strv, net_condition_test_strv): a leading `!` inverts the whole
+    // line, and a `!` on a later word of that line is then a literal character of the glob.
+    expect(m('Name=!eth0 l*')).toBe(false);
+    expect(m('Name=!eth0 !l*')).toBe(true);
+    expect(m('Name=!eth0\nName=lo')).toBe(true);
     expect(m('Name=lo !lo')).toBe(false);
     expect(m('Type=loopback ether')).toBe(true);
     expect(m('Type=ether')).toBe(false);
     expect(m('Type=loop*')).toBe(true);
     expect(m('Type=!ether !wlan')).toBe(true);
-    expect(m('Type=!ether !loopback')).toBe(false);
-    expect(m('Type=!ether loopback')).toBe(true);
+    expect(m('Type=!ether loopback')).toBe(false);
+    expect(m('Type=!ether !loopback')).toBe(true);
+    expect(m('Type=!ether\nType=loopback')).toBe(true);
+    expect(m('Type=ether\nType=\nType=loopback')).toBe(true);
     for (const k of ['Host', 'Virtualization', 'KernelCommandLine', 'KernelVersion', 'Architecture', 'Firmware', 'Credential']) expect([k, m(`${k}=x`)]).toEqual([k, true]);
     expect(m('Driver=')).toBe(true);
     expect(m('Driver=e1000')).toBe(false);
@@ -421,6 +428,6 @@ describe('netconfig: the survivors of the first mutation run', () => {
     expect(parseNetworkUnit('[Network]\nAddress=\n').addresses).toEqual([]);
     expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nName=lo!\n'))).toBe(false);
     expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nType=ether   loopback\n'))).toBe(true);
-    expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nType=!ether loopback\n'))).toBe(true);
+    expect(unitMatchesLoopback(parseNetworkUnit('[Match]\nType=!ether loopback\n'))).toBe(false);
   });
 });

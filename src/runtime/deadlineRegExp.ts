@@ -26,10 +26,8 @@ export class DeadlineRegExp extends RegExp {
   }
 
   override exec(s: string): RegExpExecArray | null {
-    const left = this.deadline - Date.now();
-    // Leave part of what is left to report the verdict before the plugin's own -t fires.
-    const budget = Math.floor(left - Math.min(500, left * 0.1));
-    if (budget < 1) throw this.late(s, 0);
+    const budget = matchBudget(this.deadline - Date.now());
+    if (budget === undefined) throw this.late(s, 0);
     const run = runner();
     run.ctx.re = this;
     run.ctx.s = s;
@@ -50,9 +48,24 @@ export class DeadlineRegExp extends RegExp {
   }
 }
 
+/**
+ * How long one match may run with `left` ms before the deadline: what is left minus a
+ * tenth of it, at most 500 ms, kept to report the verdict before the plugin's own -t fires;
+ * undefined when that is under 1 ms (the match is not attempted).
+ */
+export function matchBudget(left: number): number | undefined {
+  const budget = Math.floor(left - Math.min(500, left * 0.1));
+  return budget < 1 ? undefined : budget;
+}
+
+/** vm contexts created (tests: one serves every match of the process, it is not remade per match). */
+let contextsMade = 0;
+export const deadlineContexts = (): number => contextsMade;
+
 let made: { ctx: Context & { re?: RegExp; s?: string }; script: Script } | undefined;
 function runner(): NonNullable<typeof made> {
   if (!made) {
+    contextsMade++;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const vm = require('node:vm') as typeof import('node:vm');
     // The builtin exec of THIS realm, on our regex: no recursion into the override.

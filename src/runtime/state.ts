@@ -6,8 +6,6 @@ export enum State {
   UNKNOWN = 3,
 }
 
-export const stateName = (s: State): string => State[s];
-
 /** Severity order used to combine sub-results: an outage confirmed by one probe
  * is not hidden by another probe's error, so CRITICAL outranks UNKNOWN. */
 const severity: Record<State, number> = {

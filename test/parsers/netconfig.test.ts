@@ -382,6 +382,15 @@ describe('netconfig: the survivors of the first mutation run', () => {
     // A line that is only a backslash still continues, and the logical line keeps its first number.
     expect(parseInterfaces('iface lo inet static\n\\\n address 10.0.0.1\n').addresses.map((a) => [a.address, a.line])).toEqual([['10.0.0.1', 2]]);
   });
+  test('Type= lines add to one list, an empty one resets it, and only [Match] counts', () => {
+    const m = (s: string) => unitMatchesLoopback(parseNetworkUnit(`[Match]\n${s}\n`));
+    expect(m('Type=loopback\nType=ether')).toBe(true); // 'loopback ether', not just the last line
+    expect(m('Type=ether\nType=')).toBe(true); // reset: no Type= test left
+    expect(parseNetworkUnit('[Match]\nType=loopback\nType=!ether wlan\n').matchOther.Type).toBe('loopback !ether !wlan');
+    expect(parseNetworkUnit('[Match]\nType=ether\nType=\n').matchOther.Type).toBe('');
+    expect(unitMatchesLoopback(parseNetworkUnit('[Network]\nType=ether\n[Match]\nName=lo\n'))).toBe(true);
+    expect(parseNetworkUnit('[Match]\nName=!\n').matchNames).toEqual([]);
+  });
   test('interfaces(5): blank and comment lines, continuation spacing, extra addresses not at boot without auto', () => {
     const r = parseInterfaces('iface lo inet static\n\n  # address 10.0.0.9\n  address 10.0.0.1\n  address 10.0.0.2\n  up ip addr add 10.0.0.3 \\\ndev lo\n');
     expect(r.addresses.map((a) => `${a.address} ${a.atBoot} ${a.line}`)).toEqual(['10.0.0.1 false 4', '10.0.0.2 false 5', '10.0.0.3 false 6']);

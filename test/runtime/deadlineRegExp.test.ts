@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DeadlineRegExp } from '../../src/runtime/deadlineRegExp';
+import { deadlineContexts, DeadlineRegExp, matchBudget } from '../../src/runtime/deadlineRegExp';
 import { PluginError } from '../../src/runtime/errors';
 
 const EVIL = '^(a+)+$';
@@ -20,6 +20,30 @@ test('a catastrophic pattern stops before its deadline with a PluginError naming
   expect((e as Error).message).toMatch(/^--regex \/\^\(a\+\)\+\$\/ did not finish within \d+\.\d s on 41 B of text/);
 });
 
+test('the late error reports how long the match ran, in seconds (not ms, not a timestamp)', () => {
+  const re = new DeadlineRegExp(EVIL, Date.now() + 1500);
+  let e: unknown;
+  try {
+    re.test(PAGE);
+  } catch (x) {
+    e = x;
+  }
+  const s = Number(/within (\d+\.\d) s/.exec((e as Error).message)?.[1]);
+  // A wrong unit or a timestamp reads as thousands of seconds; no bound on speed is asserted.
+  expect(s).toBeGreaterThanOrEqual(0);
+  expect(s).toBeLessThan(60);
+});
+
+test('the match budget: what is left minus a tenth, the margin at most 500 ms, none under 1 ms', () => {
+  expect(matchBudget(1000)).toBe(900);
+  expect(matchBudget(10_000)).toBe(9500);
+  expect(matchBudget(5000)).toBe(4500);
+  expect(matchBudget(2)).toBe(1);
+  expect(matchBudget(1)).toBeUndefined();
+  expect(matchBudget(0)).toBeUndefined();
+  expect(matchBudget(-5)).toBeUndefined();
+});
+
 test('ordinary matching is unchanged: test, exec, match, replace, split', () => {
   const re = new DeadlineRegExp('b(c)', Date.now() + 10_000);
   expect(re.test('abc')).toBe(true);
@@ -30,6 +54,16 @@ test('ordinary matching is unchanged: test, exec, match, replace, split', () => 
   const g = new DeadlineRegExp('a', Date.now() + 10_000, 'g');
   expect('banana'.match(g)).toEqual(['a', 'a', 'a']);
   expect(re.source).toBe('b(c)');
+});
+
+test('one vm context serves every match (made once, not per match)', () => {
+  const re = new DeadlineRegExp('a', Date.now() + 10_000);
+  re.test('a');
+  const n = deadlineContexts();
+  expect(n).toBe(1);
+  for (let i = 0; i < 5; i++) re.test('ba');
+  expect(new DeadlineRegExp('b', Date.now() + 10_000).test('b')).toBe(true);
+  expect(deadlineContexts()).toBe(1);
 });
 
 test('a deadline already passed fails at once (no match attempted)', () => {

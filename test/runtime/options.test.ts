@@ -84,3 +84,30 @@ describe('redactUrl', () => {
     expect(t).not.toMatch(/s3cret|admin|bob/);
   });
 });
+
+describe('the edges mutation testing found unpinned', () => {
+  test('isHostName: one final dot is allowed, the 253-character bound, a last label starting with digits', () => {
+    expect(isHostName('host.example.')).toBe(true);
+    expect(isHostName('a.')).toBe(true);
+    expect(isHostName('host.123.')).toBe(false); // the final dot is dropped, then the last label is all digits
+    expect(isHostName('.')).toBe(false);
+    expect(isHostName('')).toBe(false);
+    const label = 'a'.repeat(63);
+    const n253 = [label, label, label, 'a'.repeat(61)].join('.');
+    expect(n253.length).toBe(253);
+    expect(isHostName(n253)).toBe(true);
+    expect(isHostName(n253 + '.')).toBe(true);
+    expect(isHostName(n253 + 'a')).toBe(false);
+    expect(isHostName('host.1a')).toBe(true);
+    expect(isHostName('host.1-a')).toBe(true);
+  });
+  test('parseTimeout: several decimals; the ceiling is 2 147 483 s', () => {
+    expect(MAX_TIMEOUT_SECONDS).toBe(2147483);
+    expect(parseTimeout('--timeout')('2.25')).toBe(2.25);
+    expect(parseTimeout('--timeout')('0.125')).toBe(0.125);
+  });
+  test('redactUrls: a one-letter scheme and schemes with digits and +.- are URLs too', () => {
+    expect(redactUrls('x://u:p@h/')).toBe('x://***@h/');
+    expect(redactUrls('svn+ssh://u@h/ and a1.b-c://u:p@h/')).toBe('svn+ssh://***@h/ and a1.b-c://***@h/');
+  });
+});

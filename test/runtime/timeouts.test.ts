@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clampDelay, MAX_DELAY_MS } from '../../src/runtime/timeouts';
 
+test('the largest delay is 2^31 - 1 ms, what a signed 32-bit timer holds', () => {
+  expect(MAX_DELAY_MS).toBe(2147483647);
+});
+
 test('delays are clamped to what setTimeout honours', () => {
   expect(clampDelay(9_999_999_000)).toBe(MAX_DELAY_MS);
   expect(clampDelay(Infinity)).toBe(MAX_DELAY_MS);

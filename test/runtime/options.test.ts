@@ -108,6 +108,7 @@ describe('the edges mutation testing found unpinned', () => {
   });
   test('redactUrls: a one-letter scheme and schemes with digits and +.- are URLs too', () => {
     expect(redactUrls('x://u:p@h/')).toBe('x://***@h/');
+    expect(redactUrls('x1://u:p@h/ and x+://u@h/')).toBe('x1://***@h/ and x+://***@h/'); // the scheme's last character a digit or +
     expect(redactUrls('svn+ssh://u@h/ and a1.b-c://u:p@h/')).toBe('svn+ssh://***@h/ and a1.b-c://***@h/');
   });
 });

@@ -99,7 +99,9 @@ export async function startShellPeer(): Promise<ShellPeer> {
     });
     child.stderr.on('data', (b: Buffer) => send(ch.stderr, b));
     child.stdin.on('error', () => {});
-    child.on('exit', (code) => {
+    // 'close', not 'exit': 'exit' may come before the child's last stdout bytes are read, and
+    // closing the channel then cuts the answer short (seen once in CI: 215 lines lost).
+    child.on('close', (code) => {
       children.delete(child);
       try {
         ch.exit(code ?? 255);

@@ -33,6 +33,8 @@ export type { WantedService } from '../domain/ipvs';
 export { configKey } from '../domain/ipvs';
 
 export interface IpvsPolicy {
+  /** --all: the services are the table's own (so an empty table leaves none, whatever the deployment says). */
+  all?: boolean;
   /** Live real servers (weight > 0) as a count range; default: alert below the expected count. */
   warning?: Range;
   /** Default: alert below 1. */
@@ -239,7 +241,12 @@ export function evaluateIpvs(snap: IpvsSnapshot, wanted: WantedService[], p: Ipv
   if (wanted.length === 0) {
     return {
       state: State.UNKNOWN,
-      summary: snap.table.services.length === 0 ? 'no service to check: the deployment has none and the IPVS table is empty' : 'no service to check (give --service or --all)',
+      summary:
+        snap.table.services.length > 0
+          ? 'no service to check (give --service or --all)'
+          : p.all
+            ? 'no service to check: --all and the IPVS table is empty'
+            : 'no service to check: the deployment has none and the IPVS table is empty',
     };
   }
   const findings: Finding[] = [];

@@ -253,9 +253,10 @@ describe('evaluateIpvsCheck: no IPVS, the passive director, HZ from /proc only',
     expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal1') }, c).summary).toBe(missing);
     expect(evaluateIpvsCheck({ snapshot: snap('empty') }, c).summary).toBe(missing);
     expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, { ...c, role: 'active' }).summary).toBe(missing);
+    // --all takes the table's services: an empty table leaves none, though the deployment has one
     expect(evaluateIpvsCheck({ snapshot: snap('empty'), interfaces: ifs('frontal2') }, { ...c, all: true })).toEqual({
       state: State.UNKNOWN,
-      summary: 'no service to check: the deployment has none and the IPVS table is empty',
+      summary: 'no service to check: --all and the IPVS table is empty',
     });
     // a service in the table: no passive-director shortcut, whatever the interfaces say
     expect(evaluateIpvsCheck({ snapshot: snap('reference'), interfaces: ifs('frontal2') }, c).summary).toBe('tcp:192.168.0.3:80: 2 of 2 real servers live');
@@ -283,6 +284,8 @@ describe('evaluateIpvs: each verdict of a service', () => {
   test('nothing to check: UNKNOWN, saying whether the table is empty', () => {
     expect(evaluateIpvs(snap('reference'), [], policy())).toEqual({ state: State.UNKNOWN, summary: 'no service to check (give --service or --all)' });
     expect(evaluateIpvs(snap('empty'), [], policy())).toEqual({ state: State.UNKNOWN, summary: 'no service to check: the deployment has none and the IPVS table is empty' });
+    expect(evaluateIpvs(snap('empty'), [], { ...policy(), all: true })).toEqual({ state: State.UNKNOWN, summary: 'no service to check: --all and the IPVS table is empty' });
+    expect(evaluateIpvs(snap('reference'), [], { ...policy(), all: true }).summary).toBe('no service to check (give --service or --all)');
   });
   test('configured weight 0 but live: WARNING naming it', () => {
     const r = first('reference', {}, ref({ realServers: [www.realServers[0]!, { ...www.realServers[1]!, weight: 0 }] }));

@@ -140,9 +140,15 @@ export function evaluateArp(m: ArpModel, policy: ArpPolicy = { persistenceState:
       let text = badIgnore
         ? `${srv} answers ARP for ${vip.address} on ${iface.name} (${vals})`
         : `${srv} announces ${vip.address} in its ARP requests on ${iface.name} (${vals})`;
+      // The lo hint only where lo's values, raised onto all, would fix it: an effective value
+      // above lo's (all.arp_ignore=3 over lo's 1) is too high, not set on lo only.
       const loRight =
-        lo.arp_ignore !== undefined && lo.arp_announce !== undefined && (!badIgnore || arpIgnoreSuppresses(lo.arp_ignore, scope)) && (!badAnnounce || arpAnnounceSafe(lo.arp_announce));
+        lo.arp_ignore !== undefined &&
+        lo.arp_announce !== undefined &&
+        (!badIgnore || (arpIgnoreSuppresses(lo.arp_ignore, scope) && ignore < lo.arp_ignore)) &&
+        (!badAnnounce || (arpAnnounceSafe(lo.arp_announce) && announce < lo.arp_announce));
       if (loRight) text += `: set on lo only; the kernel uses max(all, ${iface.name})`;
+      else if (badIgnore && ignore === 3) text += `: 3 only hides scope host addresses, set 1`;
       findings.push({ state: State.CRITICAL, text });
     }
 

@@ -526,6 +526,10 @@ describe('evaluateArp: the survivors of the second mutation run (real trees, one
     // The real capture: scope global, 3 answers.
     const global = await modelFor('correct');
     global.sysctl.all = { arp_ignore: 3, arp_announce: 2 };
+    // lo has 1, all 3: all is too high, not "set on lo only"
+    expect(evaluateArp(global).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=3): 3 only hides scope host addresses, set 1');
+    // lo 8 would fix it when raised onto all: the lo hint
+    global.sysctl.lo = { arp_ignore: 8, arp_announce: 2 };
     expect(evaluateArp(global).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=3): set on lo only; the kernel uses max(all, eth0)');
   });
   test('VIP missing, or on an ARP interface: no lo alias persistence verdict', async () => {

@@ -125,25 +125,26 @@ function bool(e: El, attr: string, where: string, dflt?: boolean): boolean {
   throw new ParseError(WHAT, `${where}: ${attr}=${JSON.stringify(v ?? null)} is not true or false`);
 }
 
-function str(e: El, attr: string, where: string): string {
+/** `what` names the document in errors: crm_mon's by default, cibadmin's for the constraints. */
+function str(e: El, attr: string, where: string, what = WHAT): string {
   const v = e[attr];
-  if (typeof v !== 'string' || v === '') throw new ParseError(WHAT, `${where}: ${attr} is missing`);
+  if (typeof v !== 'string' || v === '') throw new ParseError(what, `${where}: ${attr} is missing`);
   return v;
 }
 
-function int(e: El, attr: string, where: string, dflt?: number): number {
+function int(e: El, attr: string, where: string, dflt?: number, what = WHAT): number {
   const v = e[attr];
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'string' || !/^-?\d{1,15}$/.test(v)) throw new ParseError(WHAT, `${where}: ${attr}=${JSON.stringify(v ?? null)} is not an integer`);
+  if (typeof v !== 'string' || !/^-?\d{1,15}$/.test(v)) throw new ParseError(what, `${where}: ${attr}=${JSON.stringify(v ?? null)} is not an integer`);
   return Number(v);
 }
 
 /** A Pacemaker score: an integer, or ±INFINITY (1000000). */
-function score(e: El, attr: string, where: string): number {
+function score(e: El, attr: string, where: string, what = WHAT): number {
   const v = e[attr];
   if (v === 'INFINITY' || v === '+INFINITY') return 1000000;
   if (v === '-INFINITY') return -1000000;
-  return int(e, attr, where);
+  return int(e, attr, where, undefined, what);
 }
 
 /** A child element or list, as objects (an empty element parses as ''). */
@@ -325,10 +326,12 @@ export interface CliConstraint {
   score: number;
 }
 
+const CIB = 'cibadmin XML';
+
 export function parseCliConstraints(text: string): CliConstraint[] {
-  if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError('cibadmin XML', 'a DOCTYPE or ENTITY declaration (cibadmin writes none)');
-  if (!/^\s*(<\?xml[^>]*\?>\s*)?<(constraints|cib)[\s>/]/.test(text)) throw new ParseError('cibadmin XML', 'no <constraints> or <cib> element (is this cibadmin --query --scope constraints?)');
-  const doc = xmlDocument('cibadmin XML', text, NO_LISTS);
+  if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ParseError(CIB, 'a DOCTYPE or ENTITY declaration (cibadmin writes none)');
+  if (!/^\s*(<\?xml[^>]*\?>\s*)?<(constraints|cib)[\s>/]/.test(text)) throw new ParseError(CIB, 'no <constraints> or <cib> element (is this cibadmin --query --scope constraints?)');
+  const doc = xmlDocument(CIB, text, NO_LISTS);
   const cib = one(doc, 'cib');
   const cons = cib ? one(one(cib, 'configuration'), 'constraints') : one(doc, 'constraints');
   const out: CliConstraint[] = [];
@@ -337,7 +340,7 @@ export function parseCliConstraints(text: string): CliConstraint[] {
     const m = /^cli-(prefer|ban)-/.exec(id);
     if (!m) continue;
     const w = `rsc_location ${id}`;
-    out.push({ id, kind: m[1] as 'prefer' | 'ban', resource: str(l, 'rsc', w), node: typeof l.node === 'string' ? l.node : '', score: l.score === undefined ? 0 : score(l, 'score', w) });
+    out.push({ id, kind: m[1] as 'prefer' | 'ban', resource: str(l, 'rsc', w, CIB), node: typeof l.node === 'string' ? l.node : '', score: l.score === undefined ? 0 : score(l, 'score', w, CIB) });
   }
   return out;
 }

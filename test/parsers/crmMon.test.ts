@@ -148,7 +148,8 @@ describe('parseCliConstraints', () => {
     test('no node: an empty name; no score: 0; a score of digits; no rsc: refused with the location named', () => {
       expect(parseCliConstraints(withLoc('<rsc_location id="cli-prefer-lvs" rsc="lvs" score="50"/>'))).toEqual([{ id: 'cli-prefer-lvs', kind: 'prefer', resource: 'lvs', node: '', score: 50 }]);
       expect(parseCliConstraints(withLoc('<rsc_location id="cli-prefer-lvs" rsc="lvs" node="frontal2"/>'))).toEqual([{ id: 'cli-prefer-lvs', kind: 'prefer', resource: 'lvs', node: 'frontal2', score: 0 }]);
-      expect(() => parseCliConstraints(withLoc('<rsc_location id="cli-ban-x" node="frontal1" score="-INFINITY"/>'))).toThrow(new ParseError('crm_mon XML', 'rsc_location cli-ban-x: rsc is missing'));
+      expect(() => parseCliConstraints(withLoc('<rsc_location id="cli-ban-x" node="frontal1" score="-INFINITY"/>'))).toThrow(e('rsc_location cli-ban-x: rsc is missing'));
+      expect(() => parseCliConstraints(withLoc('<rsc_location id="cli-ban-x" rsc="lvs" score="high"/>'))).toThrow(e('rsc_location cli-ban-x: score="high" is not an integer'));
     });
     test('the XML declaration and blanks before the root; DOCTYPE and ENTITY refused by their own message', () => {
       expect(parseCliConstraints(`\n ${withLoc(ban)}`)).toEqual([banned]);

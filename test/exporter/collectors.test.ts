@@ -142,6 +142,26 @@ describe('ipvs collector', () => {
     lint(text);
   });
 
+  test('series in label-value order as node_exporter writes them, not the kernel hash order (real mixed capture)', async () => {
+    const { text } = await run([ipvsCollector], { ipvs: 'mixed' });
+    const NAMES = ['local_address', 'local_mark', 'local_port', 'proto', 'remote_address', 'remote_port'];
+    const keyOf = (line: string) => NAMES.map((n) => new RegExp(`[{,]${n}="([^"]*)"`).exec(line)?.[1] ?? '');
+    const cmp = (a: string[], b: string[]) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+      return 0;
+    };
+    for (const family of ['lvsha_ipvs_backend_weight', 'lvsha_ipvs_backend_connections_inactive', 'lvsha_ipvs_service_backends']) {
+      const keys = text.split('\n').filter((l) => l.startsWith(`${family}{`)).map(keyOf);
+      expect(keys.length).toBeGreaterThan(15);
+      expect(keys).toEqual([...keys].sort(cmp));
+    }
+    // The kernel listed 192.168.0.5 before .4 in :80, and :143 first: sorted, FWM (no address) first, then .4 before .5.
+    const w = text.split('\n').filter((l) => l.startsWith('lvsha_ipvs_backend_weight{')).map(keyOf);
+    expect(w[0]!.slice(0, 2)).toEqual(['', '00000005']);
+    const p80 = w.filter((k) => k[0] === '192.168.0.3' && k[2] === '80').map((k) => k[4]);
+    expect(p80).toEqual(['192.168.0.4', '192.168.0.5']);
+  });
+
   test('--ipvs-backend-labels: dropped labels aggregate connections by sum; the weight is not emitted', async () => {
     const { s, text } = await run([ipvsCollector], { ipvs: 'mixed' }, { backendLabels: ['local_address', 'local_port', 'proto'] });
     expect(text).not.toContain('lvsha_ipvs_backend_weight');

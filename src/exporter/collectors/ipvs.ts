@@ -28,6 +28,9 @@ function serviceValues(s: IpvsService): [string, string, string, string] {
   return [s.address ?? '', String(s.port ?? 0), s.protocol.toUpperCase(), ''];
 }
 
+/** Code-unit order, as Go compares label values. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Whether real server i has the address and port of an earlier one (a short list: a scan beats hashing). */
 function repeatsEarlier(rs: readonly IpvsRealServer[], i: number): boolean {
   const r = rs[i]!;
@@ -95,8 +98,14 @@ export const ipvsCollector: Collector = {
       : [];
 
     const configs = new Map(env.deployment.services.map((s) => [configKey(s), s]));
-    const services = snap.table.services;
-    const values = services.map(serviceValues);
+    // Series in label-value order, as client_golang writes node_exporter's: the kernel's hash
+    // order changes when a service is re-added, a sorted answer does not, and neighbours that
+    // share an address prefix compress better (gzip). Stable sorts: on equal labels the
+    // kernel's first row still comes first.
+    const services = snap.table.services
+      .map((s) => ({ s, v: serviceValues(s) }))
+      .sort((x, y) => byText(x.v[0], y.v[0]) || byText(x.v[3], y.v[3]) || byText(x.v[1], y.v[1]) || byText(x.v[2], y.v[2]));
+    const values = services.map((x) => x.v);
     // The label text is built once per service and once per real server, and shared by
     // every backend family (a 1 000 × 20 table is 60 000+ series).
     const texts = values.map((sv) => labelText(SERVICE_LABELS, sv));
@@ -105,11 +114,11 @@ export const ipvsCollector: Collector = {
     const groups = new Map<string, Set<string> | undefined>();
     for (const t of texts) groups.set(t, groups.has(t) ? new Set() : undefined);
     for (let si = 0; si < services.length; si++) {
-      const s = services[si]!;
+      const s = services[si]!.s;
       const sv = values[si]!;
       const svcText = texts[si]!;
       const isFallback = fallbackTest(s, configs.get(serviceKey(s)));
-      const rs = s.realServers;
+      const rs = s.realServers.length < 2 ? s.realServers : [...s.realServers].sort((a, b) => byText(a.address, b.address) || byText(String(a.port), String(b.port)));
       const group = groups.get(svcText) ?? (rs.length > 32 ? new Set<string>() : undefined);
       let nLive = 0;
       let nReal = 0;

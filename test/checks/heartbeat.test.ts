@@ -138,11 +138,11 @@ describe('probeHeartbeat on real cl_status captures', () => {
     expect(evaluateHeartbeat(s, ucast)).toMatchObject({ state: State.CRITICAL, summary: 'peer frontal2 is dead' });
   });
 
-  test('stopped here: daemon stopped, no further call', async () => {
+  test('stopped here: daemon stopped; the parameters asked at the same time are dropped', async () => {
     const src = clStatusSource('frontal2', ['heartbeat/stopped/frontal2']);
     const s = await probeHeartbeat(src);
-    expect(s.daemon).toBe('stopped');
-    expect(src.runs).toEqual([['cl_status', 'hbstatus', '-v']]);
+    expect(s).toEqual({ daemon: 'stopped', detail: expect.any(String), nodes: [] });
+    expect(src.runs.map((a) => a.slice(1).join(' ')).sort()).toEqual(['hbparameter -p deadtime', 'hbparameter -p keepalive', 'hbparameter -p warntime', 'hbstatus -v']);
     expect(evaluateHeartbeat(s, { ...ucast, host: 'frontal2' })).toMatchObject({ state: State.CRITICAL, summary: 'Heartbeat is not running on frontal2' });
   });
 
@@ -157,6 +157,26 @@ describe('probeHeartbeat on real cl_status captures', () => {
       { name: 'frontal1', type: 'normal', status: 'active', local: true, links: [{ name: 'eth0', status: 'dead' }] },
     ]);
     expect([s.keepalive, s.warntime, s.deadtime]).toEqual([1, 3, 5]);
+  });
+
+  test('one wave: hbstatus and the three parameters run at once, not hbstatus then the rest', async () => {
+    const base = clStatusSource('frontal1', ['heartbeat/healthy/frontal1']);
+    let inflight = 0;
+    let most = 0;
+    const src = Object.create(base) as typeof base;
+    src.run = async (argv, o) => {
+      inflight++;
+      most = Math.max(most, inflight);
+      try {
+        await new Promise((r) => setTimeout(r, 20));
+        return await base.run(argv, o);
+      } finally {
+        inflight--;
+      }
+    };
+    const s = await probeHeartbeat(src, { node: 'frontal1' });
+    expect([s.daemon, s.keepalive, s.warntime, s.deadtime]).toEqual(['running', 1, 3, 5]);
+    expect(most).toBe(4);
   });
 
   test('crashed node (kill -9 of every heartbeat process): cl_status stops (rc 1) or hangs (rc 12) → CRITICAL either way', async () => {

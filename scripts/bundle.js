@@ -128,7 +128,9 @@ async function hotSet() {
   const visit = (f) => {
     if (hot.has(f) || !inputs[f]) return;
     hot.add(f);
-    const pkg = f.startsWith('node_modules/');
+    // A symlinked node_modules (a worktree sharing the main one) shows as ../x/node_modules/...:
+    // startsWith alone left packages out of the hot set, silently (62 hot modules instead of 70).
+    const pkg = f.startsWith('node_modules/') || f.includes('/node_modules/');
     for (const i of inputs[f].imports) if (!i.external && (pkg || i.kind === 'import-statement')) visit(i.path);
   };
   HOT_ROOTS.forEach(visit);

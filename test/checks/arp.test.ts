@@ -531,6 +531,15 @@ describe('evaluateArp: the survivors of the second mutation run (real trees, one
     // lo 8 would fix it when raised onto all: the lo hint
     global.sysctl.lo = { arp_ignore: 8, arp_announce: 2 };
     expect(evaluateArp(global).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=3): set on lo only; the kernel uses max(all, eth0)');
+    // arp_announce above 2 (the kernel treats it as 0) over lo's 2: too high, no lo hint either
+    const high = await modelFor('correct');
+    high.sysctl.all = { arp_ignore: 1, arp_announce: 3 };
+    expect(evaluateArp(high).summary).toBe('reel2 announces 192.168.0.3 in its ARP requests on eth0 (arp_announce=3)');
+    // both too low and lo no better: no hint
+    const low = await modelFor('correct');
+    low.sysctl.all = { arp_ignore: 0, arp_announce: 0 };
+    low.sysctl.lo = { arp_ignore: 0, arp_announce: 0 };
+    expect(evaluateArp(low).summary).toBe('reel2 answers ARP for 192.168.0.3 on eth0 (arp_ignore=0, arp_announce=0)');
   });
   test('VIP missing, or on an ARP interface: no lo alias persistence verdict', async () => {
     const missing = await modelFor('correct', { persistence: true, ip: 'real-without-vip', etc: { 'etc/sysconfig/network-scripts/ifcfg-lo:1': syn('netconfig/ifcfg-lo:1') } });
